@@ -1,0 +1,102 @@
+//! Running the rules: one walk per file, in parallel, dispatching each node to the rules that
+//! asked for its kind. Results are owned and sorted, so output is deterministic.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::Diagnostic;
+use crate::rules::{self, Rule, RuleContext};
+use crate::semantic::FileModel;
+use crate::source::{SourceFile, SourceSet};
+use crate::workspace::Workspace;
+
+/// The rules of a run, indexed by the node kinds they visit.
+pub struct RuleSet {
+    rules: Vec<&'static dyn Rule>,
+}
+
+impl RuleSet {
+    pub fn new(rules: Vec<&'static dyn Rule>) -> RuleSet {
+        RuleSet { rules }
+    }
+
+    pub fn rules(&self) -> &[&'static dyn Rule] {
+        &self.rules
+    }
+}
+
+/// Dependency names visible in each file: those of the packages that own it.
+pub fn externs_for(workspace: Option<&Workspace>, file: &SourceFile) -> BTreeMap<String, String> {
+    match workspace {
+        Some(ws) if !file.owners.is_empty() => {
+            let mut map = BTreeMap::new();
+            for owner in &file.owners {
+                map.extend(ws.packages[owner.package].extern_crates.clone());
+            }
+            map
+        }
+        _ => FileModel::default_externs(),
+    }
+}
+
+/// Every finding in `sources`, sorted by path and position.
+pub fn analyze(workspace: Option<&Workspace>, sources: &SourceSet, rules: &RuleSet) -> Vec<Diagnostic> {
+    let mut diagnostics: Vec<Diagnostic> = sources
+        .files
+        .par_iter()
+        .flat_map_iter(|file| check_file(file, externs_for(workspace, file), rules))
+        .collect();
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics
+}
+
+pub fn check_file(file: &SourceFile, externs: BTreeMap<String, String>, rules: &RuleSet) -> Vec<Diagnostic> {
+    let tree = file.tree();
+    let model = FileModel::new(&tree, externs);
+    let cx = RuleContext { file, model: &model };
+    let mut out = Vec::new();
+    for node in model.root().descendants() {
+        let kind = node.kind();
+        for rule in rules.rules.iter().filter(|r| r.kinds().contains(&kind)) {
+            rule.check(&cx, &node, &mut out);
+        }
+    }
+    // Where the tree is a recovery guess, report but never edit.
+    let broken = file.broken_regions();
+    if !broken.is_empty() {
+        for diag in &mut out {
+            let touches_broken = diag.fix.as_ref().is_some_and(|fix| {
+                fix.edits.iter().any(|e| broken.iter().any(|b| b.intersect(e.range).is_some()))
+            });
+            if touches_broken {
+                diag.fix = None;
+                diag.notes.push("no fix is offered: this item has a syntax error".to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn text_source(text: &str) -> SourceSet {
+    let file = SourceFile::new("/virtual/lib.rs".into(), "lib.rs".into(), text.to_owned(), ra_ap_syntax::Edition::LATEST);
+    SourceSet { files: vec![file], warnings: Vec::new() }
+}
+
+fn rule_set(ids: &[&str]) -> RuleSet {
+    let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    RuleSet::new(rules::select(&ids, &[]).expect("known rule ids"))
+}
+
+/// Findings of the rules `ids` in one piece of code, as if it were a crate's `lib.rs`.
+pub fn check_text(text: &str, ids: &[&str]) -> Vec<Diagnostic> {
+    analyze(None, &text_source(text), &rule_set(ids))
+}
+
+/// `text` after applying the rules' fixes until nothing changes (unsafe ones too if asked).
+pub fn fix_text(text: &str, ids: &[&str], unsafe_fixes: bool) -> String {
+    let sources = text_source(text);
+    let rules = rule_set(ids);
+    let outcome = crate::fix::fix_loop(sources, unsafe_fixes, |s| analyze(None, s, &rules));
+    outcome.sources.files[0].text.clone()
+}

@@ -1,0 +1,101 @@
+//! `cargo loopfix apply`: fix to a fixpoint in memory, check every rewritten file parses, refuse to
+//! overwrite uncommitted work, then write all files atomically.
+
+use anyhow::Result;
+use camino::Utf8PathBuf;
+
+use super::{Output, Scan, Status};
+use crate::cli::ApplyArgs;
+use crate::fix::{self, FixOutcome};
+use crate::report::human::Style;
+use crate::report::{Summary, diff, plural, short};
+use crate::vcs::{self, Allow};
+
+pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
+    let scan = Scan::run(&args.scan, output)?;
+    let outcome = fix::fix_loop(scan.sources.clone(), args.unsafe_fixes, |s| scan.analyze(s));
+    report_rejected(&scan, &outcome, output);
+    if !outcome.converged {
+        output.warn(&format!(
+            "fixes did not converge after {} passes; the result of the last pass is used",
+            fix::MAX_PASSES
+        ));
+    }
+    let changed = outcome.changed_files(&scan.sources);
+    let found = Summary::of(&scan.diagnostics);
+    if args.dry_run {
+        output.out(&patch(&scan, &outcome, &output.stdout_style));
+        output.status(&format!(
+            "{}; would fix {} in {} file{} (dry run: nothing written)",
+            found.line(scan.sources.files.len()),
+            outcome.applied.len(),
+            changed.len(),
+            plural(changed.len())
+        ));
+        return Ok(if scan.diagnostics.is_empty() { Status::Clean } else { Status::Findings });
+    }
+    if !changed.is_empty() {
+        let paths: Vec<Utf8PathBuf> = changed.iter().map(|(f, _)| f.path.clone()).collect();
+        let allow = Allow { dirty: args.allow_dirty, staged: args.allow_staged, no_vcs: args.allow_no_vcs };
+        if let Err(refusal) = vcs::check_writable(&scan.workspace.root, &paths, allow) {
+            output.out(&patch(&scan, &outcome, &output.stdout_style));
+            output.err(&format!("{}: {refusal}\n", output.stderr_style.removed.render_str("error")));
+            return Ok(Status::Error);
+        }
+        let files: Vec<(Utf8PathBuf, String)> =
+            changed.iter().map(|(f, text)| (f.path.clone(), text.to_string())).collect();
+        crate::write::write_all(&files)?;
+    }
+    let remaining = scan.analyze(&outcome.sources);
+    let fixed = Summary::of(&outcome.applied);
+    if fixed.total > 0 {
+        let rules: Vec<String> = fixed.per_rule.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+        output.status(&format!(
+            "fixed {} problem{} ({}) in {} file{}",
+            fixed.total,
+            plural(fixed.total),
+            rules.join(", "),
+            changed.len(),
+            plural(changed.len())
+        ));
+    }
+    if remaining.is_empty() {
+        if fixed.total == 0 {
+            output.status(&found.line(scan.sources.files.len()));
+        }
+        return Ok(Status::Clean);
+    }
+    for diag in &remaining {
+        if let Some(file) = outcome.sources.get(&diag.path) {
+            output.err(&short::render(diag, file));
+        }
+    }
+    let left = Summary::of(&remaining);
+    let mut line = format!("{} problem{} remain{}", left.total, plural(left.total), if left.total == 1 { "s" } else { "" });
+    if left.unsafe_fixes > 0 && !args.unsafe_fixes {
+        line.push_str(&format!("; {} fixable with `--unsafe-fixes`", left.unsafe_fixes));
+    }
+    line.push_str("; run `cargo loopfix check` for details");
+    output.status(&line);
+    Ok(Status::Findings)
+}
+
+/// The patch of every change in `outcome`, relative to the workspace root.
+pub fn patch(scan: &Scan, outcome: &FixOutcome, style: &Style) -> String {
+    outcome
+        .changed_files(&scan.sources)
+        .into_iter()
+        .map(|(old, new)| diff::file_patch(&old.rel_path, &old.text, new, style))
+        .collect()
+}
+
+pub fn report_rejected(scan: &Scan, outcome: &FixOutcome, output: &Output) {
+    for r in &outcome.rejected {
+        output.warn(&format!(
+            "the fix of `loopfix::{}` in {} was not applied: {}; this is a bug in cargo-loopfix, please report it",
+            r.rule,
+            scan.workspace.relative(&r.path),
+            r.reason
+        ));
+    }
+}

@@ -1,0 +1,113 @@
+//! One file per subcommand. Each returns the process's exit status.
+
+pub mod apply;
+pub mod check;
+pub mod rules;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::analysis::{self, RuleSet};
+use crate::cli::{ColorWhen, ScanArgs, use_color};
+use crate::diagnostic::Diagnostic;
+use crate::report::human::{self, Style};
+use crate::source::SourceSet;
+use crate::workspace::Workspace;
+
+/// Exit statuses, as cargo tools use them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing found, or everything fixed.
+    Clean = 0,
+    /// Problems remain.
+    Findings = 1,
+    /// Usage, configuration or I/O error.
+    Error = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> ExitCode {
+        ExitCode::from(status as u8)
+    }
+}
+
+/// Where and how to print.
+pub struct Output {
+    pub stderr_style: Style,
+    pub stdout_style: Style,
+    pub quiet: bool,
+    pub verbose: u8,
+}
+
+impl Output {
+    pub fn new(color: Option<ColorWhen>, quiet: bool, verbose: u8) -> Output {
+        Output {
+            stderr_style: Style::new(use_color(color, std::io::stderr().is_terminal())),
+            stdout_style: Style::new(use_color(color, std::io::stdout().is_terminal())),
+            quiet,
+            verbose,
+        }
+    }
+
+    /// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
+    pub fn out(&self, text: &str) {
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    }
+
+    pub fn err(&self, text: &str) {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    pub fn warn(&self, message: &str) {
+        if !self.quiet {
+            self.err(&human::warning(message, &self.stderr_style));
+        }
+    }
+
+    /// A closing status line, on stderr, unless `-q`.
+    pub fn status(&self, line: &str) {
+        if !self.quiet {
+            self.err(&format!("{}\n", self.stderr_style.bold.render_str(line)));
+        }
+    }
+}
+
+/// A loaded, parsed and analysed workspace.
+pub struct Scan {
+    pub workspace: Workspace,
+    pub rules: RuleSet,
+    pub sources: SourceSet,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Scan {
+    pub fn run(args: &ScanArgs, output: &Output) -> Result<Scan> {
+        let started = Instant::now();
+        let rules = RuleSet::new(crate::rules::select(&args.select, &args.ignore)?);
+        let workspace = Workspace::load(&args.selection())?;
+        let sources = SourceSet::load(&workspace);
+        for warning in &sources.warnings {
+            output.warn(&warning.message);
+        }
+        let diagnostics = analysis::analyze(Some(&workspace), &sources, &rules);
+        if output.verbose > 0 {
+            let bytes: usize = sources.files.iter().map(|f| f.text.len()).sum();
+            output.err(&format!(
+                "scanned {} files ({} KiB) in {} packages with {} rules in {:.1?}\n",
+                sources.files.len(),
+                bytes / 1024,
+                workspace.packages.len(),
+                rules.rules().len(),
+                started.elapsed()
+            ));
+        }
+        Ok(Scan { workspace, rules, sources, diagnostics })
+    }
+
+    pub fn analyze(&self, sources: &SourceSet) -> Vec<Diagnostic> {
+        analysis::analyze(Some(&self.workspace), sources, &self.rules)
+    }
+}

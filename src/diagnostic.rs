@@ -1,0 +1,123 @@
+//! The data every rule produces and every reporter renders: diagnostics, labels, fixes and edits.
+//!
+//! Positions are byte ranges into the file's text; line and column are computed only by reporters.
+
+use camino::Utf8PathBuf;
+use ra_ap_syntax::TextRange;
+
+/// How sure we are that a fix preserves the program's intended behaviour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Shown, never applied automatically.
+    DisplayOnly,
+    /// Applied only with `--unsafe-fixes`: it may change behaviour.
+    Unsafe,
+    /// Behaviour-preserving: applied by `cargo loopfix apply`.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display-only",
+        }
+    }
+
+    /// The rustc/cargo JSON name of this applicability.
+    pub fn rustc_name(self) -> &'static str {
+        match self {
+            Applicability::Safe => "MachineApplicable",
+            Applicability::Unsafe => "MaybeIncorrect",
+            Applicability::DisplayOnly => "HasPlaceholders",
+        }
+    }
+}
+
+/// Severity of a diagnostic, as rustc names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One text replacement in one file. `range` is in the file's current text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Edit {
+    pub path: Utf8PathBuf,
+    pub range: TextRange,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn replace(path: impl Into<Utf8PathBuf>, range: TextRange, content: impl Into<String>) -> Edit {
+        Edit { path: path.into(), range, content: content.into() }
+    }
+}
+
+/// A proposed change: edits applied together, or not at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, e.g. "replace `rt.block_on(fut)` with `fut.await`".
+    pub message: String,
+    pub applicability: Applicability,
+    /// Sorted by (path, range start); never overlapping.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn new(message: impl Into<String>, applicability: Applicability, mut edits: Vec<Edit>) -> Fix {
+        edits.sort_by(|a, b| (&a.path, a.range.start()).cmp(&(&b.path, b.range.start())));
+        Fix { message: message.into(), applicability, edits }
+    }
+}
+
+/// A secondary span with a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub range: TextRange,
+    pub message: String,
+}
+
+/// One finding of one rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The rule's snake_case id, without the `loopfix::` prefix.
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// Lower case, no trailing period, code in backticks.
+    pub message: String,
+    /// The file the primary span is in (absolute).
+    pub path: Utf8PathBuf,
+    pub range: TextRange,
+    /// Label on the primary span.
+    pub primary_label: Option<String>,
+    pub labels: Vec<Label>,
+    /// `= note: ...` lines: what goes wrong at run time.
+    pub notes: Vec<String>,
+    /// `= help: ...` lines.
+    pub helps: Vec<String>,
+    pub fix: Option<Fix>,
+}
+
+impl Diagnostic {
+    /// The id users see and write in `--select`.
+    pub fn code(&self) -> String {
+        format!("loopfix::{}", self.rule)
+    }
+
+    pub fn sort_key(&self) -> (&Utf8PathBuf, u32, u32, &'static str) {
+        (&self.path, self.range.start().into(), self.range.end().into(), self.rule)
+    }
+}

@@ -1,0 +1,200 @@
+//! Applying fixes: pick non-overlapping fixes, splice their edits, check that every rewritten file
+//! still parses (ra_ap_syntax and syn), re-analyse, and repeat until nothing changes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use camino::Utf8PathBuf;
+use ra_ap_syntax::TextRange;
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::source::{SourceFile, SourceSet};
+
+/// At most this many rounds of fix, re-parse, re-analyse.
+pub const MAX_PASSES: usize = 10;
+
+/// A fix that was computed but not applied because it would have broken the file.
+#[derive(Clone, Debug)]
+pub struct RejectedFix {
+    pub rule: &'static str,
+    pub path: Utf8PathBuf,
+    pub reason: String,
+}
+
+pub struct FixOutcome {
+    /// The sources with every applied fix.
+    pub sources: SourceSet,
+    /// The findings whose fixes were applied, in the order they were applied.
+    pub applied: Vec<Diagnostic>,
+    pub passes: usize,
+    /// False when the pass limit was reached while fixes still applied.
+    pub converged: bool,
+    pub rejected: Vec<RejectedFix>,
+}
+
+impl FixOutcome {
+    /// Files whose text changed: path to (original, new).
+    pub fn changed_files<'a>(&'a self, original: &'a SourceSet) -> Vec<(&'a SourceFile, &'a str)> {
+        original
+            .files
+            .iter()
+            .filter_map(|old| {
+                let new = self.sources.get(&old.path)?;
+                (new.text != old.text).then_some((old, new.text.as_str()))
+            })
+            .collect()
+    }
+}
+
+/// Whether `fix` may be applied at this level.
+pub fn allowed(fix: &Fix, unsafe_fixes: bool) -> bool {
+    match fix.applicability {
+        Applicability::Safe => true,
+        Applicability::Unsafe => unsafe_fixes,
+        Applicability::DisplayOnly => false,
+    }
+}
+
+/// Splice `edits` (all for the same file, non-overlapping) into `text`.
+pub fn apply_edits(text: &str, edits: &[&Edit]) -> String {
+    let mut sorted: Vec<&&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start(), e.range.end()));
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0usize;
+    for edit in sorted {
+        let range = std::ops::Range::<usize>::from(edit.range);
+        out.push_str(&text[last..range.start]);
+        out.push_str(&edit.content);
+        last = range.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// The text of `file` with only `fix` applied (for showing a finding's own diff).
+pub fn apply_one(file: &SourceFile, fix: &Fix) -> String {
+    let edits: Vec<&Edit> = fix.edits.iter().filter(|e| e.path == file.path).collect();
+    apply_edits(&file.text, &edits)
+}
+
+/// Why a rewritten file may not be written, if it may not.
+pub fn validate(old: &SourceFile, new_text: &str) -> Option<String> {
+    let new = SourceFile::new(old.path.clone(), old.rel_path.clone(), new_text.to_owned(), old.edition);
+    if new.errors.len() > old.errors.len() {
+        let err = &new.errors[0];
+        return Some(format!("the fixed text does not parse: {err}"));
+    }
+    // syn is stricter than the lossless parser: hold the rewrite to it when the original passed.
+    if syn::parse_file(new_text).is_err() && syn::parse_file(&old.text).is_ok() {
+        let err = syn::parse_file(new_text).err().map(|e| e.to_string()).unwrap_or_default();
+        return Some(format!("the fixed text does not parse: {err}"));
+    }
+    None
+}
+
+fn overlaps(taken: &BTreeMap<Utf8PathBuf, Vec<TextRange>>, edit: &Edit) -> bool {
+    let e = edit.range;
+    taken.get(&edit.path).is_some_and(|ranges| {
+        // Two insertions at one offset conflict too: their order would be arbitrary.
+        ranges.iter().any(|r| (r.start() < e.end() && e.start() < r.end()) || (r.start() == e.start() && (r.is_empty() || e.is_empty())))
+    })
+}
+
+/// Fix `sources` to a fixpoint: `analyze` is re-run after every pass.
+pub fn fix_loop(
+    mut sources: SourceSet,
+    unsafe_fixes: bool,
+    analyze: impl Fn(&SourceSet) -> Vec<Diagnostic>,
+) -> FixOutcome {
+    let mut applied = Vec::new();
+    let mut rejected: Vec<RejectedFix> = Vec::new();
+    // Fixes that broke a file: (path, replaced text, replacement) so they are not retried.
+    let mut poisoned: BTreeSet<(Utf8PathBuf, String, String)> = BTreeSet::new();
+    let mut passes = 0;
+    let mut converged = true;
+    loop {
+        if passes == MAX_PASSES {
+            converged = false;
+            break;
+        }
+        let diagnostics = analyze(&sources);
+        let mut taken: BTreeMap<Utf8PathBuf, Vec<TextRange>> = BTreeMap::new();
+        let mut chosen: Vec<Diagnostic> = Vec::new();
+        for diag in diagnostics {
+            let Some(fix) = &diag.fix else { continue };
+            if !allowed(fix, unsafe_fixes) || fix.edits.iter().any(|e| overlaps(&taken, e)) {
+                continue;
+            }
+            let poison = fix.edits.iter().any(|e| {
+                let Some(file) = sources.get(&e.path) else { return true };
+                let old = file.text.get(std::ops::Range::<usize>::from(e.range)).unwrap_or("");
+                poisoned.contains(&(e.path.clone(), old.to_owned(), e.content.clone()))
+            });
+            if poison {
+                continue;
+            }
+            for e in &fix.edits {
+                taken.entry(e.path.clone()).or_default().push(e.range);
+            }
+            chosen.push(diag);
+        }
+        if chosen.is_empty() {
+            break;
+        }
+        passes += 1;
+        // Group edits per file, apply, validate; a file whose result does not parse keeps its text
+        // and every fix that touched it is poisoned.
+        let mut by_file: BTreeMap<Utf8PathBuf, Vec<&Edit>> = BTreeMap::new();
+        for diag in &chosen {
+            for e in &diag.fix.as_ref().expect("chosen fixes exist").edits {
+                by_file.entry(e.path.clone()).or_default().push(e);
+            }
+        }
+        let mut new_texts: BTreeMap<Utf8PathBuf, String> = BTreeMap::new();
+        let mut broken_files: BTreeSet<Utf8PathBuf> = BTreeSet::new();
+        for (path, edits) in &by_file {
+            let Some(file) = sources.get(path) else {
+                broken_files.insert(path.clone());
+                continue;
+            };
+            let text = apply_edits(&file.text, edits);
+            match validate(file, &text) {
+                None => {
+                    new_texts.insert(path.clone(), text);
+                }
+                Some(reason) => {
+                    broken_files.insert(path.clone());
+                    for diag in chosen.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.edits.iter().any(|e| &e.path == path))) {
+                        rejected.push(RejectedFix { rule: diag.rule, path: path.clone(), reason: reason.clone() });
+                        for e in &diag.fix.as_ref().expect("has fix").edits {
+                            let old = file.text.get(std::ops::Range::<usize>::from(e.range)).unwrap_or("");
+                            poisoned.insert((e.path.clone(), old.to_owned(), e.content.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        // A multi-file fix lands whole or not at all.
+        let mut landed = Vec::new();
+        for diag in chosen {
+            let fix = diag.fix.as_ref().expect("has fix");
+            if fix.edits.iter().any(|e| broken_files.contains(&e.path)) {
+                for e in &fix.edits {
+                    new_texts.remove(&e.path);
+                }
+            } else {
+                landed.push(diag);
+            }
+        }
+        landed.retain(|d| d.fix.as_ref().is_some_and(|f| f.edits.iter().all(|e| new_texts.contains_key(&e.path))));
+        if new_texts.is_empty() {
+            // Every chosen fix was rejected and poisoned: the next pass may pick others.
+            if broken_files.is_empty() {
+                break;
+            }
+            continue;
+        }
+        sources.with_texts(&new_texts);
+        applied.extend(landed);
+    }
+    FixOutcome { sources, applied, passes, converged, rejected }
+}

@@ -1,0 +1,51 @@
+//! cargo-loopfix: finds and fixes async runtime-lifecycle bugs in Rust workspaces.
+//!
+//! The pipeline flows one way: [`workspace`] (cargo metadata) -> [`source`] (files found by
+//! following `mod`, parsed once, in parallel) -> [`semantic`] (what paths mean, where code runs)
+//! -> [`rules`] -> [`fix`] -> [`report`] / [`write`].
+
+pub mod analysis;
+pub mod cli;
+pub mod commands;
+pub mod diagnostic;
+pub mod fix;
+pub mod report;
+pub mod rules;
+pub mod semantic;
+pub mod source;
+pub mod vcs;
+pub mod workspace;
+pub mod write;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::commands::{Output, Status};
+
+/// Run the command line `args` (including the program name) and return the exit status.
+pub fn run(args: Vec<OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(cli::normalize_args(args)) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { Status::Error.into() } else { Status::Clean.into() };
+        }
+    };
+    let output = Output::new(cli.color, cli.quiet, cli.verbose);
+    let result = match &cli.command {
+        Command::Check(args) => commands::check::run(args, &output),
+        Command::Apply(args) => commands::apply::run(args, &output),
+        Command::Rules => Ok(commands::rules::list(&output)),
+        Command::Rule { id } => commands::rules::show(id, &output),
+    };
+    match result {
+        Ok(status) => status.into(),
+        Err(err) => {
+            output.err(&format!("{}: {err:#}\n", output.stderr_style.removed.render_str("error")));
+            Status::Error.into()
+        }
+    }
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    cargo_loopfix::run(std::env::args_os().collect())
+}

@@ -1,0 +1,96 @@
+//! The rule registry. One rule per file, each with its docs next to its code.
+
+pub mod nested_block_on;
+
+use anyhow::{Result, bail};
+use ra_ap_syntax::{SyntaxKind, SyntaxNode};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::semantic::FileModel;
+use crate::source::SourceFile;
+
+/// Whether a rule offers fixes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixAvailability {
+    Always,
+    Sometimes,
+    None,
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::Always => "always",
+            FixAvailability::Sometimes => "sometimes",
+            FixAvailability::None => "none",
+        }
+    }
+}
+
+/// What users see of a rule: `cargo loopfix rules` and `cargo loopfix rule ID`.
+pub struct RuleMeta {
+    /// snake_case id; shown as `loopfix::<id>`.
+    pub id: &'static str,
+    /// One line, lower case, no trailing period.
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub fix: FixAvailability,
+    /// Markdown with the sections `## What it does`, `## Why is this bad?`, `## Example`,
+    /// `## Use instead`, `## Fix safety` and `## Known problems`.
+    pub docs: &'static str,
+}
+
+/// What a rule sees of the file it checks. Rules never read files or print.
+pub struct RuleContext<'a> {
+    pub file: &'a SourceFile,
+    pub model: &'a FileModel,
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    /// The node kinds the rule wants to see; the single walk over each file dispatches on these.
+    fn kinds(&self) -> &'static [SyntaxKind];
+    fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>);
+}
+
+/// Every rule, in id order.
+pub fn all() -> &'static [&'static dyn Rule] {
+    &[&nested_block_on::NestedBlockOn]
+}
+
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    let id = id.strip_prefix("loopfix::").unwrap_or(id).replace('-', "_");
+    all().iter().copied().find(|r| r.meta().id == id)
+}
+
+/// The rules to run after `--select` and `--ignore` (ids with or without `loopfix::`, or `all`).
+pub fn select(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>> {
+    let lookup = |id: &String| -> Result<Vec<&'static dyn Rule>> {
+        if id == "all" || id == "ALL" {
+            return Ok(all().to_vec());
+        }
+        match find(id) {
+            Some(rule) => Ok(vec![rule]),
+            None => {
+                let known: Vec<&str> = all().iter().map(|r| r.meta().id).collect();
+                bail!("unknown rule `{id}` (known rules: {})", known.join(", "))
+            }
+        }
+    };
+    let mut rules: Vec<&'static dyn Rule> = if select.is_empty() {
+        all().to_vec()
+    } else {
+        let mut chosen = Vec::new();
+        for id in select {
+            chosen.extend(lookup(id)?);
+        }
+        chosen
+    };
+    for id in ignore {
+        let ignored = lookup(id)?;
+        rules.retain(|r| !ignored.iter().any(|i| i.meta().id == r.meta().id));
+    }
+    rules.sort_by_key(|r| r.meta().id);
+    rules.dedup_by_key(|r| r.meta().id);
+    Ok(rules)
+}

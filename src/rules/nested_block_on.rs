@@ -1,0 +1,378 @@
+//! `nested_block_on`: blocking on a future from code that is itself running on an executor.
+
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+
+use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
+use crate::semantic::calls::BlockOnForm;
+use crate::semantic::{AsyncContext, AsyncKind, BlockOn, Effect, ExecContext, Executor};
+
+pub struct NestedBlockOn;
+
+pub const DOCS: &str = r#"## What it does
+Finds `block_on` called directly inside async code: an `async fn`, an `async` block or closure,
+or the body of `#[tokio::main]`/`#[tokio::test]`. It knows Tokio's `Runtime::block_on`,
+`Handle::block_on` (including `Handle::current().block_on(..)`) and `LocalSet::block_on`,
+`futures::executor::block_on`, `async_std::task::block_on`, `smol::block_on`
+(`futures_lite::future::block_on`), `pollster::block_on` and `tokio_test::block_on`, however they
+are imported or renamed. A method that is merely named `block_on` on a type of your own is not
+reported.
+
+## Why is this bad?
+The thread running async code belongs to the executor. Blocking it to drive another future:
+- with Tokio, panics at run time: "Cannot start a runtime from within a runtime. This happens
+  because a function (like `block_on`) attempted to block the current thread while the thread is
+  being used to drive asynchronous tasks.";
+- with the other executors, stalls every task on that thread, and deadlocks when the future
+  needs one of them (on a current-thread runtime, anything that does I/O or uses a timer).
+
+## Example
+```rust
+#[tokio::main]
+async fn main() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let body = rt.block_on(fetch());
+}
+async fn fetch() -> String { String::new() }
+```
+
+## Use instead
+```rust
+#[tokio::main]
+async fn main() {
+    let body = fetch().await;
+}
+async fn fetch() -> String { String::new() }
+```
+
+## Fix safety
+`X.block_on(fut)` becomes `fut.await` (and `local.block_on(&rt, fut)` becomes
+`local.run_until(fut).await`). The fix is safe when evaluating `X` has no effect beyond building a
+runtime: a variable, a field, `Handle::current()`, `Runtime::new().unwrap()`, a `Builder` chain.
+It is unsafe when `X` calls other code (that call is removed) or when the removed text holds a
+comment. No fix is offered when the call sits in a closure that runs on the async task (such as
+`iter.map(|x| rt.block_on(..))`), since `.await` cannot be written there.
+
+## Known problems
+Calls inside macro arguments (`assert_eq!(rt.block_on(f()), 1)`) are not seen yet. A sync helper
+that calls `block_on` and is itself called from async code is the inter-procedural form of this
+bug and is not reported by this rule yet. If a runtime is built inside the async code, dropping it
+there panics too ("Cannot drop a runtime in a context where blocking is not allowed"): the fix
+removes the `block_on`, not the runtime.
+"#;
+
+static META: RuleMeta = RuleMeta {
+    id: "nested_block_on",
+    summary: "`block_on` called inside an async context",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    docs: DOCS,
+};
+
+const TOKIO_PANIC: &str = "Cannot start a runtime from within a runtime. This happens because a function (like `block_on`) attempted to block the current thread while the thread is being used to drive asynchronous tasks.";
+
+impl Rule for NestedBlockOn {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn kinds(&self) -> &'static [SyntaxKind] {
+        &[SyntaxKind::METHOD_CALL_EXPR, SyntaxKind::CALL_EXPR]
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
+        let Some(call) = cx.model.block_on(node) else { return };
+        let ExecContext::Async(context) = cx.model.exec_context(node) else { return };
+        out.push(diagnostic(cx, &call, &context));
+    }
+}
+
+fn diagnostic(cx: &RuleContext<'_>, call: &BlockOn, context: &AsyncContext) -> Diagnostic {
+    let context_label = match (&context.entry, context.kind) {
+        (Some(entry), _) => Label {
+            range: entry.range,
+            message: format!("`#[{}]` runs this function on a runtime", entry.attr),
+        },
+        (None, AsyncKind::Fn) => {
+            Label { range: context.anchor, message: "this `async fn` runs on an executor".into() }
+        }
+        (None, AsyncKind::Block) => {
+            Label { range: context.anchor, message: "this async block runs on an executor".into() }
+        }
+        (None, AsyncKind::Closure) => {
+            Label { range: context.anchor, message: "this async closure runs on an executor".into() }
+        }
+    };
+    let mut notes = vec![note(call.executor)];
+    let mut helps = Vec::new();
+    let fix = if context.through_closure {
+        helps.push(
+            "this closure runs on the async task, where `.await` cannot be written: move the call out of \
+             the closure and `.await` it, or run the closure with `tokio::task::spawn_blocking`"
+                .to_owned(),
+        );
+        None
+    } else {
+        helps.push("`.await` the future instead of blocking on it".to_owned());
+        Some(fix(cx, call))
+    };
+    if call.executor == Executor::TokioRuntime {
+        notes.push(
+            "if this runtime is built in async code, dropping it there panics too: \
+             \"Cannot drop a runtime in a context where blocking is not allowed\""
+                .to_owned(),
+        );
+    }
+    Diagnostic {
+        rule: META.id,
+        severity: META.severity,
+        message: META.summary.to_owned(),
+        path: cx.file.path.clone(),
+        range: call.callee_range,
+        primary_label: Some("blocks the thread that is driving this future".to_owned()),
+        labels: vec![context_label],
+        notes,
+        helps,
+        fix,
+    }
+}
+
+fn note(executor: Executor) -> String {
+    if executor.panics_inside_tokio() {
+        return format!("this panics at run time: \"{TOKIO_PANIC}\"");
+    }
+    let name = match executor {
+        Executor::Futures => "futures::executor::block_on",
+        Executor::AsyncStd => "async_std::task::block_on",
+        Executor::FuturesLite => "futures_lite::future::block_on",
+        _ => "pollster::block_on",
+    };
+    let mut text = format!(
+        "`{name}` blocks the executor's thread until the future completes: every other task on that \
+         thread stalls, and if the future needs one of them (on a current-thread runtime: any I/O or \
+         timer) it never completes"
+    );
+    if executor == Executor::Futures {
+        text.push_str(
+            "; inside another `futures` executor it panics: \"cannot execute `LocalPool` executor from \
+             within another executor\"",
+        );
+    }
+    text
+}
+
+fn fix(cx: &RuleContext<'_>, call: &BlockOn) -> Fix {
+    let path = cx.file.path.clone();
+    let call_range = call.call.text_range();
+    let future_range = call.future.syntax().text_range();
+    let mut applicability = Applicability::Safe;
+    let (range, content, message) = match &call.form {
+        BlockOnForm::Method { receiver, receiver_effect, extra_args } if !extra_args.is_empty() => {
+            // `local.block_on(&rt, fut)` is `rt.block_on(local.run_until(fut))`.
+            let effects = extra_args.iter().map(crate::semantic::values::simple_effect);
+            if effects.chain([*receiver_effect]).any(|e| e == Effect::Other) {
+                applicability = Applicability::Unsafe;
+            }
+            let tail = call.method_tail.unwrap_or(call_range);
+            let content = format!("run_until({}).await", call.future.syntax().text());
+            let _ = receiver;
+            (tail, content, "replace `local.block_on(&rt, fut)` with `local.run_until(fut).await`")
+        }
+        BlockOnForm::Method { receiver_effect, .. } => {
+            if *receiver_effect == Effect::Other {
+                applicability = Applicability::Unsafe;
+            }
+            (call_range, awaited(call), "replace `rt.block_on(fut)` with `fut.await`")
+        }
+        BlockOnForm::Function => (call_range, awaited(call), "replace `block_on(fut)` with `fut.await`"),
+        BlockOnForm::FutureMethod => {
+            let tail = call.method_tail.unwrap_or(call_range);
+            (tail, "await".to_owned(), "replace `fut.block_on()` with `fut.await`")
+        }
+    };
+    if has_comment_outside(&call.call, range, future_range) {
+        applicability = Applicability::Unsafe;
+    }
+    let message = match applicability {
+        Applicability::Unsafe if matches!(call.form, BlockOnForm::Method { receiver_effect: Effect::Other, .. }) => {
+            format!("{message} (removes the call that produces the runtime)")
+        }
+        _ => message.to_owned(),
+    };
+    Fix::new(message, applicability, vec![Edit::replace(path, range, content)])
+}
+
+/// `fut.await`, parenthesized where `.await` would bind to part of the expression or where the
+/// statement would start with a block.
+fn awaited(call: &BlockOn) -> String {
+    let future = &call.future;
+    let text = future.syntax().text().to_string();
+    let starts_statement = call
+        .call
+        .parent()
+        .and_then(ast::ExprStmt::cast)
+        .is_some_and(|stmt| stmt.syntax().text_range().start() == call.call.text_range().start());
+    let needs_parens = match future {
+        ast::Expr::PathExpr(_)
+        | ast::Expr::CallExpr(_)
+        | ast::Expr::MethodCallExpr(_)
+        | ast::Expr::FieldExpr(_)
+        | ast::Expr::ParenExpr(_)
+        | ast::Expr::MacroExpr(_)
+        | ast::Expr::AwaitExpr(_)
+        | ast::Expr::TryExpr(_)
+        | ast::Expr::IndexExpr(_)
+        | ast::Expr::TupleExpr(_) => false,
+        ast::Expr::BlockExpr(_) => starts_statement,
+        _ => true,
+    };
+    if needs_parens { format!("({text}).await") } else { format!("{text}.await") }
+}
+
+/// Whether a comment in `range` (outside `keep`, which is carried over) would be deleted.
+fn has_comment_outside(node: &SyntaxNode, range: TextRange, keep: TextRange) -> bool {
+    node.descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() == SyntaxKind::COMMENT)
+        .any(|t| range.contains_range(t.text_range()) && !keep.contains_range(t.text_range()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::{check_text, fix_text};
+
+    const RULE: &str = "nested_block_on";
+
+    #[track_caller]
+    fn check_fix(before: &str, after: &str) {
+        assert_eq!(fix_text(before, &[RULE], false), after);
+    }
+
+    #[track_caller]
+    fn check_no_fix(before: &str) {
+        assert_eq!(check_text(before, &[RULE]).len(), 1, "expected one finding in:\n{before}");
+        assert_eq!(fix_text(before, &[RULE], true), before);
+    }
+
+    #[track_caller]
+    fn check_silent(code: &str) {
+        let found = check_text(code, &[RULE]);
+        assert!(found.is_empty(), "expected no finding, got {found:?} in:\n{code}");
+    }
+
+    #[test]
+    fn runtime_local_in_tokio_main() {
+        check_fix(
+            "#[tokio::main]\nasync fn main() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    let x = rt.block_on(work());\n}\n",
+            "#[tokio::main]\nasync fn main() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    let x = work().await;\n}\n",
+        );
+    }
+
+    #[test]
+    fn renamed_import_and_builder_chain() {
+        check_fix(
+            "use tokio::runtime::{Builder as B, Runtime as Rt};\nasync fn f() {\n    let a = Rt::new().unwrap().block_on(g());\n    let b = B::new_current_thread().enable_all().build().unwrap().block_on(g());\n}\n",
+            "use tokio::runtime::{Builder as B, Runtime as Rt};\nasync fn f() {\n    let a = g().await;\n    let b = g().await;\n}\n",
+        );
+    }
+
+    #[test]
+    fn handle_current_in_async_block() {
+        check_fix(
+            "use tokio::runtime::Handle;\nfn f() {\n    let fut = async move { Handle::current().block_on(g()) };\n}\n",
+            "use tokio::runtime::Handle;\nfn f() {\n    let fut = async move { g().await };\n}\n",
+        );
+    }
+
+    #[test]
+    fn free_functions_of_other_executors() {
+        check_fix(
+            "use futures::executor::block_on as bo;\nasync fn f() {\n    bo(a());\n    async_std::task::block_on(b());\n    smol::block_on(c());\n    pollster::block_on(d());\n}\n",
+            "use futures::executor::block_on as bo;\nasync fn f() {\n    a().await;\n    b().await;\n    c().await;\n    d().await;\n}\n",
+        );
+    }
+
+    #[test]
+    fn pollster_extension_trait() {
+        check_fix(
+            "use pollster::FutureExt as _;\nasync fn f() {\n    let v = g().block_on();\n}\n",
+            "use pollster::FutureExt as _;\nasync fn f() {\n    let v = g().await;\n}\n",
+        );
+    }
+
+    #[test]
+    fn local_set_becomes_run_until() {
+        check_fix(
+            "use tokio::task::LocalSet;\nasync fn f(rt: &tokio::runtime::Runtime) {\n    let local = LocalSet::new();\n    local.block_on(rt, g());\n}\n",
+            "use tokio::task::LocalSet;\nasync fn f(rt: &tokio::runtime::Runtime) {\n    let local = LocalSet::new();\n    local.run_until(g()).await;\n}\n",
+        );
+    }
+
+    #[test]
+    fn block_future_at_statement_start_is_parenthesized() {
+        check_fix(
+            "async fn f(rt: tokio::runtime::Runtime) {\n    rt.block_on(async { g().await });\n}\n",
+            "async fn f(rt: tokio::runtime::Runtime) {\n    (async { g().await }).await;\n}\n",
+        );
+    }
+
+    #[test]
+    fn field_and_static_receivers() {
+        check_fix(
+            "use tokio::runtime::Runtime;\nstatic RT: std::sync::LazyLock<Runtime> = std::sync::LazyLock::new(|| Runtime::new().unwrap());\nstruct S { rt: Runtime }\nimpl S {\n    async fn f(&self) {\n        self.rt.block_on(g());\n        RT.block_on(g());\n    }\n}\n",
+            "use tokio::runtime::Runtime;\nstatic RT: std::sync::LazyLock<Runtime> = std::sync::LazyLock::new(|| Runtime::new().unwrap());\nstruct S { rt: Runtime }\nimpl S {\n    async fn f(&self) {\n        g().await;\n        g().await;\n    }\n}\n",
+        );
+    }
+
+    #[test]
+    fn receiver_with_side_effects_is_unsafe() {
+        let code = "use tokio::runtime::Handle;\nfn make() -> Handle { Handle::current() }\nasync fn f() {\n    let h: Handle = make();\n    h.block_on(g());\n    let rt = tokio::runtime::Builder::new_current_thread().thread_name(name()).build().unwrap();\n    rt.block_on(g());\n}\n";
+        // `h` and `rt` are variables: reading them has no effect, so both fixes are safe.
+        assert_eq!(fix_text(code, &[RULE], false).matches(".await").count(), 2);
+        let direct = "async fn f() {\n    tokio::runtime::Builder::new_current_thread().thread_name(name()).build().unwrap().block_on(g());\n}\n";
+        assert_eq!(fix_text(direct, &[RULE], false), direct, "the builder calls `name()`: unsafe");
+        assert_eq!(fix_text(direct, &[RULE], true), "async fn f() {\n    g().await;\n}\n");
+    }
+
+    #[test]
+    fn comment_in_removed_text_makes_fix_unsafe() {
+        let code = "async fn f(rt: tokio::runtime::Runtime) {\n    rt // the shared runtime\n        .block_on(g());\n}\n";
+        assert_eq!(fix_text(code, &[RULE], false), code);
+        assert_eq!(check_text(code, &[RULE]).len(), 1);
+    }
+
+    #[test]
+    fn sync_closure_on_the_task_is_reported_without_fix() {
+        check_no_fix(
+            "async fn f(rt: &tokio::runtime::Runtime, xs: Vec<u32>) {\n    let v: Vec<u32> = xs.into_iter().map(|x| rt.block_on(g(x))).collect();\n}\n",
+        );
+    }
+
+    #[test]
+    fn silent_in_sync_code_and_off_thread_closures() {
+        check_silent(
+            "use tokio::runtime::{Handle, Runtime};\nfn main() {\n    let rt = Runtime::new().unwrap();\n    rt.block_on(work());\n}\nasync fn f(rt: std::sync::Arc<Runtime>) {\n    let h = Handle::current();\n    tokio::task::spawn_blocking(move || h.block_on(work()));\n    std::thread::spawn(move || futures::executor::block_on(work()));\n    tokio::task::block_in_place(|| Handle::current().block_on(work()));\n    std::thread::Builder::new().spawn(move || rt.block_on(work()));\n}\n",
+        );
+    }
+
+    #[test]
+    fn silent_for_user_types_and_unknown_receivers() {
+        check_silent(
+            "struct Pool;\nimpl Pool { fn block_on<F>(&self, f: F) {} }\nasync fn f(pool: Pool, other: Thing) {\n    pool.block_on(work());\n    other.block_on(work());\n    block_on(work());\n    executor::block_on(work());\n    g().block_on();\n}\nfn block_on<F>(f: F) {}\n",
+        );
+    }
+
+    #[test]
+    fn silent_for_local_module_shadowing_a_crate() {
+        check_silent(
+            "mod futures { pub mod executor { pub fn block_on<F>(f: F) {} } }\nasync fn f() {\n    futures::executor::block_on(work());\n}\n",
+        );
+    }
+
+    #[test]
+    fn silent_in_comments_strings_and_nested_sync_fns() {
+        check_silent(
+            "async fn f() {\n    // rt.block_on(work());\n    let s = \"futures::executor::block_on(work())\";\n    fn inner() { futures::executor::block_on(work()); }\n}\n",
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! Where a piece of code runs: on an async task (inside an `async fn`, block or closure, or a
+//! runtime entry such as `#[tokio::main]`), or on a plain thread (a sync fn, a closure handed to
+//! `spawn_blocking` / `std::thread::spawn`, an initializer).
+
+use ra_ap_syntax::{
+    AstNode, SyntaxNode, TextRange,
+    ast::{self, HasArgList, HasAttrs, HasName},
+    match_ast,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AsyncKind {
+    Fn,
+    Block,
+    Closure,
+}
+
+/// The runtime flavor a runtime attribute builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    CurrentThread,
+    MultiThread,
+}
+
+/// `#[tokio::main]`, `#[tokio::test]`, `#[actix_rt::main]`, `#[async_std::main]`...
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuntimeEntry {
+    /// As written, e.g. `tokio::main`.
+    pub attr: String,
+    pub range: TextRange,
+    pub flavor: Flavor,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AsyncContext {
+    pub kind: AsyncKind,
+    /// The `async` keyword of the context (or the function name for `async fn`).
+    pub anchor: TextRange,
+    pub entry: Option<RuntimeEntry>,
+    /// The code sits in a sync closure that still runs on the async task (`iter.map(|x| ..)`):
+    /// it blocks the task like direct code, but `.await` cannot be written there.
+    pub through_closure: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyncContext {
+    /// A plain function; `is_main` for `fn main`.
+    Fn { name: String, is_main: bool },
+    /// A closure handed to an API that runs it on another thread (`spawn_blocking`,
+    /// `block_in_place`, `std::thread::spawn`...).
+    OffThread { api: String },
+    /// A `const`/`static` initializer or code outside any function.
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExecContext {
+    Async(AsyncContext),
+    Sync(SyncContext),
+}
+
+impl ExecContext {
+    pub fn as_async(&self) -> Option<&AsyncContext> {
+        match self {
+            ExecContext::Async(a) => Some(a),
+            ExecContext::Sync(_) => None,
+        }
+    }
+}
+
+/// APIs that run the closure they are given on a thread where blocking is allowed. Matched on the
+/// callee's last segment: a sync closure handed to anything of these names is a thread body.
+const OFF_THREAD_APIS: &[&str] = &["spawn", "spawn_blocking", "block_in_place", "unblock", "spawn_scoped"];
+
+/// The execution context of `node`.
+pub fn exec_context(node: &SyntaxNode) -> ExecContext {
+    let mut through_closure = false;
+    for anc in node.ancestors().skip(1) {
+        match_ast! {
+            match anc {
+                ast::Fn(f) => {
+                    let entry = runtime_entry(&f);
+                    if let Some(token) = f.async_token() {
+                        let anchor = f.name().map_or(token.text_range(), |n| n.syntax().text_range());
+                        return ExecContext::Async(AsyncContext { kind: AsyncKind::Fn, anchor, entry, through_closure });
+                    }
+                    let name = f.name().map(|n| n.text().to_string()).unwrap_or_default();
+                    let is_main = name == "main";
+                    return ExecContext::Sync(SyncContext::Fn { name, is_main });
+                },
+                ast::ClosureExpr(c) => {
+                    if let Some(token) = c.async_token() {
+                        return ExecContext::Async(AsyncContext { kind: AsyncKind::Closure, anchor: token.text_range(), entry: None, through_closure });
+                    }
+                    if let Some(api) = off_thread_api(&c) {
+                        return ExecContext::Sync(SyncContext::OffThread { api });
+                    }
+                    through_closure = true;
+                },
+                ast::BlockExpr(b) => {
+                    if let Some(token) = b.async_token() {
+                        return ExecContext::Async(AsyncContext { kind: AsyncKind::Block, anchor: token.text_range(), entry: None, through_closure });
+                    }
+                },
+                ast::Const(_) => return ExecContext::Sync(SyncContext::Other),
+                ast::Static(_) => return ExecContext::Sync(SyncContext::Other),
+                _ => (),
+            }
+        }
+    }
+    ExecContext::Sync(SyncContext::Other)
+}
+
+/// The callee name when `closure` is an argument of a call that runs it off the async task.
+fn off_thread_api(closure: &ast::ClosureExpr) -> Option<String> {
+    let arg_list = closure.syntax().parent().and_then(ast::ArgList::cast)?;
+    let call = arg_list.syntax().parent()?;
+    let name = match_ast! {
+        match call {
+            ast::CallExpr(c) => {
+                let ast::Expr::PathExpr(pe) = c.expr()? else { return None };
+                let path = pe.path()?;
+                debug_assert!(c.arg_list().is_some());
+                (path.to_string(), path.segment()?.name_ref()?.text().to_string())
+            },
+            ast::MethodCallExpr(m) => {
+                let name = m.name_ref()?.text().to_string();
+                (format!(".{name}"), name)
+            },
+            _ => return None,
+        }
+    };
+    OFF_THREAD_APIS.contains(&name.1.as_str()).then_some(name.0)
+}
+
+/// `#[tokio::main]`-like attributes, with the flavor they build.
+pub fn runtime_entry(f: &ast::Fn) -> Option<RuntimeEntry> {
+    for attr in f.attrs() {
+        let paths: Vec<ast::Path> = match attr.path() {
+            Some(p) => vec![p],
+            None => attr.meta().into_iter().flat_map(|m| m.skip_cfg_attrs()).filter_map(|m| m.path()).collect(),
+        };
+        for path in paths {
+            let text = path.to_string().replace(' ', "");
+            let default = match text.as_str() {
+                "tokio::main" => Flavor::MultiThread,
+                "tokio::test" => Flavor::CurrentThread,
+                "actix_rt::main" | "actix_web::main" | "actix_rt::test" => Flavor::CurrentThread,
+                "async_std::main" | "async_std::test" => Flavor::MultiThread,
+                _ => continue,
+            };
+            let args = attr.syntax().text().to_string();
+            let flavor = if args.contains("\"current_thread\"") {
+                Flavor::CurrentThread
+            } else if args.contains("\"multi_thread\"") {
+                Flavor::MultiThread
+            } else {
+                default
+            };
+            return Some(RuntimeEntry { attr: text, range: attr.syntax().text_range(), flavor });
+        }
+    }
+    None
+}

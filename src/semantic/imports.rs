@@ -1,0 +1,197 @@
+//! What a path means in one file: `use` trees (renames, `self`, nested braces, globs of known
+//! crates) and the package's dependency names (renamed dependencies included).
+
+use std::collections::{BTreeMap, HashMap};
+
+use ra_ap_syntax::{
+    AstNode, SourceFile, SyntaxKind, TextRange, TextSize,
+    ast::{self, HasName},
+};
+
+/// Names brought into one scope (a file, an inline module, or a block) by `use` items.
+#[derive(Debug, Default)]
+struct Scope {
+    range: TextRange,
+    /// Local name to the path it stands for, as written (`tokio::runtime::Runtime`).
+    names: HashMap<String, Vec<String>>,
+    /// Modules whose items are glob-imported.
+    globs: Vec<Vec<String>>,
+}
+
+/// Items of well-known crates that a glob import can bring into scope. Only these are resolved
+/// through globs: anything else stays unknown, so no rule fires on a guess.
+const GLOB_ITEMS: &[(&str, &[&str])] = &[
+    ("tokio::runtime", &["Runtime", "Handle", "Builder"]),
+    ("tokio::task", &["LocalSet", "spawn_blocking", "block_in_place", "spawn", "spawn_local"]),
+    ("futures::executor", &["block_on"]),
+    ("futures_executor", &["block_on"]),
+    ("futures_lite::future", &["block_on"]),
+    ("smol", &["block_on"]),
+    ("async_std::task", &["block_on", "spawn_blocking"]),
+    ("pollster", &["block_on", "FutureExt"]),
+    ("std::thread", &["spawn", "sleep"]),
+];
+
+/// Crates a file is assumed to see when it belongs to no cargo package (unit tests, fixtures).
+pub const KNOWN_CRATES: &[&str] = &[
+    "tokio",
+    "futures",
+    "futures_executor",
+    "futures_lite",
+    "smol",
+    "async_std",
+    "pollster",
+    "tokio_test",
+    "actix_rt",
+];
+
+#[derive(Debug)]
+pub struct Imports {
+    scopes: Vec<Scope>,
+    externs: BTreeMap<String, String>,
+    /// Top-level module names of the file, which shadow crate names.
+    local_modules: Vec<String>,
+}
+
+impl Imports {
+    pub fn new(file: &SourceFile, externs: BTreeMap<String, String>) -> Imports {
+        let mut scopes: Vec<Scope> = Vec::new();
+        for use_item in file.syntax().descendants().filter_map(ast::Use::cast) {
+            let Some(tree) = use_item.use_tree() else { continue };
+            let Some(container) = use_item.syntax().parent() else { continue };
+            let range = match container.kind() {
+                SyntaxKind::SOURCE_FILE | SyntaxKind::ITEM_LIST | SyntaxKind::STMT_LIST => {
+                    container.text_range()
+                }
+                _ => continue,
+            };
+            let index = match scopes.iter().position(|s| s.range == range) {
+                Some(i) => i,
+                None => {
+                    scopes.push(Scope { range, ..Scope::default() });
+                    scopes.len() - 1
+                }
+            };
+            flatten(&tree, &[], &mut scopes[index]);
+        }
+        // Innermost scopes first, so the first match is the nearest.
+        scopes.sort_by_key(|s| std::cmp::Reverse(s.range.start()));
+        let local_modules = file
+            .syntax()
+            .children()
+            .filter_map(ast::Module::cast)
+            .filter_map(|m| m.name())
+            .map(|n| n.text().to_string())
+            .collect();
+        Imports { scopes, externs, local_modules }
+    }
+
+    /// The crate-rooted path that `segments`, written at `offset`, stands for, when it leads into
+    /// an external crate: `["Rt", "new"]` after `use tokio::runtime::Runtime as Rt;` gives
+    /// `tokio::runtime::Runtime::new`. `None` for workspace-local or unknown paths.
+    pub fn resolve(&self, segments: &[String], offset: TextSize, absolute: bool) -> Option<String> {
+        let resolved = self.expand(segments, offset, absolute, 0)?;
+        Some(resolved.join("::"))
+    }
+
+    fn expand(&self, segments: &[String], offset: TextSize, absolute: bool, depth: u8) -> Option<Vec<String>> {
+        let (first, rest) = segments.split_first()?;
+        if depth > 8 {
+            return None;
+        }
+        if absolute {
+            let krate = self.externs.get(first)?;
+            return Some(std::iter::once(krate.clone()).chain(rest.iter().cloned()).collect());
+        }
+        if matches!(first.as_str(), "crate" | "self" | "super" | "Self") {
+            return None;
+        }
+        for scope in self.scopes.iter().filter(|s| s.range.contains_inclusive(offset)) {
+            if let Some(target) = scope.names.get(first) {
+                let mut full = target.clone();
+                full.extend(rest.iter().cloned());
+                // `use` paths are crate-relative: their first segment is a crate or a local module.
+                return self.expand(&full, offset, true, depth + 1).or_else(|| {
+                    (full.first().map(String::as_str) == Some("std")
+                        || full.first().map(String::as_str) == Some("core"))
+                    .then_some(full)
+                });
+            }
+        }
+        if !self.local_modules.iter().any(|m| m == first) {
+            if let Some(krate) = self.externs.get(first) {
+                return Some(std::iter::once(krate.clone()).chain(rest.iter().cloned()).collect());
+            }
+            if matches!(first.as_str(), "std" | "core" | "alloc") {
+                return Some(segments.to_vec());
+            }
+        }
+        for scope in self.scopes.iter().filter(|s| s.range.contains_inclusive(offset)) {
+            for glob in &scope.globs {
+                let Some(module) = self.expand(glob, offset, true, depth + 1) else { continue };
+                let module = module.join("::");
+                let known = GLOB_ITEMS.iter().any(|(m, items)| *m == module && items.contains(&first.as_str()));
+                if known {
+                    let mut full: Vec<String> = module.split("::").map(str::to_owned).collect();
+                    full.extend(segments.iter().cloned());
+                    return Some(full);
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether the trait `path` (e.g. `pollster::FutureExt`) is in scope at `offset`, by name or glob.
+    pub fn trait_in_scope(&self, path: &str, offset: TextSize) -> bool {
+        let (module, name) = path.rsplit_once("::").unwrap_or(("", path));
+        self.scopes.iter().filter(|s| s.range.contains_inclusive(offset)).any(|scope| {
+            scope.names.iter().any(|(_, target)| {
+                target.last().map(String::as_str) == Some(name)
+                    && self.expand(target, offset, true, 1).is_some_and(|t| t.join("::") == path)
+            }) || scope.globs.iter().any(|g| self.expand(g, offset, true, 1).is_some_and(|m| m.join("::") == module))
+        })
+    }
+}
+
+fn flatten(tree: &ast::UseTree, prefix: &[String], scope: &mut Scope) {
+    let mut path: Vec<String> = prefix.to_vec();
+    if let Some(p) = tree.path() {
+        path.extend(segments_of(&p));
+    }
+    if let Some(list) = tree.use_tree_list() {
+        for sub in list.use_trees() {
+            flatten(&sub, &path, scope);
+        }
+        return;
+    }
+    if tree.star_token().is_some() {
+        scope.globs.push(path);
+        return;
+    }
+    if path.last().map(String::as_str) == Some("self") {
+        path.pop();
+    }
+    let Some(last) = path.last().cloned() else { return };
+    let local = match tree.rename() {
+        Some(rename) => match rename.name() {
+            Some(name) => name.text().to_string(),
+            // `as _` brings only trait methods into scope: keep it under a name no code can write.
+            None => format!("_ as {}", path.join("::")),
+        },
+        None => last,
+    };
+    scope.names.insert(local, path);
+}
+
+/// The segments of a path as written, without generic arguments: `tokio::runtime::Runtime`.
+pub fn segments_of(path: &ast::Path) -> Vec<String> {
+    path.segments()
+        .map(|seg| {
+            if let Some(name) = seg.name_ref() {
+                name.text().to_string()
+            } else {
+                seg.syntax().text().to_string()
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,324 @@
+//! The set of source files of a run: discovered from the targets' roots by following `mod`
+//! declarations, each read and parsed exactly once, in parallel.
+
+use std::collections::{BTreeMap, HashMap};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use line_index::LineIndex;
+use ra_ap_syntax::{
+    AstNode, Edition, Parse, SourceFile as AstSourceFile, SyntaxError, TextRange,
+    ast::{self, HasAttrs, HasModuleItem, HasName},
+};
+use rayon::prelude::*;
+
+use crate::workspace::{Kind, Workspace};
+
+/// Where a file sits in the crate graph. A file may be reached from several targets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub package: usize,
+    pub target: usize,
+    pub kind: Kind,
+    /// `["crate", "net", "client"]`.
+    pub module_path: Vec<String>,
+}
+
+/// One parsed file. `Parse` is `Send + Sync`; trees are built from it on each worker.
+#[derive(Clone)]
+pub struct SourceFile {
+    pub path: Utf8PathBuf,
+    /// Relative to the workspace root, `/`-separated.
+    pub rel_path: String,
+    pub text: String,
+    pub edition: Edition,
+    pub parse: Parse<AstSourceFile>,
+    pub line_index: LineIndex,
+    pub owners: Vec<Owner>,
+    /// Syntax errors (parser and validation), computed once.
+    pub errors: Vec<SyntaxError>,
+}
+
+impl SourceFile {
+    pub fn new(path: Utf8PathBuf, rel_path: String, text: String, edition: Edition) -> SourceFile {
+        let parse = AstSourceFile::parse(&text, edition);
+        let errors = parse.errors();
+        let line_index = LineIndex::new(&text);
+        SourceFile { path, rel_path, text, edition, parse, line_index, owners: Vec::new(), errors }
+    }
+
+    pub fn tree(&self) -> AstSourceFile {
+        self.parse.tree()
+    }
+
+    /// Ranges in which no fix may edit: the items (or, outside items, the whole file) that hold a
+    /// syntax error, since their tree is a recovery guess.
+    pub fn broken_regions(&self) -> Vec<TextRange> {
+        if self.errors.is_empty() {
+            return Vec::new();
+        }
+        let root = self.tree();
+        let mut regions: Vec<TextRange> = self
+            .errors
+            .iter()
+            .map(|err| {
+                let offset = err.range().start();
+                root.items()
+                    .map(|item| item.syntax().text_range())
+                    .find(|r| r.contains_inclusive(offset))
+                    .unwrap_or_else(|| root.syntax().text_range())
+            })
+            .collect();
+        regions.sort_by_key(|r| (r.start(), r.end()));
+        regions.dedup();
+        regions
+    }
+
+    /// 1-based line and 1-based column in characters (rustc's convention) of a byte offset.
+    pub fn line_col_chars(&self, offset: ra_ap_syntax::TextSize) -> (u32, u32) {
+        let lc = self.line_index.line_col(offset);
+        let col = self
+            .line_index
+            .to_wide(line_index::WideEncoding::Utf32, lc)
+            .map_or(lc.col, |w| w.col);
+        (lc.line + 1, col + 1)
+    }
+}
+
+/// A problem found while loading files: shown as `warning:`, never fatal.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LoadWarning {
+    pub message: String,
+}
+
+/// All files of the selected targets, sorted by path.
+#[derive(Clone)]
+pub struct SourceSet {
+    pub files: Vec<SourceFile>,
+    pub warnings: Vec<LoadWarning>,
+}
+
+struct Pending {
+    path: Utf8PathBuf,
+    edition: Edition,
+    owner: Owner,
+    /// Directory in which this file's out-of-line child modules live.
+    child_dir: Utf8PathBuf,
+}
+
+struct ModDecl {
+    name: String,
+    candidates: Vec<Utf8PathBuf>,
+    /// The file's directory for children when found via `#[path]` (treated like `mod.rs`).
+    by_path_attr: bool,
+    cfg_gated: bool,
+    line: u32,
+}
+
+impl SourceSet {
+    /// Discover and parse every file reachable from the selected targets' roots.
+    pub fn load(workspace: &Workspace) -> SourceSet {
+        let mut queue = Vec::new();
+        for (pi, package) in workspace.packages.iter().enumerate() {
+            for (ti, target) in package.targets.iter().enumerate() {
+                let root = target.meta.src_path.clone();
+                let child_dir = root.parent().map(Utf8Path::to_owned).unwrap_or_default();
+                queue.push(Pending {
+                    path: root,
+                    edition: target.edition,
+                    owner: Owner { package: pi, target: ti, kind: target.kind, module_path: vec!["crate".into()] },
+                    child_dir,
+                });
+            }
+        }
+        let mut files: Vec<SourceFile> = Vec::new();
+        let mut by_path: HashMap<Utf8PathBuf, usize> = HashMap::new();
+        let mut warnings = Vec::new();
+        while !queue.is_empty() {
+            // Files already loaded only gain an owner; the rest are read and parsed in parallel.
+            let mut fresh: Vec<Pending> = Vec::new();
+            let mut late_owners: Vec<(Utf8PathBuf, Owner)> = Vec::new();
+            for p in queue.drain(..) {
+                let key = normalize(&p.path);
+                if by_path.contains_key(&key) || fresh.iter().any(|f| normalize(&f.path) == key) {
+                    late_owners.push((key, p.owner));
+                } else {
+                    fresh.push(p);
+                }
+            }
+            let loaded: Vec<(Pending, Result<(SourceFile, Vec<ModDecl>), String>)> = fresh
+                .into_par_iter()
+                .map(|p| {
+                    let result = load_one(workspace, &p);
+                    (p, result)
+                })
+                .collect();
+            for (pending, result) in loaded {
+                match result {
+                    Err(message) => warnings.push(LoadWarning { message }),
+                    Ok((mut file, decls)) => {
+                        if !file.errors.is_empty() {
+                            let err = &file.errors[0];
+                            let (line, col) = file.line_col_chars(err.range().start());
+                            warnings.push(LoadWarning {
+                                message: format!(
+                                    "{}:{line}:{col}: syntax error: {err}; findings there are reported, but no fix will edit the affected item",
+                                    file.rel_path
+                                ),
+                            });
+                        }
+                        for decl in decls {
+                            match decl.candidates.iter().find(|c| c.is_file()) {
+                                Some(found) => {
+                                    let mut module_path = pending.owner.module_path.clone();
+                                    module_path.push(decl.name.clone());
+                                    let child_dir = child_dir_of(found, decl.by_path_attr);
+                                    queue.push(Pending {
+                                        path: found.clone(),
+                                        edition: pending.edition,
+                                        owner: Owner { module_path, ..pending.owner.clone() },
+                                        child_dir,
+                                    });
+                                }
+                                None if decl.cfg_gated => {}
+                                None => {
+                                    let tried: Vec<String> =
+                                        decl.candidates.iter().map(|c| workspace.relative(c)).collect();
+                                    warnings.push(LoadWarning {
+                                        message: format!(
+                                            "{}:{}: file not found for module `{}` (looked for {})",
+                                            file.rel_path,
+                                            decl.line,
+                                            decl.name,
+                                            tried.join(", ")
+                                        ),
+                                    });
+                                }
+                            }
+                        }
+                        file.owners.push(pending.owner);
+                        by_path.insert(normalize(&file.path), files.len());
+                        files.push(file);
+                    }
+                }
+            }
+            for (key, owner) in late_owners {
+                if let Some(&i) = by_path.get(&key) {
+                    if !files[i].owners.contains(&owner) {
+                        files[i].owners.push(owner);
+                    }
+                }
+            }
+        }
+        files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+        warnings.sort();
+        warnings.dedup();
+        SourceSet { files, warnings }
+    }
+
+    pub fn get(&self, path: &Utf8Path) -> Option<&SourceFile> {
+        self.files.iter().find(|f| f.path == path)
+    }
+
+    /// Replace texts (after fixes), re-parsing only the changed files.
+    pub fn with_texts(&mut self, texts: &BTreeMap<Utf8PathBuf, String>) {
+        let changed: Vec<(usize, &String)> = self
+            .files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| texts.get(&f.path).filter(|t| **t != f.text).map(|t| (i, t)))
+            .collect();
+        let reparsed: Vec<(usize, SourceFile)> = changed
+            .into_par_iter()
+            .map(|(i, text)| {
+                let old = &self.files[i];
+                (i, SourceFile::new(old.path.clone(), old.rel_path.clone(), text.clone(), old.edition))
+            })
+            .collect();
+        for (i, mut file) in reparsed {
+            file.owners = std::mem::take(&mut self.files[i].owners);
+            self.files[i] = file;
+        }
+    }
+}
+
+fn normalize(path: &Utf8Path) -> Utf8PathBuf {
+    path.canonicalize_utf8().unwrap_or_else(|_| path.to_owned())
+}
+
+/// `foo.rs` keeps its children in `foo/`; `mod.rs`, `lib.rs`, `main.rs` and `#[path]` files in
+/// their own directory.
+fn child_dir_of(file: &Utf8Path, by_path_attr: bool) -> Utf8PathBuf {
+    let dir = file.parent().map(Utf8Path::to_owned).unwrap_or_default();
+    if by_path_attr || file.file_name() == Some("mod.rs") {
+        dir
+    } else {
+        dir.join(file.file_stem().unwrap_or_default())
+    }
+}
+
+fn load_one(workspace: &Workspace, p: &Pending) -> Result<(SourceFile, Vec<ModDecl>), String> {
+    let rel = workspace.relative(&p.path);
+    let bytes = std::fs::read(&p.path).map_err(|e| format!("{rel}: could not read file: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!("{rel}: skipped: not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())
+    })?;
+    let file = SourceFile::new(p.path.clone(), rel, text, p.edition);
+    let mut decls = Vec::new();
+    let file_dir = p.path.parent().map(Utf8Path::to_owned).unwrap_or_default();
+    collect_mods(&file, file.tree().items(), &p.child_dir, &file_dir, false, &mut decls);
+    Ok((file, decls))
+}
+
+fn collect_mods(
+    file: &SourceFile,
+    items: impl Iterator<Item = ast::Item>,
+    child_dir: &Utf8Path,
+    file_dir: &Utf8Path,
+    inside_inline: bool,
+    out: &mut Vec<ModDecl>,
+) {
+    for item in items {
+        let ast::Item::Module(module) = item else { continue };
+        let Some(name) = module.name() else { continue };
+        let name = name.text().to_string();
+        let path_attr = path_attribute(&module);
+        let cfg_gated = module.attrs().any(|a| {
+            a.path().is_some_and(|p| {
+                let p = p.to_string();
+                p == "cfg" || p == "cfg_attr"
+            })
+        });
+        match module.item_list() {
+            Some(list) => {
+                let inner_dir = child_dir.join(path_attr.as_deref().unwrap_or(&name));
+                collect_mods(file, list.items(), &inner_dir, file_dir, true, out);
+            }
+            None => {
+                let (candidates, by_path_attr) = match path_attr {
+                    // Outside inline modules `#[path]` is relative to the file's directory.
+                    Some(rel) if !inside_inline => (vec![file_dir.join(rel)], true),
+                    Some(rel) => (vec![child_dir.join(rel)], true),
+                    None => (
+                        vec![child_dir.join(format!("{name}.rs")), child_dir.join(&name).join("mod.rs")],
+                        false,
+                    ),
+                };
+                let anchor = module.mod_token().map_or(module.syntax().text_range(), |t| t.text_range());
+                let (line, _) = file.line_col_chars(anchor.start());
+                out.push(ModDecl { name, candidates, by_path_attr, cfg_gated, line });
+            }
+        }
+    }
+}
+
+fn path_attribute(module: &ast::Module) -> Option<String> {
+    module.attrs().find_map(|attr| {
+        if attr.path()?.to_string() != "path" {
+            return None;
+        }
+        let ast::Meta::KeyValueMeta(kv) = attr.meta()? else { return None };
+        let ast::Expr::Literal(lit) = kv.expr()? else { return None };
+        let ast::LiteralKind::String(s) = lit.kind() else { return None };
+        s.value().ok().map(|v| v.to_string())
+    })
+}
