@@ -103,7 +103,7 @@ fn diagnostic(cx: &RuleContext<'_>, call: &BlockOn, context: &AsyncContext) -> D
             Label { range: context.anchor, message: "this async closure runs on an executor".into() }
         }
     };
-    let mut notes = vec![note(call.executor)];
+    let notes = vec![note(call.executor)];
     let mut helps = Vec::new();
     let fix = if context.through_closure {
         helps.push(
@@ -116,13 +116,6 @@ fn diagnostic(cx: &RuleContext<'_>, call: &BlockOn, context: &AsyncContext) -> D
         helps.push("`.await` the future instead of blocking on it".to_owned());
         Some(fix(cx, call))
     };
-    if call.executor == Executor::TokioRuntime {
-        notes.push(
-            "if this runtime is built in async code, dropping it there panics too: \
-             \"Cannot drop a runtime in a context where blocking is not allowed\""
-                .to_owned(),
-        );
-    }
     Diagnostic {
         rule: META.id,
         severity: META.severity,
@@ -176,18 +169,24 @@ fn fix(cx: &RuleContext<'_>, call: &BlockOn) -> Fix {
             let tail = call.method_tail.unwrap_or(call_range);
             let content = format!("run_until({}).await", call.future.syntax().text());
             let _ = receiver;
-            (tail, content, "replace `local.block_on(&rt, fut)` with `local.run_until(fut).await`")
+            (tail, content, "replace `local.block_on(&rt, fut)` with `local.run_until(fut).await`".to_owned())
         }
-        BlockOnForm::Method { receiver_effect, .. } => {
+        BlockOnForm::Method { receiver, receiver_effect, .. } => {
             if *receiver_effect == Effect::Other {
                 applicability = Applicability::Unsafe;
             }
-            (call_range, awaited(call), "replace `rt.block_on(fut)` with `fut.await`")
+            let receiver = receiver.syntax().text().to_string();
+            let message = if receiver.len() <= 40 && !receiver.contains('\n') {
+                format!("replace `{receiver}.block_on(fut)` with `fut.await`")
+            } else {
+                "replace `rt.block_on(fut)` with `fut.await`".to_owned()
+            };
+            (call_range, awaited(call), message)
         }
-        BlockOnForm::Function => (call_range, awaited(call), "replace `block_on(fut)` with `fut.await`"),
+        BlockOnForm::Function => (call_range, awaited(call), "replace `block_on(fut)` with `fut.await`".to_owned()),
         BlockOnForm::FutureMethod => {
             let tail = call.method_tail.unwrap_or(call_range);
-            (tail, "await".to_owned(), "replace `fut.block_on()` with `fut.await`")
+            (tail, "await".to_owned(), "replace `fut.block_on()` with `fut.await`".to_owned())
         }
     };
     if has_comment_outside(&call.call, range, future_range) {
@@ -197,21 +196,15 @@ fn fix(cx: &RuleContext<'_>, call: &BlockOn) -> Fix {
         Applicability::Unsafe if matches!(call.form, BlockOnForm::Method { receiver_effect: Effect::Other, .. }) => {
             format!("{message} (removes the call that produces the runtime)")
         }
-        _ => message.to_owned(),
+        _ => message,
     };
     Fix::new(message, applicability, vec![Edit::replace(path, range, content)])
 }
 
-/// `fut.await`, parenthesized where `.await` would bind to part of the expression or where the
-/// statement would start with a block.
+/// `fut.await`, parenthesized where `.await` would bind to part of the expression.
 fn awaited(call: &BlockOn) -> String {
     let future = &call.future;
     let text = future.syntax().text().to_string();
-    let starts_statement = call
-        .call
-        .parent()
-        .and_then(ast::ExprStmt::cast)
-        .is_some_and(|stmt| stmt.syntax().text_range().start() == call.call.text_range().start());
     let needs_parens = match future {
         ast::Expr::PathExpr(_)
         | ast::Expr::CallExpr(_)
@@ -223,7 +216,8 @@ fn awaited(call: &BlockOn) -> String {
         | ast::Expr::TryExpr(_)
         | ast::Expr::IndexExpr(_)
         | ast::Expr::TupleExpr(_) => false,
-        ast::Expr::BlockExpr(_) => starts_statement,
+        // rustc, syn and rust-analyzer all accept `async { .. }.await;` as a statement.
+        ast::Expr::BlockExpr(_) => false,
         _ => true,
     };
     if needs_parens { format!("({text}).await") } else { format!("{text}.await") }
@@ -309,10 +303,10 @@ mod tests {
     }
 
     #[test]
-    fn block_future_at_statement_start_is_parenthesized() {
+    fn block_future_at_statement_start() {
         check_fix(
             "async fn f(rt: tokio::runtime::Runtime) {\n    rt.block_on(async { g().await });\n}\n",
-            "async fn f(rt: tokio::runtime::Runtime) {\n    (async { g().await }).await;\n}\n",
+            "async fn f(rt: tokio::runtime::Runtime) {\n    async { g().await }.await;\n}\n",
         );
     }
 

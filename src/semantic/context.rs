@@ -49,6 +49,8 @@ pub enum SyncContext {
     /// A closure handed to an API that runs it on another thread (`spawn_blocking`,
     /// `block_in_place`, `std::thread::spawn`...).
     OffThread { api: String },
+    /// A closure that is stored, returned or handed to an API not known to call it at once.
+    DeferredClosure,
     /// A `const`/`static` initializer or code outside any function.
     Other,
 }
@@ -92,10 +94,14 @@ pub fn exec_context(node: &SyntaxNode) -> ExecContext {
                     if let Some(token) = c.async_token() {
                         return ExecContext::Async(AsyncContext { kind: AsyncKind::Closure, anchor: token.text_range(), entry: None, through_closure });
                     }
-                    if let Some(api) = off_thread_api(&c) {
-                        return ExecContext::Sync(SyncContext::OffThread { api });
+                    match closure_call(&c) {
+                        Some(callee) if OFF_THREAD_APIS.contains(&callee.name.as_str()) => {
+                            return ExecContext::Sync(SyncContext::OffThread { api: callee.written });
+                        }
+                        Some(callee) if EAGER_APIS.contains(&callee.name.as_str()) => through_closure = true,
+                        // Stored, returned or handed to an unknown API: where it runs is unknown.
+                        _ => return ExecContext::Sync(SyncContext::DeferredClosure),
                     }
-                    through_closure = true;
                 },
                 ast::BlockExpr(b) => {
                     if let Some(token) = b.async_token() {
@@ -111,8 +117,25 @@ pub fn exec_context(node: &SyntaxNode) -> ExecContext {
     ExecContext::Sync(SyncContext::Other)
 }
 
-/// The callee name when `closure` is an argument of a call that runs it off the async task.
-fn off_thread_api(closure: &ast::ClosureExpr) -> Option<String> {
+/// APIs that call the closure they are given right away (or as their result is consumed), on the
+/// same thread: code in such a closure runs on the async task.
+const EAGER_APIS: &[&str] = &[
+    "map", "filter", "filter_map", "flat_map", "for_each", "fold", "try_fold", "try_for_each", "any", "all",
+    "find", "find_map", "position", "take_while", "skip_while", "map_while", "inspect", "scan", "partition",
+    "max_by_key", "min_by_key", "max_by", "min_by", "sort_by", "sort_by_key", "sort_unstable_by",
+    "sort_unstable_by_key", "retain", "and_then", "or_else", "unwrap_or_else", "map_or", "map_or_else",
+    "map_err", "ok_or_else", "get_or_insert_with", "or_insert_with", "then", "with", "scope",
+];
+
+struct Callee {
+    /// `std::thread::spawn`, or `.map` for a method.
+    written: String,
+    /// The last segment: `spawn`, `map`.
+    name: String,
+}
+
+/// The call `closure` is an argument of.
+fn closure_call(closure: &ast::ClosureExpr) -> Option<Callee> {
     let arg_list = closure.syntax().parent().and_then(ast::ArgList::cast)?;
     let call = arg_list.syntax().parent()?;
     let name = match_ast! {
@@ -130,7 +153,7 @@ fn off_thread_api(closure: &ast::ClosureExpr) -> Option<String> {
             _ => return None,
         }
     };
-    OFF_THREAD_APIS.contains(&name.1.as_str()).then_some(name.0)
+    Some(Callee { written: name.0, name: name.1 })
 }
 
 /// `#[tokio::main]`-like attributes, with the flavor they build.
