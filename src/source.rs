@@ -283,10 +283,8 @@ fn collect_mods(
         let name = name.text().to_string();
         let path_attr = path_attribute(&module);
         let cfg_gated = module.attrs().any(|a| {
-            a.path().is_some_and(|p| {
-                let p = p.to_string();
-                p == "cfg" || p == "cfg_attr"
-            })
+            matches!(a.meta(), Some(ast::Meta::CfgMeta(_) | ast::Meta::CfgAttrMeta(_)))
+                || a.path().is_some_and(|p| matches!(p.to_string().as_str(), "cfg" | "cfg_attr"))
         });
         match module.item_list() {
             Some(list) => {

@@ -9,6 +9,9 @@ use super::human::Style;
 
 /// A git-style patch of `old` -> `new` for `rel_path` (relative to the workspace root).
 pub fn file_patch(rel_path: &str, old: &str, new: &str, style: &Style) -> String {
+    if old == new {
+        return String::new();
+    }
     let diff = TextDiff::from_lines(old, new);
     let mut out = String::new();
     let _ = writeln!(out, "{}", style.bold.render_str(&format!("diff --git a/{rel_path} b/{rel_path}")));
