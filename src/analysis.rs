@@ -41,7 +41,11 @@ pub fn externs_for(workspace: Option<&Workspace>, file: &SourceFile) -> BTreeMap
 }
 
 /// Every finding in `sources`, sorted by path and position.
-pub fn analyze(workspace: Option<&Workspace>, sources: &SourceSet, rules: &RuleSet) -> Vec<Diagnostic> {
+pub fn analyze(
+    workspace: Option<&Workspace>,
+    sources: &SourceSet,
+    rules: &RuleSet,
+) -> Vec<Diagnostic> {
     let mut diagnostics: Vec<Diagnostic> = sources
         .files
         .par_iter()
@@ -51,10 +55,17 @@ pub fn analyze(workspace: Option<&Workspace>, sources: &SourceSet, rules: &RuleS
     diagnostics
 }
 
-pub fn check_file(file: &SourceFile, externs: BTreeMap<String, String>, rules: &RuleSet) -> Vec<Diagnostic> {
+pub fn check_file(
+    file: &SourceFile,
+    externs: BTreeMap<String, String>,
+    rules: &RuleSet,
+) -> Vec<Diagnostic> {
     let tree = file.tree();
     let model = FileModel::new(&tree, externs);
-    let cx = RuleContext { file, model: &model };
+    let cx = RuleContext {
+        file,
+        model: &model,
+    };
     let mut out = Vec::new();
     for node in model.root().descendants() {
         let kind = node.kind();
@@ -67,11 +78,14 @@ pub fn check_file(file: &SourceFile, externs: BTreeMap<String, String>, rules: &
     if !broken.is_empty() {
         for diag in &mut out {
             let touches_broken = diag.fix.as_ref().is_some_and(|fix| {
-                fix.edits.iter().any(|e| broken.iter().any(|b| b.intersect(e.range).is_some()))
+                fix.edits
+                    .iter()
+                    .any(|e| broken.iter().any(|b| b.intersect(e.range).is_some()))
             });
             if touches_broken {
                 diag.fix = None;
-                diag.notes.push("no fix is offered: this item has a syntax error".to_owned());
+                diag.notes
+                    .push("no fix is offered: this item has a syntax error".to_owned());
             }
         }
     }
@@ -79,8 +93,16 @@ pub fn check_file(file: &SourceFile, externs: BTreeMap<String, String>, rules: &
 }
 
 fn text_source(text: &str) -> SourceSet {
-    let file = SourceFile::new("/virtual/lib.rs".into(), "lib.rs".into(), text.to_owned(), ra_ap_syntax::Edition::LATEST);
-    SourceSet { files: vec![file], warnings: Vec::new() }
+    let file = SourceFile::new(
+        "/virtual/lib.rs".into(),
+        "lib.rs".into(),
+        text.to_owned(),
+        ra_ap_syntax::Edition::LATEST,
+    );
+    SourceSet {
+        files: vec![file],
+        warnings: Vec::new(),
+    }
 }
 
 fn rule_set(ids: &[&str]) -> RuleSet {

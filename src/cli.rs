@@ -99,7 +99,12 @@ pub struct ScanArgs {
     pub manifest_path: Option<Utf8PathBuf>,
 
     /// Package to check (repeatable)
-    #[arg(short = 'p', long = "package", value_name = "SPEC", help_heading = "Package Selection")]
+    #[arg(
+        short = 'p',
+        long = "package",
+        value_name = "SPEC",
+        help_heading = "Package Selection"
+    )]
     pub package: Vec<String>,
 
     /// Check all packages in the workspace
@@ -142,10 +147,20 @@ pub struct ScanArgs {
     pub all_targets: bool,
 
     /// Run only these rules (comma-separated ids, or `all`)
-    #[arg(long, value_delimiter = ',', value_name = "RULE", help_heading = "Rule Selection")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "RULE",
+        help_heading = "Rule Selection"
+    )]
     pub select: Vec<String>,
     /// Do not run these rules (comma-separated ids)
-    #[arg(long, value_delimiter = ',', value_name = "RULE", help_heading = "Rule Selection")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "RULE",
+        help_heading = "Rule Selection"
+    )]
     pub ignore: Vec<String>,
 }
 

@@ -61,8 +61,16 @@ pub struct Edit {
 }
 
 impl Edit {
-    pub fn replace(path: impl Into<Utf8PathBuf>, range: TextRange, content: impl Into<String>) -> Edit {
-        Edit { path: path.into(), range, content: content.into() }
+    pub fn replace(
+        path: impl Into<Utf8PathBuf>,
+        range: TextRange,
+        content: impl Into<String>,
+    ) -> Edit {
+        Edit {
+            path: path.into(),
+            range,
+            content: content.into(),
+        }
     }
 }
 
@@ -77,9 +85,17 @@ pub struct Fix {
 }
 
 impl Fix {
-    pub fn new(message: impl Into<String>, applicability: Applicability, mut edits: Vec<Edit>) -> Fix {
+    pub fn new(
+        message: impl Into<String>,
+        applicability: Applicability,
+        mut edits: Vec<Edit>,
+    ) -> Fix {
         edits.sort_by(|a, b| (&a.path, a.range.start()).cmp(&(&b.path, b.range.start())));
-        Fix { message: message.into(), applicability, edits }
+        Fix {
+            message: message.into(),
+            applicability,
+            edits,
+        }
     }
 }
 
@@ -118,6 +134,11 @@ impl Diagnostic {
     }
 
     pub fn sort_key(&self) -> (&Utf8PathBuf, u32, u32, &'static str) {
-        (&self.path, self.range.start().into(), self.range.end().into(), self.rule)
+        (
+            &self.path,
+            self.range.start().into(),
+            self.range.end().into(),
+            self.rule,
+        )
     }
 }

@@ -78,14 +78,22 @@ pub fn apply_one(file: &SourceFile, fix: &Fix) -> String {
 
 /// Why a rewritten file may not be written, if it may not.
 pub fn validate(old: &SourceFile, new_text: &str) -> Option<String> {
-    let new = SourceFile::new(old.path.clone(), old.rel_path.clone(), new_text.to_owned(), old.edition);
+    let new = SourceFile::new(
+        old.path.clone(),
+        old.rel_path.clone(),
+        new_text.to_owned(),
+        old.edition,
+    );
     if new.errors.len() > old.errors.len() {
         let err = &new.errors[0];
         return Some(format!("the fixed text does not parse: {err}"));
     }
     // syn is stricter than the lossless parser: hold the rewrite to it when the original passed.
     if syn::parse_file(new_text).is_err() && syn::parse_file(&old.text).is_ok() {
-        let err = syn::parse_file(new_text).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = syn::parse_file(new_text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         return Some(format!("the fixed text does not parse: {err}"));
     }
     None
@@ -95,7 +103,10 @@ fn overlaps(taken: &BTreeMap<Utf8PathBuf, Vec<TextRange>>, edit: &Edit) -> bool 
     let e = edit.range;
     taken.get(&edit.path).is_some_and(|ranges| {
         // Two insertions at one offset conflict too: their order would be arbitrary.
-        ranges.iter().any(|r| (r.start() < e.end() && e.start() < r.end()) || (r.start() == e.start() && (r.is_empty() || e.is_empty())))
+        ranges.iter().any(|r| {
+            (r.start() < e.end() && e.start() < r.end())
+                || (r.start() == e.start() && (r.is_empty() || e.is_empty()))
+        })
     })
 }
 
@@ -125,8 +136,13 @@ pub fn fix_loop(
                 continue;
             }
             let poison = fix.edits.iter().any(|e| {
-                let Some(file) = sources.get(&e.path) else { return true };
-                let old = file.text.get(std::ops::Range::<usize>::from(e.range)).unwrap_or("");
+                let Some(file) = sources.get(&e.path) else {
+                    return true;
+                };
+                let old = file
+                    .text
+                    .get(std::ops::Range::<usize>::from(e.range))
+                    .unwrap_or("");
                 poisoned.contains(&(e.path.clone(), old.to_owned(), e.content.clone()))
             });
             if poison {
@@ -163,10 +179,21 @@ pub fn fix_loop(
                 }
                 Some(reason) => {
                     broken_files.insert(path.clone());
-                    for diag in chosen.iter().filter(|d| d.fix.as_ref().is_some_and(|f| f.edits.iter().any(|e| &e.path == path))) {
-                        rejected.push(RejectedFix { rule: diag.rule, path: path.clone(), reason: reason.clone() });
+                    for diag in chosen.iter().filter(|d| {
+                        d.fix
+                            .as_ref()
+                            .is_some_and(|f| f.edits.iter().any(|e| &e.path == path))
+                    }) {
+                        rejected.push(RejectedFix {
+                            rule: diag.rule,
+                            path: path.clone(),
+                            reason: reason.clone(),
+                        });
                         for e in &diag.fix.as_ref().expect("has fix").edits {
-                            let old = file.text.get(std::ops::Range::<usize>::from(e.range)).unwrap_or("");
+                            let old = file
+                                .text
+                                .get(std::ops::Range::<usize>::from(e.range))
+                                .unwrap_or("");
                             poisoned.insert((e.path.clone(), old.to_owned(), e.content.clone()));
                         }
                     }
@@ -185,7 +212,11 @@ pub fn fix_loop(
                 landed.push(diag);
             }
         }
-        landed.retain(|d| d.fix.as_ref().is_some_and(|f| f.edits.iter().all(|e| new_texts.contains_key(&e.path))));
+        landed.retain(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.edits.iter().all(|e| new_texts.contains_key(&e.path)))
+        });
         if new_texts.is_empty() {
             // Every chosen fix was rejected and poisoned: the next pass may pick others.
             if broken_files.is_empty() {
@@ -196,5 +227,11 @@ pub fn fix_loop(
         sources.with_texts(&new_texts);
         applied.extend(landed);
     }
-    FixOutcome { sources, applied, passes, converged, rejected }
+    FixOutcome {
+        sources,
+        applied,
+        passes,
+        converged,
+        rejected,
+    }
 }

@@ -31,7 +31,11 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
-            return if err.use_stderr() { Status::Error.into() } else { Status::Clean.into() };
+            return if err.use_stderr() {
+                Status::Error.into()
+            } else {
+                Status::Clean.into()
+            };
         }
     };
     let output = Output::new(cli.color, cli.quiet, cli.verbose);
@@ -44,7 +48,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     match result {
         Ok(status) => status.into(),
         Err(err) => {
-            output.err(&format!("{}: {err:#}\n", output.stderr_style.removed.render_str("error")));
+            output.err(&format!(
+                "{}: {err:#}\n",
+                output.stderr_style.removed.render_str("error")
+            ));
             Status::Error.into()
         }
     }

@@ -43,7 +43,16 @@ impl SourceFile {
         let parse = AstSourceFile::parse(&text, edition);
         let errors = parse.errors();
         let line_index = LineIndex::new(&text);
-        SourceFile { path, rel_path, text, edition, parse, line_index, owners: Vec::new(), errors }
+        SourceFile {
+            path,
+            rel_path,
+            text,
+            edition,
+            parse,
+            line_index,
+            owners: Vec::new(),
+            errors,
+        }
     }
 
     pub fn tree(&self) -> AstSourceFile {
@@ -105,6 +114,9 @@ struct Pending {
     child_dir: Utf8PathBuf,
 }
 
+/// A file read and parsed, with its `mod` declarations; or why it could not be.
+type Loaded = Result<(SourceFile, Vec<ModDecl>), String>;
+
 struct ModDecl {
     name: String,
     candidates: Vec<Utf8PathBuf>,
@@ -125,7 +137,12 @@ impl SourceSet {
                 queue.push(Pending {
                     path: root,
                     edition: target.edition,
-                    owner: Owner { package: pi, target: ti, kind: target.kind, module_path: vec!["crate".into()] },
+                    owner: Owner {
+                        package: pi,
+                        target: ti,
+                        kind: target.kind,
+                        module_path: vec!["crate".into()],
+                    },
                     child_dir,
                 });
             }
@@ -145,7 +162,7 @@ impl SourceSet {
                     fresh.push(p);
                 }
             }
-            let loaded: Vec<(Pending, Result<(SourceFile, Vec<ModDecl>), String>)> = fresh
+            let loaded: Vec<(Pending, Loaded)> = fresh
                 .into_par_iter()
                 .map(|p| {
                     let result = load_one(workspace, &p);
@@ -175,14 +192,20 @@ impl SourceSet {
                                     queue.push(Pending {
                                         path: found.clone(),
                                         edition: pending.edition,
-                                        owner: Owner { module_path, ..pending.owner.clone() },
+                                        owner: Owner {
+                                            module_path,
+                                            ..pending.owner.clone()
+                                        },
                                         child_dir,
                                     });
                                 }
                                 None if decl.cfg_gated => {}
                                 None => {
-                                    let tried: Vec<String> =
-                                        decl.candidates.iter().map(|c| workspace.relative(c)).collect();
+                                    let tried: Vec<String> = decl
+                                        .candidates
+                                        .iter()
+                                        .map(|c| workspace.relative(c))
+                                        .collect();
                                     warnings.push(LoadWarning {
                                         message: format!(
                                             "{}:{}: file not found for module `{}` (looked for {})",
@@ -202,10 +225,10 @@ impl SourceSet {
                 }
             }
             for (key, owner) in late_owners {
-                if let Some(&i) = by_path.get(&key) {
-                    if !files[i].owners.contains(&owner) {
-                        files[i].owners.push(owner);
-                    }
+                if let Some(&i) = by_path.get(&key)
+                    && !files[i].owners.contains(&owner)
+                {
+                    files[i].owners.push(owner);
                 }
             }
         }
@@ -231,7 +254,15 @@ impl SourceSet {
             .into_par_iter()
             .map(|(i, text)| {
                 let old = &self.files[i];
-                (i, SourceFile::new(old.path.clone(), old.rel_path.clone(), text.clone(), old.edition))
+                (
+                    i,
+                    SourceFile::new(
+                        old.path.clone(),
+                        old.rel_path.clone(),
+                        text.clone(),
+                        old.edition,
+                    ),
+                )
             })
             .collect();
         for (i, mut file) in reparsed {
@@ -256,16 +287,26 @@ fn child_dir_of(file: &Utf8Path, by_path_attr: bool) -> Utf8PathBuf {
     }
 }
 
-fn load_one(workspace: &Workspace, p: &Pending) -> Result<(SourceFile, Vec<ModDecl>), String> {
+fn load_one(workspace: &Workspace, p: &Pending) -> Loaded {
     let rel = workspace.relative(&p.path);
     let bytes = std::fs::read(&p.path).map_err(|e| format!("{rel}: could not read file: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        format!("{rel}: skipped: not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())
+        format!(
+            "{rel}: skipped: not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
     })?;
     let file = SourceFile::new(p.path.clone(), rel, text, p.edition);
     let mut decls = Vec::new();
     let file_dir = p.path.parent().map(Utf8Path::to_owned).unwrap_or_default();
-    collect_mods(&file, file.tree().items(), &p.child_dir, &file_dir, false, &mut decls);
+    collect_mods(
+        &file,
+        file.tree().items(),
+        &p.child_dir,
+        &file_dir,
+        false,
+        &mut decls,
+    );
     Ok((file, decls))
 }
 
@@ -278,13 +319,19 @@ fn collect_mods(
     out: &mut Vec<ModDecl>,
 ) {
     for item in items {
-        let ast::Item::Module(module) = item else { continue };
+        let ast::Item::Module(module) = item else {
+            continue;
+        };
         let Some(name) = module.name() else { continue };
         let name = name.text().to_string();
         let path_attr = path_attribute(&module);
         let cfg_gated = module.attrs().any(|a| {
-            matches!(a.meta(), Some(ast::Meta::CfgMeta(_) | ast::Meta::CfgAttrMeta(_)))
-                || a.path().is_some_and(|p| matches!(p.to_string().as_str(), "cfg" | "cfg_attr"))
+            matches!(
+                a.meta(),
+                Some(ast::Meta::CfgMeta(_) | ast::Meta::CfgAttrMeta(_))
+            ) || a
+                .path()
+                .is_some_and(|p| matches!(p.to_string().as_str(), "cfg" | "cfg_attr"))
         });
         match module.item_list() {
             Some(list) => {
@@ -297,13 +344,24 @@ fn collect_mods(
                     Some(rel) if !inside_inline => (vec![file_dir.join(rel)], true),
                     Some(rel) => (vec![child_dir.join(rel)], true),
                     None => (
-                        vec![child_dir.join(format!("{name}.rs")), child_dir.join(&name).join("mod.rs")],
+                        vec![
+                            child_dir.join(format!("{name}.rs")),
+                            child_dir.join(&name).join("mod.rs"),
+                        ],
                         false,
                     ),
                 };
-                let anchor = module.mod_token().map_or(module.syntax().text_range(), |t| t.text_range());
+                let anchor = module
+                    .mod_token()
+                    .map_or(module.syntax().text_range(), |t| t.text_range());
                 let (line, _) = file.line_col_chars(anchor.start());
-                out.push(ModDecl { name, candidates, by_path_attr, cfg_gated, line });
+                out.push(ModDecl {
+                    name,
+                    candidates,
+                    by_path_attr,
+                    cfg_gated,
+                    line,
+                });
             }
         }
     }
@@ -314,9 +372,15 @@ fn path_attribute(module: &ast::Module) -> Option<String> {
         if attr.path()?.to_string() != "path" {
             return None;
         }
-        let ast::Meta::KeyValueMeta(kv) = attr.meta()? else { return None };
-        let ast::Expr::Literal(lit) = kv.expr()? else { return None };
-        let ast::LiteralKind::String(s) = lit.kind() else { return None };
+        let ast::Meta::KeyValueMeta(kv) = attr.meta()? else {
+            return None;
+        };
+        let ast::Expr::Literal(lit) = kv.expr()? else {
+            return None;
+        };
+        let ast::LiteralKind::String(s) = lit.kind() else {
+            return None;
+        };
         s.value().ok().map(|v| v.to_string())
     })
 }

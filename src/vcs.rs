@@ -28,13 +28,24 @@ pub fn check_writable(root: &Utf8Path, files: &[Utf8PathBuf], allow: Allow) -> R
         );
     };
     let mut cmd = Command::new("git");
-    cmd.current_dir(&top).args(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--"]);
+    cmd.current_dir(&top).args([
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--",
+    ]);
     for f in files {
         cmd.arg(f.strip_prefix(&top).unwrap_or(f));
     }
-    let output = cmd.output().map_err(|e| format!("could not run `git status`: {e}"))?;
+    let output = cmd
+        .output()
+        .map_err(|e| format!("could not run `git status`: {e}"))?;
     if !output.status.success() {
-        return Err(format!("`git status` failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
+        return Err(format!(
+            "`git status` failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
     }
     let mut dirty = Vec::new();
     let mut staged = Vec::new();
@@ -42,7 +53,10 @@ pub fn check_writable(root: &Utf8Path, files: &[Utf8PathBuf], allow: Allow) -> R
     for entry in text.split('\0').filter(|e| e.len() > 3) {
         let (index, worktree, path) = (entry.as_bytes()[0], entry.as_bytes()[1], &entry[3..]);
         if worktree != b' ' {
-            dirty.push(format!("  * {path} ({})", if index == b'?' { "untracked" } else { "dirty" }));
+            dirty.push(format!(
+                "  * {path} ({})",
+                if index == b'?' { "untracked" } else { "dirty" }
+            ));
         } else if index != b' ' {
             staged.push(format!("  * {path} (staged)"));
         }
@@ -64,8 +78,11 @@ pub fn check_writable(root: &Utf8Path, files: &[Utf8PathBuf], allow: Allow) -> R
 }
 
 fn repo_root(dir: &Utf8Path) -> Option<Utf8PathBuf> {
-    let output =
-        Command::new("git").current_dir(dir).args(["rev-parse", "--show-toplevel"]).output().ok()?;
+    let output = Command::new("git")
+        .current_dir(dir)
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()?;
     if !output.status.success() {
         return None;
     }

@@ -213,7 +213,10 @@ impl Workspace {
             .collect();
         packages.sort_by(|a, b| a.name.cmp(&b.name));
         selection.targets.check_names(&packages)?;
-        Ok(Workspace { root: metadata.workspace_root.clone(), packages })
+        Ok(Workspace {
+            root: metadata.workspace_root.clone(),
+            packages,
+        })
     }
 
     /// `path` relative to the workspace root, with `/` separators, for display and patches.
@@ -228,7 +231,11 @@ fn manifest_file(path: &Utf8Path) -> Result<Utf8PathBuf> {
     if !path.exists() {
         bail!("manifest path `{path}` does not exist");
     }
-    let file = if path.is_dir() { path.join("Cargo.toml") } else { path.to_owned() };
+    let file = if path.is_dir() {
+        path.join("Cargo.toml")
+    } else {
+        path.to_owned()
+    };
     if !file.is_file() {
         bail!("manifest path `{path}` does not contain a Cargo.toml");
     }
@@ -255,9 +262,15 @@ fn select_packages<'m>(
     } else if !selection.packages.is_empty() {
         let mut out = Vec::new();
         for spec in &selection.packages {
-            let found: Vec<_> = members.iter().filter(|p| matches(spec, p)).copied().collect();
+            let found: Vec<_> = members
+                .iter()
+                .filter(|p| matches(spec, p))
+                .copied()
+                .collect();
             if found.is_empty() {
-                bail!("package ID specification `{spec}` did not match any packages in the workspace");
+                bail!(
+                    "package ID specification `{spec}` did not match any packages in the workspace"
+                );
             }
             out.extend(found);
         }
@@ -273,9 +286,10 @@ fn select_packages<'m>(
                 .and_then(|d| find_manifest_upwards(&d)),
         };
         let current = current_manifest.and_then(|m| {
-            members.iter().copied().find(|p| {
-                p.manifest_path.canonicalize_utf8().ok().as_deref() == Some(m.as_path())
-            })
+            members
+                .iter()
+                .copied()
+                .find(|p| p.manifest_path.canonicalize_utf8().ok().as_deref() == Some(m.as_path()))
         });
         match current {
             Some(p) => vec![p],
@@ -304,7 +318,10 @@ fn extern_crates(package: &cargo_metadata::Package) -> BTreeMap<String, String> 
     let mut map = BTreeMap::new();
     for dep in &package.dependencies {
         let crate_name = dep.name.replace('-', "_");
-        let local = dep.rename.as_deref().map_or_else(|| crate_name.clone(), |r| r.replace('-', "_"));
+        let local = dep
+            .rename
+            .as_deref()
+            .map_or_else(|| crate_name.clone(), |r| r.replace('-', "_"));
         map.insert(local, crate_name);
     }
     // A package's own library is usable from its bins, tests, examples and benches.

@@ -16,7 +16,8 @@ pub fn write_all(files: &[(Utf8PathBuf, String)]) -> Result<()> {
             .suffix(".tmp")
             .tempfile_in(dir)
             .with_context(|| format!("could not create a temporary file in `{dir}`"))?;
-        tmp.write_all(text.as_bytes()).with_context(|| format!("could not write a temporary file for `{path}`"))?;
+        tmp.write_all(text.as_bytes())
+            .with_context(|| format!("could not write a temporary file for `{path}`"))?;
         tmp.as_file().sync_all().ok();
         let permissions = std::fs::metadata(path)
             .with_context(|| format!("could not read the permissions of `{path}`"))?
@@ -26,7 +27,8 @@ pub fn write_all(files: &[(Utf8PathBuf, String)]) -> Result<()> {
         staged.push((tmp, path));
     }
     for (tmp, path) in staged {
-        tmp.persist(path).with_context(|| format!("could not replace `{path}`"))?;
+        tmp.persist(path)
+            .with_context(|| format!("could not replace `{path}`"))?;
     }
     Ok(())
 }

@@ -2,12 +2,17 @@
 //! codes, output formats, `apply` safety (dirty trees, dry runs, fixpoint, idempotence) and bad
 //! input.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::{code, loopfix, stderr, stdout};
+
 const BUGGY: &str = "use tokio::runtime::Runtime;\n\n#[tokio::main]\nasync fn main() {\n    let rt = Runtime::new().unwrap();\n    let n = rt.block_on(work());\n    println!(\"{n}\");\n}\n\nasync fn work() -> u32 {\n    1\n}\n";
 const CLEAN: &str = "async fn work() -> u32 {\n    1\n}\n\n#[tokio::main]\nasync fn main() {\n    println!(\"{}\", work().await);\n}\n";
-const LIB_BUGGY: &str = "pub async fn get() -> u32 {\n    futures::executor::block_on(async { 2 })\n}\n";
+const LIB_BUGGY: &str =
+    "pub async fn get() -> u32 {\n    futures::executor::block_on(async { 2 })\n}\n";
 
 fn manifest(name: &str, extra: &str) -> String {
     format!(
@@ -29,7 +34,10 @@ fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
 /// A virtual workspace with two members: `alpha` (a bin with a bug) and `beta` (a lib with a bug).
 fn two_members() -> tempfile::TempDir {
     tree(&[
-        ("Cargo.toml", "[workspace]\nmembers = [\"alpha\", \"beta\"]\nresolver = \"2\"\n"),
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"alpha\", \"beta\"]\nresolver = \"2\"\n",
+        ),
         ("alpha/Cargo.toml", &manifest("alpha", "")),
         ("alpha/src/main.rs", BUGGY),
         ("beta/Cargo.toml", &manifest("beta", "")),
@@ -37,44 +45,25 @@ fn two_members() -> tempfile::TempDir {
     ])
 }
 
-/// `cargo loopfix <args>` in `dir`, with our binary first on `PATH`.
-fn loopfix(dir: &Path, args: &[&str]) -> Output {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_cargo-loopfix"));
-    let path = std::env::join_paths(
-        std::iter::once(bin.parent().unwrap().to_owned()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
-    )
-    .unwrap();
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .arg("loopfix")
-        .args(args)
-        .current_dir(dir)
-        .env("PATH", path)
-        .env_remove("CARGO_TERM_COLOR")
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).unwrap()
-}
-
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "user.name=t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
         .unwrap();
-    assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
 }
 
 fn committed(dir: &Path) {
@@ -97,7 +86,11 @@ fn check_finds_bugs_in_every_member_of_a_virtual_workspace() {
         "alpha/src/main.rs:6:16: loopfix::nested_block_on: `block_on` called inside an async context\n\
          beta/src/lib.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n"
     );
-    assert!(stderr(&out).contains("found 2 problems (nested_block_on: 2); 2 fixable"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("found 2 problems (nested_block_on: 2); 2 fixable"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -107,39 +100,80 @@ fn package_selection_flags_mean_what_cargo_means() {
         let mut full = vec!["check", "--message-format", "short"];
         full.extend_from_slice(args);
         let out = loopfix(ws.path(), &full);
-        stdout(&out).lines().map(|l| l.split(':').next().unwrap().to_owned()).collect()
+        stdout(&out)
+            .lines()
+            .map(|l| l.split(':').next().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(only(&["-p", "alpha"]), ["alpha/src/main.rs"]);
-    assert_eq!(only(&["--package", "beta", "-p", "alpha"]), ["alpha/src/main.rs", "beta/src/lib.rs"]);
+    assert_eq!(
+        only(&["--package", "beta", "-p", "alpha"]),
+        ["alpha/src/main.rs", "beta/src/lib.rs"]
+    );
     assert_eq!(only(&["--exclude", "alpha"]), ["beta/src/lib.rs"]);
-    assert_eq!(only(&["--workspace", "--exclude", "beta"]), ["alpha/src/main.rs"]);
+    assert_eq!(
+        only(&["--workspace", "--exclude", "beta"]),
+        ["alpha/src/main.rs"]
+    );
     assert_eq!(only(&["--all"]), ["alpha/src/main.rs", "beta/src/lib.rs"]);
     assert_eq!(only(&["--lib"]), ["beta/src/lib.rs"]);
     assert_eq!(only(&["--bin", "alpha"]), ["alpha/src/main.rs"]);
 
     // From a member's directory, as cargo: that member only; `--workspace` widens it.
-    let out = loopfix(&ws.path().join("beta"), &["check", "--message-format", "short"]);
-    assert_eq!(stdout(&out), "beta/src/lib.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n");
-    let out = loopfix(&ws.path().join("beta"), &["check", "--message-format", "short", "--workspace"]);
+    let out = loopfix(
+        &ws.path().join("beta"),
+        &["check", "--message-format", "short"],
+    );
+    assert_eq!(
+        stdout(&out),
+        "beta/src/lib.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n"
+    );
+    let out = loopfix(
+        &ws.path().join("beta"),
+        &["check", "--message-format", "short", "--workspace"],
+    );
     assert_eq!(stdout(&out).lines().count(), 2);
 
     // --manifest-path takes the file or its directory, from anywhere.
     let elsewhere = tempfile::tempdir().unwrap();
     let dir = ws.path().join("alpha");
-    let out = loopfix(elsewhere.path(), &["check", "--message-format", "short", "--manifest-path", dir.to_str().unwrap()]);
+    let out = loopfix(
+        elsewhere.path(),
+        &[
+            "check",
+            "--message-format",
+            "short",
+            "--manifest-path",
+            dir.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code(&out), 1);
-    assert!(stdout(&out).starts_with("alpha/src/main.rs:6:16"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("alpha/src/main.rs:6:16"),
+        "{}",
+        stdout(&out)
+    );
     let file = ws.path().join("Cargo.toml");
-    let out = loopfix(elsewhere.path(), &["check", "-q", "--manifest-path", file.to_str().unwrap()]);
+    let out = loopfix(
+        elsewhere.path(),
+        &["check", "-q", "--manifest-path", file.to_str().unwrap()],
+    );
     assert_eq!(code(&out), 1);
 }
 
 #[test]
 fn exit_codes_zero_one_two() {
-    let clean = tree(&[("Cargo.toml", &manifest("clean", "")), ("src/main.rs", CLEAN)]);
+    let clean = tree(&[
+        ("Cargo.toml", &manifest("clean", "")),
+        ("src/main.rs", CLEAN),
+    ]);
     let out = loopfix(clean.path(), &["check"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stderr(&out).contains("no problems found in 1 file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no problems found in 1 file"),
+        "{}",
+        stderr(&out)
+    );
 
     let ws = two_members();
     assert_eq!(code(&loopfix(ws.path(), &["check", "-q"])), 1);
@@ -147,15 +181,31 @@ fn exit_codes_zero_one_two() {
     assert_eq!(code(&usage), 2);
     let unknown_rule = loopfix(ws.path(), &["check", "--select", "no_such_rule"]);
     assert_eq!(code(&unknown_rule), 2);
-    assert!(stderr(&unknown_rule).contains("unknown rule `no_such_rule`"), "{}", stderr(&unknown_rule));
+    assert!(
+        stderr(&unknown_rule).contains("unknown rule `no_such_rule`"),
+        "{}",
+        stderr(&unknown_rule)
+    );
     let unknown_package = loopfix(ws.path(), &["check", "-p", "gamma"]);
     assert_eq!(code(&unknown_package), 2);
     assert!(stderr(&unknown_package).contains("`gamma` did not match any packages"));
     let unknown_bin = loopfix(ws.path(), &["check", "--bin", "gamma"]);
     assert_eq!(code(&unknown_bin), 2);
     // Ignoring the only rule leaves nothing to find.
-    assert_eq!(code(&loopfix(ws.path(), &["check", "--ignore", "nested_block_on"])), 0);
-    assert_eq!(code(&loopfix(ws.path(), &["check", "--select", "loopfix::nested_block_on"])), 1);
+    assert_eq!(
+        code(&loopfix(
+            ws.path(),
+            &["check", "--ignore", "nested_block_on"]
+        )),
+        0
+    );
+    assert_eq!(
+        code(&loopfix(
+            ws.path(),
+            &["check", "--select", "loopfix::nested_block_on"]
+        )),
+        1
+    );
 }
 
 #[test]
@@ -164,17 +214,34 @@ fn bad_manifests_and_paths_are_clear_errors() {
     let out = loopfix(broken.path(), &["check"]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
-    assert!(err.starts_with("error: could not load the cargo workspace"), "{err}");
+    assert!(
+        err.starts_with("error: could not load the cargo workspace"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 
-    let out = loopfix(broken.path(), &["check", "--manifest-path", "does/not/exist"]);
+    let out = loopfix(
+        broken.path(),
+        &["check", "--manifest-path", "does/not/exist"],
+    );
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("manifest path `does/not/exist` does not exist"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("manifest path `does/not/exist` does not exist"),
+        "{}",
+        stderr(&out)
+    );
 
     let empty = tempfile::tempdir().unwrap();
-    let out = loopfix(empty.path(), &["check", "--manifest-path", empty.path().to_str().unwrap()]);
+    let out = loopfix(
+        empty.path(),
+        &["check", "--manifest-path", empty.path().to_str().unwrap()],
+    );
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("does not contain a Cargo.toml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not contain a Cargo.toml"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -190,12 +257,19 @@ fn modules_are_followed_and_problem_files_are_warnings() {
         ("src/deep/inner.rs", LIB_BUGGY),
         ("src/elsewhere/custom.rs", LIB_BUGGY),
         // A syntax error in one item: the finding in the other item keeps its fix.
-        ("src/broken.rs", "pub async fn ok() -> u32 {\n    futures::executor::block_on(async { 1 })\n}\n\npub async fn bad() -> u32 {\n    futures::executor::block_on(async { 1 }) +\n}\n"),
+        (
+            "src/broken.rs",
+            "pub async fn ok() -> u32 {\n    futures::executor::block_on(async { 1 })\n}\n\npub async fn bad() -> u32 {\n    futures::executor::block_on(async { 1 }) +\n}\n",
+        ),
         ("target/debug/build/generated.rs", LIB_BUGGY),
         ("nested/Cargo.toml", &manifest("nested", "")),
         ("nested/src/lib.rs", LIB_BUGGY),
     ]);
-    std::fs::write(ws.path().join("src/latin1.rs"), b"// caf\xe9\npub fn f() {}\n").unwrap();
+    std::fs::write(
+        ws.path().join("src/latin1.rs"),
+        b"// caf\xe9\npub fn f() {}\n",
+    )
+    .unwrap();
     let out = loopfix(ws.path(), &["check", "--message-format", "short"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert_eq!(
@@ -207,38 +281,82 @@ fn modules_are_followed_and_problem_files_are_warnings() {
          src/net/client.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n"
     );
     let err = stderr(&out);
-    assert!(err.contains("warning: src/lib.rs:5: file not found for module `missing`"), "{err}");
-    assert!(!err.contains("windows_only"), "cfg-gated modules may be absent: {err}");
-    assert!(err.contains("warning: src/latin1.rs: skipped: not valid UTF-8"), "{err}");
-    assert!(err.contains("warning: src/broken.rs:6:47: syntax error: expected expression"), "{err}");
+    assert!(
+        err.contains("warning: src/lib.rs:5: file not found for module `missing`"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("windows_only"),
+        "cfg-gated modules may be absent: {err}"
+    );
+    assert!(
+        err.contains("warning: src/latin1.rs: skipped: not valid UTF-8"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: src/broken.rs:6:47: syntax error: expected expression"),
+        "{err}"
+    );
 
     // The fix inside the broken item is withheld; the other one applies.
     let out = loopfix(ws.path(), &["apply", "--allow-no-vcs"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let broken = read(ws.path(), "src/broken.rs");
-    assert!(broken.contains("pub async fn ok() -> u32 {\n    async { 1 }.await\n}"), "{broken}");
-    assert!(broken.contains("futures::executor::block_on(async { 1 }) +\n}"), "{broken}");
-    assert_eq!(std::fs::read(ws.path().join("src/latin1.rs")).unwrap(), b"// caf\xe9\npub fn f() {}\n");
+    assert!(
+        broken.contains("pub async fn ok() -> u32 {\n    async { 1 }.await\n}"),
+        "{broken}"
+    );
+    assert!(
+        broken.contains("futures::executor::block_on(async { 1 }) +\n}"),
+        "{broken}"
+    );
+    assert_eq!(
+        std::fs::read(ws.path().join("src/latin1.rs")).unwrap(),
+        b"// caf\xe9\npub fn f() {}\n"
+    );
 }
 
 #[test]
 fn apply_refuses_dirty_files_unless_allowed() {
     let ws = two_members();
     committed(ws.path());
-    std::fs::write(ws.path().join("beta/src/lib.rs"), format!("// local edit\n{LIB_BUGGY}")).unwrap();
+    std::fs::write(
+        ws.path().join("beta/src/lib.rs"),
+        format!("// local edit\n{LIB_BUGGY}"),
+    )
+    .unwrap();
     let out = loopfix(ws.path(), &["apply"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(stderr(&out).contains("beta/src/lib.rs (dirty)"), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("alpha/src/main.rs ("), "only touched files are checked");
-    assert!(stdout(&out).contains("+++ b/beta/src/lib.rs"), "the pending diff is shown: {}", stdout(&out));
-    assert_eq!(read(ws.path(), "alpha/src/main.rs"), BUGGY, "nothing is written on refusal");
+    assert!(
+        stderr(&out).contains("beta/src/lib.rs (dirty)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("alpha/src/main.rs ("),
+        "only touched files are checked"
+    );
+    assert!(
+        stdout(&out).contains("+++ b/beta/src/lib.rs"),
+        "the pending diff is shown: {}",
+        stdout(&out)
+    );
+    assert_eq!(
+        read(ws.path(), "alpha/src/main.rs"),
+        BUGGY,
+        "nothing is written on refusal"
+    );
     assert!(read(ws.path(), "beta/src/lib.rs").starts_with("// local edit\n"));
 
     // Staged changes: refused too, unless --allow-staged.
     git(ws.path(), &["add", "beta/src/lib.rs"]);
     let out = loopfix(ws.path(), &["apply"]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("beta/src/lib.rs (staged)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("beta/src/lib.rs (staged)"),
+        "{}",
+        stderr(&out)
+    );
     let out = loopfix(ws.path(), &["apply", "--allow-staged"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(read(ws.path(), "beta/src/lib.rs").contains("async { 2 }.await"));
@@ -258,7 +376,11 @@ fn dry_run_writes_nothing_and_apply_reaches_a_fixpoint() {
     committed(ws.path());
     let out = loopfix(ws.path(), &["apply", "--dry-run"]);
     assert_eq!(code(&out), 1);
-    assert!(stdout(&out).contains("-    let n = rt.block_on(work());\n+    let n = work().await;\n"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("-    let n = rt.block_on(work());\n+    let n = work().await;\n"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(read(ws.path(), "alpha/src/main.rs"), BUGGY);
     assert_eq!(read(ws.path(), "beta/src/lib.rs"), LIB_BUGGY);
 
@@ -270,18 +392,34 @@ fn dry_run_writes_nothing_and_apply_reaches_a_fixpoint() {
     }
     let out = loopfix(ws.path(), &["apply"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stderr(&out).contains("fixed 2 problems (nested_block_on: 2) in 2 files"), "{}", stderr(&out));
-    let once = (read(ws.path(), "alpha/src/main.rs"), read(ws.path(), "beta/src/lib.rs"));
+    assert!(
+        stderr(&out).contains("fixed 2 problems (nested_block_on: 2) in 2 files"),
+        "{}",
+        stderr(&out)
+    );
+    let once = (
+        read(ws.path(), "alpha/src/main.rs"),
+        read(ws.path(), "beta/src/lib.rs"),
+    );
     assert!(once.0.contains("let n = work().await;"), "{}", once.0);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(ws.path().join("beta/src/lib.rs")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(ws.path().join("beta/src/lib.rs"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o640, "permissions are kept");
     }
     let leftovers: Vec<_> = std::fs::read_dir(ws.path().join("beta/src"))
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("loopfix"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("loopfix")
+        })
         .collect();
     assert!(leftovers.is_empty(), "no temporary files are left behind");
 
@@ -291,7 +429,13 @@ fn dry_run_writes_nothing_and_apply_reaches_a_fixpoint() {
     git(ws.path(), &["commit", "-qam", "fixed"]);
     let out = loopfix(ws.path(), &["apply"]);
     assert_eq!(code(&out), 0);
-    assert_eq!((read(ws.path(), "alpha/src/main.rs"), read(ws.path(), "beta/src/lib.rs")), once);
+    assert_eq!(
+        (
+            read(ws.path(), "alpha/src/main.rs"),
+            read(ws.path(), "beta/src/lib.rs")
+        ),
+        once
+    );
 }
 
 #[test]
@@ -306,7 +450,12 @@ fn check_diff_is_a_patch_git_applies() {
     git(ws.path(), &["apply", "fix.patch"]);
     std::fs::remove_file(ws.path().join("fix.patch")).unwrap();
     let out = loopfix(ws.path(), &["check"]);
-    assert_eq!(code(&out), 0, "the patch fixes everything: {}", stderr(&out));
+    assert_eq!(
+        code(&out),
+        0,
+        "the patch fixes everything: {}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -317,24 +466,56 @@ fn json_is_what_cargo_and_rust_analyzer_read() {
     let text = stdout(&out);
     // The schema check: cargo_metadata's typed messages are what rust-analyzer's flycheck parses.
     let messages: Vec<cargo_metadata::Message> =
-        cargo_metadata::Message::parse_stream(text.as_bytes()).map(|m| m.unwrap()).collect();
+        cargo_metadata::Message::parse_stream(text.as_bytes())
+            .map(|m| m.unwrap())
+            .collect();
     assert_eq!(messages.len(), 3);
-    let cargo_metadata::Message::CompilerMessage(first) = &messages[0] else { panic!("{text}") };
+    let cargo_metadata::Message::CompilerMessage(first) = &messages[0] else {
+        panic!("{text}")
+    };
     assert_eq!(first.target.name, "alpha");
-    assert_eq!(first.message.code.as_ref().unwrap().code, "loopfix::nested_block_on");
-    assert_eq!(first.message.level, cargo_metadata::diagnostic::DiagnosticLevel::Error);
+    assert_eq!(
+        first.message.code.as_ref().unwrap().code,
+        "loopfix::nested_block_on"
+    );
+    assert_eq!(
+        first.message.level,
+        cargo_metadata::diagnostic::DiagnosticLevel::Error
+    );
     let primary = first.message.spans.iter().find(|s| s.is_primary).unwrap();
-    assert_eq!((primary.file_name.as_str(), primary.line_start, primary.column_start), ("alpha/src/main.rs", 6, 16));
-    let suggestion = first.message.children.iter().flat_map(|c| &c.spans).find(|s| s.suggested_replacement.is_some()).unwrap();
-    assert_eq!(suggestion.suggested_replacement.as_deref(), Some("work().await"));
-    assert_eq!(suggestion.suggestion_applicability, Some(cargo_metadata::diagnostic::Applicability::MachineApplicable));
+    assert_eq!(
+        (
+            primary.file_name.as_str(),
+            primary.line_start,
+            primary.column_start
+        ),
+        ("alpha/src/main.rs", 6, 16)
+    );
+    let suggestion = first
+        .message
+        .children
+        .iter()
+        .flat_map(|c| &c.spans)
+        .find(|s| s.suggested_replacement.is_some())
+        .unwrap();
+    assert_eq!(
+        suggestion.suggested_replacement.as_deref(),
+        Some("work().await")
+    );
+    assert_eq!(
+        suggestion.suggestion_applicability,
+        Some(cargo_metadata::diagnostic::Applicability::MachineApplicable)
+    );
     assert!(matches!(messages[2], cargo_metadata::Message::BuildFinished(ref f) if !f.success));
 
     let root = ws.path().canonicalize().unwrap();
     let shown = text.replace(root.to_str().unwrap(), "[ROOT]");
     let pretty: Vec<String> = shown
         .lines()
-        .map(|l| serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(l).unwrap()).unwrap())
+        .map(|l| {
+            serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(l).unwrap())
+                .unwrap()
+        })
         .collect();
     insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("cli__json_two_members", pretty.join("\n"));
@@ -345,15 +526,38 @@ fn json_is_what_cargo_and_rust_analyzer_read() {
 fn colour_follows_flag_then_cargo_term_color_then_no_color() {
     let ws = two_members();
     let has_ansi = |out: &Output| stderr(out).contains("\u{1b}[");
-    assert!(!has_ansi(&loopfix(ws.path(), &["check"])), "not a terminal: no colour");
-    assert!(has_ansi(&loopfix(ws.path(), &["check", "--color", "always"])));
+    assert!(
+        !has_ansi(&loopfix(ws.path(), &["check"])),
+        "not a terminal: no colour"
+    );
+    assert!(has_ansi(&loopfix(
+        ws.path(),
+        &["check", "--color", "always"]
+    )));
     let with_env = |key: &str, value: &str, args: &[&str]| {
         let bin = PathBuf::from(env!("CARGO_BIN_EXE_cargo-loopfix"));
-        Command::new(bin).args(args).current_dir(ws.path()).env(key, value).output().unwrap()
+        Command::new(bin)
+            .args(args)
+            .current_dir(ws.path())
+            .env(key, value)
+            .output()
+            .unwrap()
     };
-    assert!(has_ansi(&with_env("CARGO_TERM_COLOR", "always", &["check"])));
-    assert!(!has_ansi(&with_env("CARGO_TERM_COLOR", "always", &["check", "--color", "never"])));
-    assert!(!has_ansi(&with_env("NO_COLOR", "1", &["check", "--color", "auto"])));
+    assert!(has_ansi(&with_env(
+        "CARGO_TERM_COLOR",
+        "always",
+        &["check"]
+    )));
+    assert!(!has_ansi(&with_env(
+        "CARGO_TERM_COLOR",
+        "always",
+        &["check", "--color", "never"]
+    )));
+    assert!(!has_ansi(&with_env(
+        "NO_COLOR",
+        "1",
+        &["check", "--color", "auto"]
+    )));
 }
 
 #[test]
@@ -361,7 +565,11 @@ fn rules_rule_and_help() {
     let ws = two_members();
     let out = loopfix(ws.path(), &["rules"]);
     assert_eq!(code(&out), 0);
-    assert!(stdout(&out).contains("loopfix::nested_block_on"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("loopfix::nested_block_on"),
+        "{}",
+        stdout(&out)
+    );
     let out = loopfix(ws.path(), &["rule", "nested_block_on"]);
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).contains("## Fix safety"));
@@ -370,16 +578,28 @@ fn rules_rule_and_help() {
 
     // `cargo help loopfix` runs `cargo-loopfix loopfix --help`.
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_cargo-loopfix"));
-    let path = format!("{}:{}", bin.parent().unwrap().display(), std::env::var("PATH").unwrap());
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap()
+    );
     let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(["help", "loopfix"])
         .env("PATH", path)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("Usage: cargo loopfix"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Usage: cargo loopfix"),
+        "{}",
+        stdout(&out)
+    );
 
     // The binary run directly takes the same commands.
-    let out = Command::new(&bin).args(["check", "-q"]).current_dir(ws.path()).output().unwrap();
+    let out = Command::new(&bin)
+        .args(["check", "-q"])
+        .current_dir(ws.path())
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 1);
 }

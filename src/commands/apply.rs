@@ -32,24 +32,41 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
             changed.len(),
             plural(changed.len())
         ));
-        return Ok(if scan.diagnostics.is_empty() { Status::Clean } else { Status::Findings });
+        return Ok(if scan.diagnostics.is_empty() {
+            Status::Clean
+        } else {
+            Status::Findings
+        });
     }
     if !changed.is_empty() {
         let paths: Vec<Utf8PathBuf> = changed.iter().map(|(f, _)| f.path.clone()).collect();
-        let allow = Allow { dirty: args.allow_dirty, staged: args.allow_staged, no_vcs: args.allow_no_vcs };
+        let allow = Allow {
+            dirty: args.allow_dirty,
+            staged: args.allow_staged,
+            no_vcs: args.allow_no_vcs,
+        };
         if let Err(refusal) = vcs::check_writable(&scan.workspace.root, &paths, allow) {
             output.out(&patch(&scan, &outcome, &output.stdout_style));
-            output.err(&format!("{}: {refusal}\n", output.stderr_style.removed.render_str("error")));
+            output.err(&format!(
+                "{}: {refusal}\n",
+                output.stderr_style.removed.render_str("error")
+            ));
             return Ok(Status::Error);
         }
-        let files: Vec<(Utf8PathBuf, String)> =
-            changed.iter().map(|(f, text)| (f.path.clone(), text.to_string())).collect();
+        let files: Vec<(Utf8PathBuf, String)> = changed
+            .iter()
+            .map(|(f, text)| (f.path.clone(), text.to_string()))
+            .collect();
         crate::write::write_all(&files)?;
     }
     let remaining = scan.analyze(&outcome.sources);
     let fixed = Summary::of(&outcome.applied);
     if fixed.total > 0 {
-        let rules: Vec<String> = fixed.per_rule.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+        let rules: Vec<String> = fixed
+            .per_rule
+            .iter()
+            .map(|(r, n)| format!("{r}: {n}"))
+            .collect();
         output.status(&format!(
             "fixed {} problem{} ({}) in {} file{}",
             fixed.total,
@@ -71,9 +88,17 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
         }
     }
     let left = Summary::of(&remaining);
-    let mut line = format!("{} problem{} remain{}", left.total, plural(left.total), if left.total == 1 { "s" } else { "" });
+    let mut line = format!(
+        "{} problem{} remain{}",
+        left.total,
+        plural(left.total),
+        if left.total == 1 { "s" } else { "" }
+    );
     if left.unsafe_fixes > 0 && !args.unsafe_fixes {
-        line.push_str(&format!("; {} fixable with `--unsafe-fixes`", left.unsafe_fixes));
+        line.push_str(&format!(
+            "; {} fixable with `--unsafe-fixes`",
+            left.unsafe_fixes
+        ));
     }
     line.push_str("; run `cargo loopfix check` for details");
     output.status(&line);

@@ -9,7 +9,11 @@ use crate::report::{self, Summary, human, json, short};
 
 pub fn run(args: &CheckArgs, output: &Output) -> Result<Status> {
     let scan = Scan::run(&args.scan, output)?;
-    let status = if scan.diagnostics.is_empty() { Status::Clean } else { Status::Findings };
+    let status = if scan.diagnostics.is_empty() {
+        Status::Clean
+    } else {
+        Status::Findings
+    };
     let summary = Summary::of(&scan.diagnostics);
     if args.diff {
         let outcome = fix::fix_loop(scan.sources.clone(), args.unsafe_fixes, |s| scan.analyze(s));
@@ -25,7 +29,10 @@ pub fn run(args: &CheckArgs, output: &Output) -> Result<Status> {
     match args.message_format {
         MessageFormat::Human => {
             for diag in &scan.diagnostics {
-                let file = scan.sources.get(&diag.path).expect("diagnostics point into loaded files");
+                let file = scan
+                    .sources
+                    .get(&diag.path)
+                    .expect("diagnostics point into loaded files");
                 output.err(&human::render(diag, file, &output.stderr_style));
                 output.err("\n");
             }
@@ -33,7 +40,10 @@ pub fn run(args: &CheckArgs, output: &Output) -> Result<Status> {
         }
         MessageFormat::Short => {
             for diag in &scan.diagnostics {
-                let file = scan.sources.get(&diag.path).expect("diagnostics point into loaded files");
+                let file = scan
+                    .sources
+                    .get(&diag.path)
+                    .expect("diagnostics point into loaded files");
                 output.out(&short::render(diag, file));
             }
             output.status(&summary.line(scan.sources.files.len()));
@@ -41,7 +51,9 @@ pub fn run(args: &CheckArgs, output: &Output) -> Result<Status> {
         MessageFormat::Json => {
             let mut text = String::new();
             for diag in &scan.diagnostics {
-                if let Some(line) = json::compiler_message(diag, &scan.sources, Some(&scan.workspace)) {
+                if let Some(line) =
+                    json::compiler_message(diag, &scan.sources, Some(&scan.workspace))
+                {
                     text.push_str(&line);
                     text.push('\n');
                 }

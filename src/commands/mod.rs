@@ -104,7 +104,12 @@ impl Scan {
                 started.elapsed()
             ));
         }
-        Ok(Scan { workspace, rules, sources, diagnostics })
+        Ok(Scan {
+            workspace,
+            rules,
+            sources,
+            diagnostics,
+        })
     }
 
     pub fn analyze(&self, sources: &SourceSet) -> Vec<Diagnostic> {

@@ -7,7 +7,12 @@ use crate::rules;
 
 pub fn list(output: &Output) -> Status {
     let mut text = String::new();
-    let width = rules::all().iter().map(|r| r.meta().id.len()).max().unwrap_or(0) + "loopfix::".len();
+    let width = rules::all()
+        .iter()
+        .map(|r| r.meta().id.len())
+        .max()
+        .unwrap_or(0)
+        + "loopfix::".len();
     for rule in rules::all() {
         let meta = rule.meta();
         text.push_str(&format!(

@@ -14,9 +14,23 @@ pub fn file_patch(rel_path: &str, old: &str, new: &str, style: &Style) -> String
     }
     let diff = TextDiff::from_lines(old, new);
     let mut out = String::new();
-    let _ = writeln!(out, "{}", style.bold.render_str(&format!("diff --git a/{rel_path} b/{rel_path}")));
-    let _ = writeln!(out, "{}", style.bold.render_str(&format!("--- a/{rel_path}")));
-    let _ = writeln!(out, "{}", style.bold.render_str(&format!("+++ b/{rel_path}")));
+    let _ = writeln!(
+        out,
+        "{}",
+        style
+            .bold
+            .render_str(&format!("diff --git a/{rel_path} b/{rel_path}"))
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        style.bold.render_str(&format!("--- a/{rel_path}"))
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        style.bold.render_str(&format!("+++ b/{rel_path}"))
+    );
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
         write_hunk(&mut out, &hunk, style, "");
     }
@@ -27,16 +41,33 @@ pub fn file_patch(rel_path: &str, old: &str, new: &str, style: &Style) -> String
 pub fn fix_diff(rel_path: &str, old: &str, new: &str, style: &Style, indent: &str) -> String {
     let diff = TextDiff::from_lines(old, new);
     let mut out = String::new();
-    let _ = writeln!(out, "{indent}{}", style.dim.render_str(&format!("--- a/{rel_path}")));
-    let _ = writeln!(out, "{indent}{}", style.dim.render_str(&format!("+++ b/{rel_path}")));
+    let _ = writeln!(
+        out,
+        "{indent}{}",
+        style.dim.render_str(&format!("--- a/{rel_path}"))
+    );
+    let _ = writeln!(
+        out,
+        "{indent}{}",
+        style.dim.render_str(&format!("+++ b/{rel_path}"))
+    );
     for hunk in diff.unified_diff().context_radius(1).iter_hunks() {
         write_hunk(&mut out, &hunk, style, indent);
     }
     out
 }
 
-fn write_hunk(out: &mut String, hunk: &similar::udiff::UnifiedDiffHunk<'_, '_, '_, str>, style: &Style, indent: &str) {
-    let _ = writeln!(out, "{indent}{}", style.hunk.render_str(&hunk.header().to_string()));
+fn write_hunk(
+    out: &mut String,
+    hunk: &similar::udiff::UnifiedDiffHunk<'_, '_, '_, str>,
+    style: &Style,
+    indent: &str,
+) {
+    let _ = writeln!(
+        out,
+        "{indent}{}",
+        style.hunk.render_str(&hunk.header().to_string())
+    );
     for change in hunk.iter_changes() {
         let (sign, s) = match change.tag() {
             ChangeTag::Delete => ('-', &style.removed),

@@ -62,20 +62,31 @@ pub fn render(diag: &Diagnostic, file: &SourceFile, style: &Style) -> String {
     if let Some(label) = &diag.primary_label {
         primary = primary.label(label.as_str());
     }
-    let mut snippet = Snippet::source(file.text.as_str()).path(file.rel_path.as_str()).annotation(primary);
+    let mut snippet = Snippet::source(file.text.as_str())
+        .path(file.rel_path.as_str())
+        .annotation(primary);
     for label in &diag.labels {
         snippet = snippet.annotation(
-            AnnotationKind::Context.span(std::ops::Range::<usize>::from(label.range)).label(label.message.as_str()),
+            AnnotationKind::Context
+                .span(std::ops::Range::<usize>::from(label.range))
+                .label(label.message.as_str()),
         );
     }
-    let mut group = level.primary_title(diag.message.as_str()).id(code.as_str()).element(snippet);
+    let mut group = level
+        .primary_title(diag.message.as_str())
+        .id(code.as_str())
+        .element(snippet);
     for note in &diag.notes {
         group = group.element(Level::NOTE.message(note.as_str()));
     }
     for help in &diag.helps {
         group = group.element(Level::HELP.message(help.as_str()));
     }
-    let renderer = if style.color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if style.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = renderer.render(&[group]).to_string();
     out.push('\n');
     if let Some(fix) = &diag.fix {
@@ -93,7 +104,13 @@ pub fn render(diag: &Diagnostic, file: &SourceFile, style: &Style) -> String {
             fix.applicability.as_str(),
         ));
         let new = fix::apply_one(file, fix);
-        out.push_str(&super::diff::fix_diff(&file.rel_path, &file.text, &new, style, "    "));
+        out.push_str(&super::diff::fix_diff(
+            &file.rel_path,
+            &file.text,
+            &new,
+            style,
+            "    ",
+        ));
     }
     out
 }

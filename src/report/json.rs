@@ -11,18 +11,33 @@ use crate::workspace::Workspace;
 use super::human::{Style, render as render_human};
 
 /// One `{"reason":"compiler-message",...}` line.
-pub fn compiler_message(diag: &Diagnostic, sources: &SourceSet, workspace: Option<&Workspace>) -> Option<String> {
+pub fn compiler_message(
+    diag: &Diagnostic,
+    sources: &SourceSet,
+    workspace: Option<&Workspace>,
+) -> Option<String> {
     let file = sources.get(&diag.path)?;
     let (package_id, manifest_path, target) = match (workspace, file.owners.first()) {
         (Some(ws), Some(owner)) => {
             let package = &ws.packages[owner.package];
-            let target = serde_json::to_value(&package.targets[owner.target].meta).unwrap_or(Value::Null);
+            let target =
+                serde_json::to_value(&package.targets[owner.target].meta).unwrap_or(Value::Null);
             (json!(package.id), json!(package.manifest_path), target)
         }
         _ => (Value::Null, Value::Null, Value::Null),
     };
-    let mut spans = vec![span(file, diag.range, true, diag.primary_label.as_deref(), None)];
-    spans.extend(diag.labels.iter().map(|l| span(file, l.range, false, Some(&l.message), None)));
+    let mut spans = vec![span(
+        file,
+        diag.range,
+        true,
+        diag.primary_label.as_deref(),
+        None,
+    )];
+    spans.extend(
+        diag.labels
+            .iter()
+            .map(|l| span(file, l.range, false, Some(&l.message), None)),
+    );
     let mut children: Vec<Value> = Vec::new();
     children.extend(diag.notes.iter().map(|n| child("note", n, Vec::new())));
     children.extend(diag.helps.iter().map(|h| child("help", h, Vec::new())));
@@ -32,10 +47,20 @@ pub fn compiler_message(diag: &Diagnostic, sources: &SourceSet, workspace: Optio
             .iter()
             .filter_map(|e: &Edit| {
                 let f = sources.get(&e.path)?;
-                Some(span(f, e.range, true, None, Some((e.content.as_str(), fix.applicability.rustc_name()))))
+                Some(span(
+                    f,
+                    e.range,
+                    true,
+                    None,
+                    Some((e.content.as_str(), fix.applicability.rustc_name())),
+                ))
             })
             .collect();
-        children.push(child("help", &format!("{} ({})", fix.message, fix.applicability.as_str()), fix_spans));
+        children.push(child(
+            "help",
+            &format!("{} ({})", fix.message, fix.applicability.as_str()),
+            fix_spans,
+        ));
     }
     let rendered = render_human(diag, file, &Style::new(false));
     let message = json!({
@@ -87,7 +112,11 @@ fn span(
             let content = file.text.lines().nth(line as usize - 1)?;
             let content = content.strip_suffix('\r').unwrap_or(content);
             let start = if line == line_start { column_start } else { 1 };
-            let end = if line == line_end { column_end } else { content.chars().count() as u32 + 1 };
+            let end = if line == line_end {
+                column_end
+            } else {
+                content.chars().count() as u32 + 1
+            };
             Some(json!({ "text": content, "highlight_start": start, "highlight_end": end }))
         })
         .collect();

@@ -21,7 +21,10 @@ pub struct Summary {
 impl Summary {
     pub fn of(diagnostics: &[Diagnostic]) -> Summary {
         let mut per_rule: std::collections::BTreeMap<&'static str, usize> = Default::default();
-        let mut summary = Summary { total: diagnostics.len(), ..Summary::default() };
+        let mut summary = Summary {
+            total: diagnostics.len(),
+            ..Summary::default()
+        };
         for d in diagnostics {
             *per_rule.entry(d.rule).or_default() += 1;
             match &d.fix {
@@ -39,10 +42,22 @@ impl Summary {
         if self.total == 0 {
             return format!("no problems found in {files} file{}", plural(files));
         }
-        let rules: Vec<String> = self.per_rule.iter().map(|(r, n)| format!("{r}: {n}")).collect();
-        let mut line = format!("found {} problem{} ({})", self.total, plural(self.total), rules.join(", "));
+        let rules: Vec<String> = self
+            .per_rule
+            .iter()
+            .map(|(r, n)| format!("{r}: {n}"))
+            .collect();
+        let mut line = format!(
+            "found {} problem{} ({})",
+            self.total,
+            plural(self.total),
+            rules.join(", ")
+        );
         if self.safe_fixes > 0 {
-            line.push_str(&format!("; {} fixable with `cargo loopfix apply`", self.safe_fixes));
+            line.push_str(&format!(
+                "; {} fixable with `cargo loopfix apply`",
+                self.safe_fixes
+            ));
         }
         if self.unsafe_fixes > 0 {
             line.push_str(&format!(

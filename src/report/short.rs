@@ -5,5 +5,10 @@ use crate::source::SourceFile;
 
 pub fn render(diag: &Diagnostic, file: &SourceFile) -> String {
     let (line, col) = file.line_col_chars(diag.range.start());
-    format!("{}:{line}:{col}: {}: {}\n", file.rel_path, diag.code(), diag.message)
+    format!(
+        "{}:{line}:{col}: {}: {}\n",
+        file.rel_path,
+        diag.code(),
+        diag.message
+    )
 }

@@ -22,7 +22,8 @@ reported.
 The thread running async code belongs to the executor. Blocking it to drive another future:
 - with Tokio, panics at run time: "Cannot start a runtime from within a runtime. This happens
   because a function (like `block_on`) attempted to block the current thread while the thread is
-  being used to drive asynchronous tasks.";
+  being used to drive asynchronous tasks. If you are in an async function, use `.await` on the
+  future instead of blocking on it.";
 - with the other executors, stalls every task on that thread, and deadlocks when the future
   needs one of them (on a current-thread runtime, anything that does I/O or uses a timer).
 
@@ -69,7 +70,7 @@ static META: RuleMeta = RuleMeta {
     docs: DOCS,
 };
 
-const TOKIO_PANIC: &str = "Cannot start a runtime from within a runtime. This happens because a function (like `block_on`) attempted to block the current thread while the thread is being used to drive asynchronous tasks.";
+const TOKIO_PANIC: &str = "Cannot start a runtime from within a runtime. This happens because a function (like `block_on`) attempted to block the current thread while the thread is being used to drive asynchronous tasks. If you are in an async function, use `.await` on the future instead of blocking on it.";
 
 impl Rule for NestedBlockOn {
     fn meta(&self) -> &'static RuleMeta {
@@ -81,8 +82,12 @@ impl Rule for NestedBlockOn {
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
-        let Some(call) = cx.model.block_on(node) else { return };
-        let ExecContext::Async(context) = cx.model.exec_context(node) else { return };
+        let Some(call) = cx.model.block_on(node) else {
+            return;
+        };
+        let ExecContext::Async(context) = cx.model.exec_context(node) else {
+            return;
+        };
         out.push(diagnostic(cx, &call, &context));
     }
 }
@@ -93,15 +98,18 @@ fn diagnostic(cx: &RuleContext<'_>, call: &BlockOn, context: &AsyncContext) -> D
             range: entry.range,
             message: format!("`#[{}]` runs this function on a runtime", entry.attr),
         },
-        (None, AsyncKind::Fn) => {
-            Label { range: context.anchor, message: "this `async fn` runs on an executor".into() }
-        }
-        (None, AsyncKind::Block) => {
-            Label { range: context.anchor, message: "this async block runs on an executor".into() }
-        }
-        (None, AsyncKind::Closure) => {
-            Label { range: context.anchor, message: "this async closure runs on an executor".into() }
-        }
+        (None, AsyncKind::Fn) => Label {
+            range: context.anchor,
+            message: "this `async fn` runs on an executor".into(),
+        },
+        (None, AsyncKind::Block) => Label {
+            range: context.anchor,
+            message: "this async block runs on an executor".into(),
+        },
+        (None, AsyncKind::Closure) => Label {
+            range: context.anchor,
+            message: "this async closure runs on an executor".into(),
+        },
     };
     let notes = vec![note(call.executor)];
     let mut helps = Vec::new();
@@ -160,18 +168,35 @@ fn fix(cx: &RuleContext<'_>, call: &BlockOn) -> Fix {
     let future_range = call.future.syntax().text_range();
     let mut applicability = Applicability::Safe;
     let (range, content, message) = match &call.form {
-        BlockOnForm::Method { receiver, receiver_effect, extra_args } if !extra_args.is_empty() => {
+        BlockOnForm::Method {
+            receiver,
+            receiver_effect,
+            extra_args,
+        } if !extra_args.is_empty() => {
             // `local.block_on(&rt, fut)` is `rt.block_on(local.run_until(fut))`.
-            let effects = extra_args.iter().map(crate::semantic::values::simple_effect);
-            if effects.chain([*receiver_effect]).any(|e| e == Effect::Other) {
+            let effects = extra_args
+                .iter()
+                .map(crate::semantic::values::simple_effect);
+            if effects
+                .chain([*receiver_effect])
+                .any(|e| e == Effect::Other)
+            {
                 applicability = Applicability::Unsafe;
             }
             let tail = call.method_tail.unwrap_or(call_range);
             let content = format!("run_until({}).await", call.future.syntax().text());
             let _ = receiver;
-            (tail, content, "replace `local.block_on(&rt, fut)` with `local.run_until(fut).await`".to_owned())
+            (
+                tail,
+                content,
+                "replace `local.block_on(&rt, fut)` with `local.run_until(fut).await`".to_owned(),
+            )
         }
-        BlockOnForm::Method { receiver, receiver_effect, .. } => {
+        BlockOnForm::Method {
+            receiver,
+            receiver_effect,
+            ..
+        } => {
             if *receiver_effect == Effect::Other {
                 applicability = Applicability::Unsafe;
             }
@@ -183,22 +208,42 @@ fn fix(cx: &RuleContext<'_>, call: &BlockOn) -> Fix {
             };
             (call_range, awaited(call), message)
         }
-        BlockOnForm::Function => (call_range, awaited(call), "replace `block_on(fut)` with `fut.await`".to_owned()),
+        BlockOnForm::Function => (
+            call_range,
+            awaited(call),
+            "replace `block_on(fut)` with `fut.await`".to_owned(),
+        ),
         BlockOnForm::FutureMethod => {
             let tail = call.method_tail.unwrap_or(call_range);
-            (tail, "await".to_owned(), "replace `fut.block_on()` with `fut.await`".to_owned())
+            (
+                tail,
+                "await".to_owned(),
+                "replace `fut.block_on()` with `fut.await`".to_owned(),
+            )
         }
     };
     if has_comment_outside(&call.call, range, future_range) {
         applicability = Applicability::Unsafe;
     }
     let message = match applicability {
-        Applicability::Unsafe if matches!(call.form, BlockOnForm::Method { receiver_effect: Effect::Other, .. }) => {
+        Applicability::Unsafe
+            if matches!(
+                call.form,
+                BlockOnForm::Method {
+                    receiver_effect: Effect::Other,
+                    ..
+                }
+            ) =>
+        {
             format!("{message} (removes the call that produces the runtime)")
         }
         _ => message,
     };
-    Fix::new(message, applicability, vec![Edit::replace(path, range, content)])
+    Fix::new(
+        message,
+        applicability,
+        vec![Edit::replace(path, range, content)],
+    )
 }
 
 /// `fut.await`, parenthesized where `.await` would bind to part of the expression.
@@ -220,7 +265,11 @@ fn awaited(call: &BlockOn) -> String {
         ast::Expr::BlockExpr(_) => false,
         _ => true,
     };
-    if needs_parens { format!("({text}).await") } else { format!("{text}.await") }
+    if needs_parens {
+        format!("({text}).await")
+    } else {
+        format!("{text}.await")
+    }
 }
 
 /// Whether a comment in `range` (outside `keep`, which is carried over) would be deleted.
@@ -244,14 +293,21 @@ mod tests {
 
     #[track_caller]
     fn check_no_fix(before: &str) {
-        assert_eq!(check_text(before, &[RULE]).len(), 1, "expected one finding in:\n{before}");
+        assert_eq!(
+            check_text(before, &[RULE]).len(),
+            1,
+            "expected one finding in:\n{before}"
+        );
         assert_eq!(fix_text(before, &[RULE], true), before);
     }
 
     #[track_caller]
     fn check_silent(code: &str) {
         let found = check_text(code, &[RULE]);
-        assert!(found.is_empty(), "expected no finding, got {found:?} in:\n{code}");
+        assert!(
+            found.is_empty(),
+            "expected no finding, got {found:?} in:\n{code}"
+        );
     }
 
     #[test]
@@ -324,8 +380,15 @@ mod tests {
         // `h` and `rt` are variables: reading them has no effect, so both fixes are safe.
         assert_eq!(fix_text(code, &[RULE], false).matches(".await").count(), 2);
         let direct = "async fn f() {\n    tokio::runtime::Builder::new_current_thread().thread_name(name()).build().unwrap().block_on(g());\n}\n";
-        assert_eq!(fix_text(direct, &[RULE], false), direct, "the builder calls `name()`: unsafe");
-        assert_eq!(fix_text(direct, &[RULE], true), "async fn f() {\n    g().await;\n}\n");
+        assert_eq!(
+            fix_text(direct, &[RULE], false),
+            direct,
+            "the builder calls `name()`: unsafe"
+        );
+        assert_eq!(
+            fix_text(direct, &[RULE], true),
+            "async fn f() {\n    g().await;\n}\n"
+        );
     }
 
     #[test]

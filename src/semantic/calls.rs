@@ -35,7 +35,10 @@ impl Executor {
     pub fn panics_inside_tokio(self) -> bool {
         matches!(
             self,
-            Executor::TokioRuntime | Executor::TokioHandle | Executor::TokioLocalSet | Executor::TokioTest
+            Executor::TokioRuntime
+                | Executor::TokioHandle
+                | Executor::TokioLocalSet
+                | Executor::TokioTest
         )
     }
 }
@@ -44,7 +47,11 @@ impl Executor {
 #[derive(Clone, Debug)]
 pub enum BlockOnForm {
     /// `recv.block_on(fut)`; `local.block_on(&rt, fut)` for a `LocalSet`.
-    Method { receiver: ast::Expr, receiver_effect: Effect, extra_args: Vec<ast::Expr> },
+    Method {
+        receiver: ast::Expr,
+        receiver_effect: Effect,
+        extra_args: Vec<ast::Expr>,
+    },
     /// `path::block_on(fut)`.
     Function,
     /// `fut.block_on()` through `pollster::FutureExt`: the receiver is the future.
@@ -85,7 +92,10 @@ impl FileModel {
         let receiver = mc.receiver()?;
         let arg_list = mc.arg_list()?;
         let args: Vec<ast::Expr> = arg_list.args().collect();
-        let tail = TextRange::new(name.syntax().text_range().start(), arg_list.syntax().text_range().end());
+        let tail = TextRange::new(
+            name.syntax().text_range().start(),
+            arg_list.syntax().text_range().end(),
+        );
         let base = |executor, future: ast::Expr, form| BlockOn {
             executor,
             call: mc.syntax().clone(),
@@ -97,7 +107,13 @@ impl FileModel {
         if args.is_empty() {
             // `fut.block_on()`: pollster's extension trait, when it is in scope.
             let known = self.trait_in_scope("pollster::FutureExt", mc.syntax());
-            return known.then(|| base(Executor::Pollster, receiver.clone(), BlockOnForm::FutureMethod));
+            return known.then(|| {
+                base(
+                    Executor::Pollster,
+                    receiver.clone(),
+                    BlockOnForm::FutureMethod,
+                )
+            });
         }
         let value = self.runtime_value(&receiver)?;
         if value.wrapped {
@@ -106,15 +122,23 @@ impl FileModel {
         let (executor, future, extra_args) = match (value.kind, args.as_slice()) {
             (RuntimeKind::Runtime, [fut]) => (Executor::TokioRuntime, fut.clone(), vec![]),
             (RuntimeKind::Handle, [fut]) => (Executor::TokioHandle, fut.clone(), vec![]),
-            (RuntimeKind::LocalSet, [rt, fut]) => (Executor::TokioLocalSet, fut.clone(), vec![rt.clone()]),
+            (RuntimeKind::LocalSet, [rt, fut]) => {
+                (Executor::TokioLocalSet, fut.clone(), vec![rt.clone()])
+            }
             _ => return None,
         };
-        let form = BlockOnForm::Method { receiver, receiver_effect: value.effect, extra_args };
+        let form = BlockOnForm::Method {
+            receiver,
+            receiver_effect: value.effect,
+            extra_args,
+        };
         Some(base(executor, future, form))
     }
 
     fn block_on_function(&self, call: &ast::CallExpr) -> Option<BlockOn> {
-        let ast::Expr::PathExpr(pe) = call.expr()? else { return None };
+        let ast::Expr::PathExpr(pe) = call.expr()? else {
+            return None;
+        };
         let path = pe.path()?;
         if path.segment()?.name_ref()?.text() != "block_on" && path.segments().count() > 1 {
             // Renamed imports (`use futures::executor::block_on as bo;`) are single segments.
@@ -123,7 +147,9 @@ impl FileModel {
         let executor = match self.resolve_path(&path)?.as_str() {
             "futures::executor::block_on" | "futures_executor::block_on" => Executor::Futures,
             "async_std::task::block_on" => Executor::AsyncStd,
-            "smol::block_on" | "smol::future::block_on" | "futures_lite::future::block_on" => Executor::FuturesLite,
+            "smol::block_on" | "smol::future::block_on" | "futures_lite::future::block_on" => {
+                Executor::FuturesLite
+            }
             "pollster::block_on" => Executor::Pollster,
             "tokio_test::block_on" => Executor::TokioTest,
             _ => return None,

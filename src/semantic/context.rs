@@ -72,7 +72,13 @@ impl ExecContext {
 
 /// APIs that run the closure they are given on a thread where blocking is allowed. Matched on the
 /// callee's last segment: a sync closure handed to anything of these names is a thread body.
-const OFF_THREAD_APIS: &[&str] = &["spawn", "spawn_blocking", "block_in_place", "unblock", "spawn_scoped"];
+const OFF_THREAD_APIS: &[&str] = &[
+    "spawn",
+    "spawn_blocking",
+    "block_in_place",
+    "unblock",
+    "spawn_scoped",
+];
 
 /// The execution context of `node`.
 pub fn exec_context(node: &SyntaxNode) -> ExecContext {
@@ -120,11 +126,46 @@ pub fn exec_context(node: &SyntaxNode) -> ExecContext {
 /// APIs that call the closure they are given right away (or as their result is consumed), on the
 /// same thread: code in such a closure runs on the async task.
 const EAGER_APIS: &[&str] = &[
-    "map", "filter", "filter_map", "flat_map", "for_each", "fold", "try_fold", "try_for_each", "any", "all",
-    "find", "find_map", "position", "take_while", "skip_while", "map_while", "inspect", "scan", "partition",
-    "max_by_key", "min_by_key", "max_by", "min_by", "sort_by", "sort_by_key", "sort_unstable_by",
-    "sort_unstable_by_key", "retain", "and_then", "or_else", "unwrap_or_else", "map_or", "map_or_else",
-    "map_err", "ok_or_else", "get_or_insert_with", "or_insert_with", "then", "with", "scope",
+    "map",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "for_each",
+    "fold",
+    "try_fold",
+    "try_for_each",
+    "any",
+    "all",
+    "find",
+    "find_map",
+    "position",
+    "take_while",
+    "skip_while",
+    "map_while",
+    "inspect",
+    "scan",
+    "partition",
+    "max_by_key",
+    "min_by_key",
+    "max_by",
+    "min_by",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable_by",
+    "sort_unstable_by_key",
+    "retain",
+    "and_then",
+    "or_else",
+    "unwrap_or_else",
+    "map_or",
+    "map_or_else",
+    "map_err",
+    "ok_or_else",
+    "get_or_insert_with",
+    "or_insert_with",
+    "then",
+    "with",
+    "scope",
 ];
 
 struct Callee {
@@ -153,7 +194,10 @@ fn closure_call(closure: &ast::ClosureExpr) -> Option<Callee> {
             _ => return None,
         }
     };
-    Some(Callee { written: name.0, name: name.1 })
+    Some(Callee {
+        written: name.0,
+        name: name.1,
+    })
 }
 
 /// `#[tokio::main]`-like attributes, with the flavor they build.
@@ -161,7 +205,12 @@ pub fn runtime_entry(f: &ast::Fn) -> Option<RuntimeEntry> {
     for attr in f.attrs() {
         let paths: Vec<ast::Path> = match attr.path() {
             Some(p) => vec![p],
-            None => attr.meta().into_iter().flat_map(|m| m.skip_cfg_attrs()).filter_map(|m| m.path()).collect(),
+            None => attr
+                .meta()
+                .into_iter()
+                .flat_map(|m| m.skip_cfg_attrs())
+                .filter_map(|m| m.path())
+                .collect(),
         };
         for path in paths {
             let text = path.to_string().replace(' ', "");
@@ -180,7 +229,11 @@ pub fn runtime_entry(f: &ast::Fn) -> Option<RuntimeEntry> {
             } else {
                 default
             };
-            return Some(RuntimeEntry { attr: text, range: attr.syntax().text_range(), flavor });
+            return Some(RuntimeEntry {
+                attr: text,
+                range: attr.syntax().text_range(),
+                flavor,
+            });
         }
     }
     None

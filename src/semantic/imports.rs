@@ -22,7 +22,16 @@ struct Scope {
 /// through globs: anything else stays unknown, so no rule fires on a guess.
 const GLOB_ITEMS: &[(&str, &[&str])] = &[
     ("tokio::runtime", &["Runtime", "Handle", "Builder"]),
-    ("tokio::task", &["LocalSet", "spawn_blocking", "block_in_place", "spawn", "spawn_local"]),
+    (
+        "tokio::task",
+        &[
+            "LocalSet",
+            "spawn_blocking",
+            "block_in_place",
+            "spawn",
+            "spawn_local",
+        ],
+    ),
     ("futures::executor", &["block_on"]),
     ("futures_executor", &["block_on"]),
     ("futures_lite::future", &["block_on"]),
@@ -57,8 +66,12 @@ impl Imports {
     pub fn new(file: &SourceFile, externs: BTreeMap<String, String>) -> Imports {
         let mut scopes: Vec<Scope> = Vec::new();
         for use_item in file.syntax().descendants().filter_map(ast::Use::cast) {
-            let Some(tree) = use_item.use_tree() else { continue };
-            let Some(container) = use_item.syntax().parent() else { continue };
+            let Some(tree) = use_item.use_tree() else {
+                continue;
+            };
+            let Some(container) = use_item.syntax().parent() else {
+                continue;
+            };
             let range = match container.kind() {
                 SyntaxKind::SOURCE_FILE | SyntaxKind::ITEM_LIST | SyntaxKind::STMT_LIST => {
                     container.text_range()
@@ -68,7 +81,10 @@ impl Imports {
             let index = match scopes.iter().position(|s| s.range == range) {
                 Some(i) => i,
                 None => {
-                    scopes.push(Scope { range, ..Scope::default() });
+                    scopes.push(Scope {
+                        range,
+                        ..Scope::default()
+                    });
                     scopes.len() - 1
                 }
             };
@@ -83,7 +99,11 @@ impl Imports {
             .filter_map(|m| m.name())
             .map(|n| n.text().to_string())
             .collect();
-        Imports { scopes, externs, local_modules }
+        Imports {
+            scopes,
+            externs,
+            local_modules,
+        }
     }
 
     /// The crate-rooted path that `segments`, written at `offset`, stands for, when it leads into
@@ -94,19 +114,33 @@ impl Imports {
         Some(resolved.join("::"))
     }
 
-    fn expand(&self, segments: &[String], offset: TextSize, absolute: bool, depth: u8) -> Option<Vec<String>> {
+    fn expand(
+        &self,
+        segments: &[String],
+        offset: TextSize,
+        absolute: bool,
+        depth: u8,
+    ) -> Option<Vec<String>> {
         let (first, rest) = segments.split_first()?;
         if depth > 8 {
             return None;
         }
         if absolute {
             let krate = self.externs.get(first)?;
-            return Some(std::iter::once(krate.clone()).chain(rest.iter().cloned()).collect());
+            return Some(
+                std::iter::once(krate.clone())
+                    .chain(rest.iter().cloned())
+                    .collect(),
+            );
         }
         if matches!(first.as_str(), "crate" | "self" | "super" | "Self") {
             return None;
         }
-        for scope in self.scopes.iter().filter(|s| s.range.contains_inclusive(offset)) {
+        for scope in self
+            .scopes
+            .iter()
+            .filter(|s| s.range.contains_inclusive(offset))
+        {
             if let Some(target) = scope.names.get(first) {
                 let mut full = target.clone();
                 full.extend(rest.iter().cloned());
@@ -120,17 +154,29 @@ impl Imports {
         }
         if !self.local_modules.iter().any(|m| m == first) {
             if let Some(krate) = self.externs.get(first) {
-                return Some(std::iter::once(krate.clone()).chain(rest.iter().cloned()).collect());
+                return Some(
+                    std::iter::once(krate.clone())
+                        .chain(rest.iter().cloned())
+                        .collect(),
+                );
             }
             if matches!(first.as_str(), "std" | "core" | "alloc") {
                 return Some(segments.to_vec());
             }
         }
-        for scope in self.scopes.iter().filter(|s| s.range.contains_inclusive(offset)) {
+        for scope in self
+            .scopes
+            .iter()
+            .filter(|s| s.range.contains_inclusive(offset))
+        {
             for glob in &scope.globs {
-                let Some(module) = self.expand(glob, offset, true, depth + 1) else { continue };
+                let Some(module) = self.expand(glob, offset, true, depth + 1) else {
+                    continue;
+                };
                 let module = module.join("::");
-                let known = GLOB_ITEMS.iter().any(|(m, items)| *m == module && items.contains(&first.as_str()));
+                let known = GLOB_ITEMS
+                    .iter()
+                    .any(|(m, items)| *m == module && items.contains(&first.as_str()));
                 if known {
                     let mut full: Vec<String> = module.split("::").map(str::to_owned).collect();
                     full.extend(segments.iter().cloned());
@@ -144,12 +190,20 @@ impl Imports {
     /// Whether the trait `path` (e.g. `pollster::FutureExt`) is in scope at `offset`, by name or glob.
     pub fn trait_in_scope(&self, path: &str, offset: TextSize) -> bool {
         let (module, name) = path.rsplit_once("::").unwrap_or(("", path));
-        self.scopes.iter().filter(|s| s.range.contains_inclusive(offset)).any(|scope| {
-            scope.names.iter().any(|(_, target)| {
-                target.last().map(String::as_str) == Some(name)
-                    && self.expand(target, offset, true, 1).is_some_and(|t| t.join("::") == path)
-            }) || scope.globs.iter().any(|g| self.expand(g, offset, true, 1).is_some_and(|m| m.join("::") == module))
-        })
+        self.scopes
+            .iter()
+            .filter(|s| s.range.contains_inclusive(offset))
+            .any(|scope| {
+                scope.names.iter().any(|(_, target)| {
+                    target.last().map(String::as_str) == Some(name)
+                        && self
+                            .expand(target, offset, true, 1)
+                            .is_some_and(|t| t.join("::") == path)
+                }) || scope.globs.iter().any(|g| {
+                    self.expand(g, offset, true, 1)
+                        .is_some_and(|m| m.join("::") == module)
+                })
+            })
     }
 }
 
@@ -171,7 +225,9 @@ fn flatten(tree: &ast::UseTree, prefix: &[String], scope: &mut Scope) {
     if path.last().map(String::as_str) == Some("self") {
         path.pop();
     }
-    let Some(last) = path.last().cloned() else { return };
+    let Some(last) = path.last().cloned() else {
+        return;
+    };
     let local = match tree.rename() {
         Some(rename) => match rename.name() {
             Some(name) => name.text().to_string(),

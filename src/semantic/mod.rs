@@ -25,12 +25,18 @@ pub struct FileModel {
 impl FileModel {
     /// `externs`: dependency names usable in this file (local name -> crate name).
     pub fn new(file: &SourceFile, externs: BTreeMap<String, String>) -> FileModel {
-        FileModel { root: file.syntax().clone(), imports: Imports::new(file, externs) }
+        FileModel {
+            root: file.syntax().clone(),
+            imports: Imports::new(file, externs),
+        }
     }
 
     /// Dependency names for a file outside any package: the well-known async crates.
     pub fn default_externs() -> BTreeMap<String, String> {
-        imports::KNOWN_CRATES.iter().map(|c| (c.to_string(), c.to_string())).collect()
+        imports::KNOWN_CRATES
+            .iter()
+            .map(|c| (c.to_string(), c.to_string()))
+            .collect()
     }
 
     pub fn root(&self) -> &SyntaxNode {
@@ -44,12 +50,16 @@ impl FileModel {
             return None; // `<T as Trait>::f`
         }
         let segments = imports::segments_of(path);
-        let absolute = path.first_segment().is_some_and(|s| s.coloncolon_token().is_some());
-        self.imports.resolve(&segments, path.syntax().text_range().start(), absolute)
+        let absolute = path
+            .first_segment()
+            .is_some_and(|s| s.coloncolon_token().is_some());
+        self.imports
+            .resolve(&segments, path.syntax().text_range().start(), absolute)
     }
 
     pub fn trait_in_scope(&self, trait_path: &str, node: &SyntaxNode) -> bool {
-        self.imports.trait_in_scope(trait_path, node.text_range().start())
+        self.imports
+            .trait_in_scope(trait_path, node.text_range().start())
     }
 
     /// Where `node` runs.

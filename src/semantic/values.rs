@@ -43,7 +43,11 @@ pub struct RuntimeValue {
 
 impl RuntimeValue {
     fn new(kind: RuntimeKind, effect: Effect) -> RuntimeValue {
-        RuntimeValue { kind, wrapped: false, effect }
+        RuntimeValue {
+            kind,
+            wrapped: false,
+            effect,
+        }
     }
 }
 
@@ -51,7 +55,15 @@ const MAX_DEPTH: u8 = 16;
 
 /// Methods that keep the runtime object they are called on (or unwrap it).
 const TRANSPARENT_METHODS: &[&str] = &[
-    "unwrap", "expect", "clone", "as_ref", "borrow", "get", "get_or_init", "deref", "unwrap_or_else",
+    "unwrap",
+    "expect",
+    "clone",
+    "as_ref",
+    "borrow",
+    "get",
+    "get_or_init",
+    "deref",
+    "unwrap_or_else",
 ];
 
 impl FileModel {
@@ -69,25 +81,36 @@ impl FileModel {
             ast::Expr::RefExpr(e) => self.value_of(&e.expr()?, depth + 1),
             ast::Expr::TryExpr(e) => {
                 let v = self.value_of(&e.expr()?, depth + 1)?;
-                Some(RuntimeValue { wrapped: false, ..v })
+                Some(RuntimeValue {
+                    wrapped: false,
+                    ..v
+                })
             }
             ast::Expr::MethodCallExpr(mc) => self.method_value(mc, depth),
             ast::Expr::CallExpr(call) => {
-                let ast::Expr::PathExpr(pe) = call.expr()? else { return None };
+                let ast::Expr::PathExpr(pe) = call.expr()? else {
+                    return None;
+                };
                 let callee = self.resolve_path(&pe.path()?)?;
                 let args: Vec<ast::Expr> = call.arg_list()?.args().collect();
                 use RuntimeKind::*;
                 let value = match callee.as_str() {
-                    "tokio::runtime::Runtime::new" => {
-                        RuntimeValue { kind: Runtime, wrapped: true, effect: Effect::BuildsRuntime }
-                    }
+                    "tokio::runtime::Runtime::new" => RuntimeValue {
+                        kind: Runtime,
+                        wrapped: true,
+                        effect: Effect::BuildsRuntime,
+                    },
                     "tokio::runtime::Builder::new_multi_thread"
                     | "tokio::runtime::Builder::new_current_thread"
-                    | "tokio::runtime::Builder::new_multi_thread_alt" => RuntimeValue::new(Builder, Effect::Pure),
-                    "tokio::runtime::Handle::current" => RuntimeValue::new(Handle, Effect::Pure),
-                    "tokio::runtime::Handle::try_current" => {
-                        RuntimeValue { kind: Handle, wrapped: true, effect: Effect::Pure }
+                    | "tokio::runtime::Builder::new_multi_thread_alt" => {
+                        RuntimeValue::new(Builder, Effect::Pure)
                     }
+                    "tokio::runtime::Handle::current" => RuntimeValue::new(Handle, Effect::Pure),
+                    "tokio::runtime::Handle::try_current" => RuntimeValue {
+                        kind: Handle,
+                        wrapped: true,
+                        effect: Effect::Pure,
+                    },
                     "tokio::task::LocalSet::new" => RuntimeValue::new(LocalSet, Effect::Pure),
                     "std::sync::Arc::new" | "std::rc::Rc::new" | "std::boxed::Box::new" => {
                         return self.value_of(args.first()?, depth + 1);
@@ -99,13 +122,20 @@ impl FileModel {
             ast::Expr::PathExpr(pe) => {
                 let path = pe.path()?;
                 let name = path.as_single_name_ref()?;
-                let decl = self.binding_type(pe.syntax(), &name.text(), depth)?;
-                Some(RuntimeValue { effect: Effect::Pure, ..decl })
+                let text = name.text();
+                let decl = self.binding_type(pe.syntax(), text, depth)?;
+                Some(RuntimeValue {
+                    effect: Effect::Pure,
+                    ..decl
+                })
             }
             ast::Expr::FieldExpr(fe) => {
                 let ty = self.field_type(fe)?;
                 let v = self.type_value(&ty)?;
-                Some(RuntimeValue { effect: Effect::Pure, ..v })
+                Some(RuntimeValue {
+                    effect: Effect::Pure,
+                    ..v
+                })
             }
             _ => None,
         }
@@ -116,7 +146,12 @@ impl FileModel {
         let receiver = self.value_of(&mc.receiver()?, depth + 1)?;
         let args_effect = mc
             .arg_list()
-            .map(|l| l.args().map(|a| simple_effect(&a)).max().unwrap_or(Effect::Pure))
+            .map(|l| {
+                l.args()
+                    .map(|a| simple_effect(&a))
+                    .max()
+                    .unwrap_or(Effect::Pure)
+            })
             .unwrap_or(Effect::Pure);
         let effect = receiver.effect.max(args_effect);
         use RuntimeKind::*;
@@ -174,7 +209,13 @@ impl FileModel {
     }
 
     /// The last `let name` in `list` before `offset`; `Some(None)` when found but unknown.
-    fn let_in(&self, list: &ast::StmtList, name: &str, offset: TextSize, depth: u8) -> Option<Option<RuntimeValue>> {
+    fn let_in(
+        &self,
+        list: &ast::StmtList,
+        name: &str,
+        offset: TextSize,
+        depth: u8,
+    ) -> Option<Option<RuntimeValue>> {
         let stmt = list
             .statements()
             .filter(|s| s.syntax().text_range().end() <= offset)
@@ -214,7 +255,9 @@ impl FileModel {
     /// The declared type of `self.field` when `self` is a struct of this file.
     fn field_type(&self, fe: &ast::FieldExpr) -> Option<ast::Type> {
         let field = fe.name_ref()?.text().to_string();
-        let ast::Expr::PathExpr(recv) = fe.expr()? else { return None };
+        let ast::Expr::PathExpr(recv) = fe.expr()? else {
+            return None;
+        };
         if recv.path()?.to_string() != "self" {
             return None;
         }
@@ -228,8 +271,13 @@ impl FileModel {
             .descendants()
             .filter_map(ast::Struct::cast)
             .find(|s| s.name().is_some_and(|n| n.text() == self_name))?;
-        let ast::FieldList::RecordFieldList(fields) = strukt.field_list()? else { return None };
-        fields.fields().find(|f| f.name().is_some_and(|n| n.text() == field))?.ty()
+        let ast::FieldList::RecordFieldList(fields) = strukt.field_list()? else {
+            return None;
+        };
+        fields
+            .fields()
+            .find(|f| f.name().is_some_and(|n| n.text() == field))?
+            .ty()
     }
 
     /// The runtime object a written type holds: `Runtime`, `&Handle`, `Arc<Runtime>`,
@@ -255,7 +303,9 @@ impl FileModel {
                             return None;
                         }
                         let arg = last.generic_arg_list()?.generic_args().next()?;
-                        let ast::GenericArg::TypeArg(t) = arg else { return None };
+                        let ast::GenericArg::TypeArg(t) = arg else {
+                            return None;
+                        };
                         return self.type_value(&t.ty()?);
                     }
                 };

@@ -1,0 +1,69 @@
+//! End-to-end: real packages (tokio from crates.io) that fail at run time, fixed by
+//! `cargo loopfix apply`, then built and run again. This is the proof that a fix fixes.
+//! All packages share one target directory so tokio is built once.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{cargo, code, copy_dir, loopfix, stderr, stdout};
+
+fn shared_target_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-target")
+}
+
+fn run_package(dir: &Path) -> Output {
+    cargo()
+        .args(["run", "--quiet", "--locked"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("CARGO_TERM_COLOR")
+        .output()
+        .unwrap()
+}
+
+/// A temporary copy of `tests/e2e/<name>`.
+fn package(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/e2e")
+            .join(name),
+        dir.path(),
+    );
+    dir
+}
+
+#[test]
+fn nested_block_on_panics_before_and_runs_after_apply() {
+    let pkg = package("nested_block_on");
+    let before = run_package(pkg.path());
+    assert!(
+        !before.status.success(),
+        "the unfixed program must fail: {}",
+        stdout(&before)
+    );
+    assert!(
+        stderr(&before).contains("Cannot start a runtime from within a runtime"),
+        "unexpected failure: {}",
+        stderr(&before)
+    );
+
+    let check = loopfix(pkg.path(), &["check", "--message-format", "short"]);
+    assert_eq!(code(&check), 1, "{}", stderr(&check));
+    assert_eq!(stdout(&check).lines().count(), 2, "{}", stdout(&check));
+
+    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+
+    let after = run_package(pkg.path());
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), "answer: 84\n");
+    assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
+}
