@@ -51,8 +51,12 @@ fn docs_have_every_section_and_their_examples_are_true() {
                 meta.id
             );
         }
+        // clippy's message style: no capital first letter (code in backticks may lead), no period.
+        let first = meta.summary.chars().next().unwrap();
         assert!(
-            !meta.summary.ends_with('.') && meta.summary.chars().next().unwrap().is_lowercase()
+            !meta.summary.ends_with('.') && !first.is_uppercase(),
+            "{}: summary style",
+            meta.id
         );
         let example = code_after(meta.docs, "## Example");
         assert!(
