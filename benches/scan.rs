@@ -1,0 +1,67 @@
+//! Throughput of a whole `check` minus printing: load the workspace, discover and parse every file
+//! (rayon), build the semantic model and run every rule.
+//!
+//!     cargo bench --bench scan                                   # this repository
+//!     LOOPFIX_BENCH_MANIFEST=/path/to/Cargo.toml cargo bench --bench scan
+//!     RAYON_NUM_THREADS=1 cargo bench --bench scan                # one core
+//!
+//! Prints the median of several runs for each phase, and MB/s over the source bytes.
+
+use std::time::{Duration, Instant};
+
+use camino::Utf8PathBuf;
+use cargo_loopfix::analysis::{RuleSet, analyze};
+use cargo_loopfix::rules;
+use cargo_loopfix::source::SourceSet;
+use cargo_loopfix::workspace::{Selection, Workspace};
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+fn main() {
+    let manifest = std::env::var("LOOPFIX_BENCH_MANIFEST")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml").to_owned());
+    let runs: usize = std::env::var("LOOPFIX_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(15);
+    let selection = Selection {
+        manifest_path: Some(Utf8PathBuf::from(manifest.clone())),
+        workspace: true,
+        ..Selection::default()
+    };
+    let started = Instant::now();
+    let workspace = Workspace::load(&selection).expect("workspace loads");
+    let metadata = started.elapsed();
+    let rules = RuleSet::new(rules::all().to_vec());
+
+    let (mut load, mut check) = (Vec::new(), Vec::new());
+    let (mut files, mut bytes, mut findings) = (0, 0, 0);
+    for _ in 0..runs {
+        let t0 = Instant::now();
+        let sources = SourceSet::load(&workspace);
+        let t1 = Instant::now();
+        let diagnostics = analyze(Some(&workspace), &sources, &rules);
+        let t2 = Instant::now();
+        load.push(t1 - t0);
+        check.push(t2 - t1);
+        files = sources.files.len();
+        bytes = sources.files.iter().map(|f| f.text.len()).sum::<usize>();
+        findings = diagnostics.len();
+    }
+    let (load, check) = (median(load), median(check));
+    let total = load + check;
+    let mb = bytes as f64 / 1e6;
+    println!("workspace: {manifest}");
+    println!("threads:   {}", rayon::current_num_threads());
+    println!("input:     {files} files, {mb:.2} MB, {findings} findings");
+    println!("cargo metadata:            {metadata:>10.1?} (once)");
+    println!("discover + read + parse:   {load:>10.1?} median of {runs}");
+    println!("semantic model + rules:    {check:>10.1?}");
+    println!(
+        "total after metadata:      {total:>10.1?}  ({:.1} MB/s)",
+        mb / total.as_secs_f64()
+    );
+}
