@@ -154,11 +154,14 @@ impl SourceSet {
             // Files already loaded only gain an owner; the rest are read and parsed in parallel.
             let mut fresh: Vec<Pending> = Vec::new();
             let mut late_owners: Vec<(Utf8PathBuf, Owner)> = Vec::new();
-            for p in queue.drain(..) {
+            let mut in_wave: std::collections::HashSet<Utf8PathBuf> = Default::default();
+            for mut p in queue.drain(..) {
                 let key = normalize(&p.path);
-                if by_path.contains_key(&key) || fresh.iter().any(|f| normalize(&f.path) == key) {
+                if by_path.contains_key(&key) || in_wave.contains(&key) {
                     late_owners.push((key, p.owner));
                 } else {
+                    in_wave.insert(key.clone());
+                    p.path = key;
                     fresh.push(p);
                 }
             }
@@ -219,7 +222,7 @@ impl SourceSet {
                             }
                         }
                         file.owners.push(pending.owner);
-                        by_path.insert(normalize(&file.path), files.len());
+                        by_path.insert(file.path.clone(), files.len());
                         files.push(file);
                     }
                 }
@@ -319,8 +322,29 @@ fn collect_mods(
     out: &mut Vec<ModDecl>,
 ) {
     for item in items {
-        let ast::Item::Module(module) = item else {
-            continue;
+        let module = match item {
+            ast::Item::Module(module) => module,
+            // `cfg_if! { if #[cfg(unix)] { mod unix; } else { mod other; } }`, `cfg_rt! { mod rt; }`:
+            // declarations inside item macros are followed too; they are gated, so a missing file
+            // is not reported.
+            ast::Item::MacroCall(call) => {
+                for name in macro_mod_names(&call) {
+                    let anchor = call.syntax().text_range().start();
+                    let (line, _) = file.line_col_chars(anchor);
+                    out.push(ModDecl {
+                        candidates: vec![
+                            child_dir.join(format!("{name}.rs")),
+                            child_dir.join(&name).join("mod.rs"),
+                        ],
+                        name,
+                        by_path_attr: false,
+                        cfg_gated: true,
+                        line,
+                    });
+                }
+                continue;
+            }
+            _ => continue,
         };
         let Some(name) = module.name() else { continue };
         let name = name.text().to_string();
@@ -383,4 +407,26 @@ fn path_attribute(module: &ast::Module) -> Option<String> {
         };
         s.value().ok().map(|v| v.to_string())
     })
+}
+
+/// Names `x` of every `mod x;` written in an item macro's arguments.
+fn macro_mod_names(call: &ast::MacroCall) -> Vec<String> {
+    let Some(tt) = call.token_tree() else {
+        return Vec::new();
+    };
+    let tokens: Vec<ra_ap_syntax::SyntaxToken> = tt
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect();
+    tokens
+        .windows(3)
+        .filter(|w| {
+            w[0].text() == "mod"
+                && w[1].kind() == ra_ap_syntax::SyntaxKind::IDENT
+                && w[2].text() == ";"
+        })
+        .map(|w| w[1].text().to_owned())
+        .collect()
 }

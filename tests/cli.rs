@@ -250,11 +250,12 @@ fn modules_are_followed_and_problem_files_are_warnings() {
         ("Cargo.toml", &manifest("mods", "")),
         (
             "src/lib.rs",
-            "mod net;\nmod deep { pub mod inner; }\n#[path = \"elsewhere/custom.rs\"]\nmod custom;\nmod missing;\n#[cfg(windows)]\nmod windows_only;\nmod broken;\nmod latin1;\n",
+            "mod net;\nmod deep { pub mod inner; }\n#[path = \"elsewhere/custom.rs\"]\nmod custom;\nmod missing;\n#[cfg(windows)]\nmod windows_only;\nmod broken;\nmod latin1;\ncfg_if::cfg_if! {\n    if #[cfg(unix)] { mod gated; } else { mod gated_absent; }\n}\n",
         ),
         ("src/net/mod.rs", "mod client;\n"),
         ("src/net/client.rs", LIB_BUGGY),
         ("src/deep/inner.rs", LIB_BUGGY),
+        ("src/gated.rs", LIB_BUGGY),
         ("src/elsewhere/custom.rs", LIB_BUGGY),
         // A syntax error in one item: the finding in the other item keeps its fix.
         (
@@ -278,6 +279,7 @@ fn modules_are_followed_and_problem_files_are_warnings() {
          src/broken.rs:6:5: loopfix::nested_block_on: `block_on` called inside an async context\n\
          src/deep/inner.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n\
          src/elsewhere/custom.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n\
+         src/gated.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n\
          src/net/client.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n"
     );
     let err = stderr(&out);
@@ -288,6 +290,10 @@ fn modules_are_followed_and_problem_files_are_warnings() {
     assert!(
         !err.contains("windows_only"),
         "cfg-gated modules may be absent: {err}"
+    );
+    assert!(
+        !err.contains("gated_absent"),
+        "macro-gated modules may be absent: {err}"
     );
     assert!(
         err.contains("warning: src/latin1.rs: skipped: not valid UTF-8"),
