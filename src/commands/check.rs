@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::{Output, Scan, Status};
 use crate::cli::{CheckArgs, MessageFormat};
 use crate::fix;
-use crate::report::{self, Summary, human, json, short};
+use crate::report::{Summary, human, json, short};
 
 pub fn run(args: &CheckArgs, output: &Output) -> Result<Status> {
     let scan = Scan::run(&args.scan, output)?;
@@ -63,6 +63,5 @@ pub fn run(args: &CheckArgs, output: &Output) -> Result<Status> {
             output.out(&text);
         }
     }
-    let _ = report::plural;
     Ok(status)
 }

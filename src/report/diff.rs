@@ -5,53 +5,42 @@ use std::fmt::Write as _;
 
 use similar::{ChangeTag, TextDiff};
 
-use super::human::Style;
+use super::human::{Paint, Style};
 
 /// A git-style patch of `old` -> `new` for `rel_path` (relative to the workspace root).
 pub fn file_patch(rel_path: &str, old: &str, new: &str, style: &Style) -> String {
     if old == new {
         return String::new();
     }
-    let diff = TextDiff::from_lines(old, new);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}",
-        style
-            .bold
-            .render_str(&format!("diff --git a/{rel_path} b/{rel_path}"))
-    );
-    let _ = writeln!(
-        out,
-        "{}",
-        style.bold.render_str(&format!("--- a/{rel_path}"))
-    );
-    let _ = writeln!(
-        out,
-        "{}",
-        style.bold.render_str(&format!("+++ b/{rel_path}"))
-    );
-    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
-        write_hunk(&mut out, &hunk, style, "");
-    }
-    out
+    let header = style
+        .bold
+        .render_str(&format!("diff --git a/{rel_path} b/{rel_path}"));
+    format!(
+        "{header}\n{}",
+        unified(rel_path, old, new, style, &style.bold, 3, "")
+    )
 }
 
 /// The diff of one fix, indented under its diagnostic, with little context.
 pub fn fix_diff(rel_path: &str, old: &str, new: &str, style: &Style, indent: &str) -> String {
+    unified(rel_path, old, new, style, &style.dim, 1, indent)
+}
+
+fn unified(
+    rel_path: &str,
+    old: &str,
+    new: &str,
+    style: &Style,
+    header: &Paint,
+    context: usize,
+    indent: &str,
+) -> String {
     let diff = TextDiff::from_lines(old, new);
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{indent}{}",
-        style.dim.render_str(&format!("--- a/{rel_path}"))
-    );
-    let _ = writeln!(
-        out,
-        "{indent}{}",
-        style.dim.render_str(&format!("+++ b/{rel_path}"))
-    );
-    for hunk in diff.unified_diff().context_radius(1).iter_hunks() {
+    for line in [format!("--- a/{rel_path}"), format!("+++ b/{rel_path}")] {
+        let _ = writeln!(out, "{indent}{}", header.render_str(&line));
+    }
+    for hunk in diff.unified_diff().context_radius(context).iter_hunks() {
         write_hunk(&mut out, &hunk, style, indent);
     }
     out

@@ -169,9 +169,9 @@ fn fix(cx: &RuleContext<'_>, call: &BlockOn) -> Fix {
     let mut applicability = Applicability::Safe;
     let (range, content, message) = match &call.form {
         BlockOnForm::Method {
-            receiver,
             receiver_effect,
             extra_args,
+            ..
         } if !extra_args.is_empty() => {
             // `local.block_on(&rt, fut)` is `rt.block_on(local.run_until(fut))`.
             let effects = extra_args
@@ -185,7 +185,6 @@ fn fix(cx: &RuleContext<'_>, call: &BlockOn) -> Fix {
             }
             let tail = call.method_tail.unwrap_or(call_range);
             let content = format!("run_until({}).await", call.future.syntax().text());
-            let _ = receiver;
             (
                 tail,
                 content,

@@ -4,7 +4,7 @@
 
 use ra_ap_syntax::{
     AstNode, SyntaxNode, TextRange,
-    ast::{self, HasArgList, HasAttrs, HasName},
+    ast::{self, HasAttrs, HasName},
     match_ast,
 };
 
@@ -184,7 +184,6 @@ fn closure_call(closure: &ast::ClosureExpr) -> Option<Callee> {
             ast::CallExpr(c) => {
                 let ast::Expr::PathExpr(pe) = c.expr()? else { return None };
                 let path = pe.path()?;
-                debug_assert!(c.arg_list().is_some());
                 (path.to_string(), path.segment()?.name_ref()?.text().to_string())
             },
             ast::MethodCallExpr(m) => {

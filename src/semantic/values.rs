@@ -228,11 +228,10 @@ impl FileModel {
         if let Some(ty) = stmt.ty() {
             return Some(self.type_value(&ty));
         }
-        Some(stmt.initializer().and_then(|init| {
-            let v = self.value_of(&init, depth + 1)?;
-            // `let rt = Runtime::new()?;` binds the unwrapped runtime only through `?`/unwrap.
-            Some(v)
-        }))
+        Some(
+            stmt.initializer()
+                .and_then(|init| self.value_of(&init, depth + 1)),
+        )
     }
 
     fn static_type(&self, name: &str) -> Option<RuntimeValue> {
