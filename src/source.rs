@@ -99,7 +99,7 @@ pub struct LoadWarning {
     pub message: String,
 }
 
-/// All files of the selected targets, sorted by path.
+/// All files of the selected targets, sorted by (absolute) path.
 #[derive(Clone)]
 pub struct SourceSet {
     pub files: Vec<SourceFile>,
@@ -235,14 +235,16 @@ impl SourceSet {
                 }
             }
         }
-        files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+        files.sort_by(|a, b| a.path.cmp(&b.path));
         warnings.sort();
         warnings.dedup();
         SourceSet { files, warnings }
     }
 
+    /// The file at `path`; `files` is sorted by path.
     pub fn get(&self, path: &Utf8Path) -> Option<&SourceFile> {
-        self.files.iter().find(|f| f.path == path)
+        let i = self.files.binary_search_by(|f| f.path.as_path().cmp(path)).ok()?;
+        Some(&self.files[i])
     }
 
     /// Replace texts (after fixes), re-parsing only the changed files.

@@ -97,8 +97,16 @@ pub fn render(diag: &Diagnostic, file: &SourceFile, style: &Style) -> String {
         } else {
             "not applied automatically"
         };
+        // Align `= fix:` with rustc's `= note:`, whose column follows the widest line number.
+        let widest = std::iter::once(diag.range)
+            .chain(diag.labels.iter().map(|l| l.range))
+            .map(|r| file.line_col_chars(r.end()).0)
+            .max()
+            .unwrap_or(1);
+        let gutter = " ".repeat(widest.to_string().len() + 1);
+        let indent = format!("{gutter}  ");
         out.push_str(&format!(
-            "  {} {} ({}; {verb})\n",
+            "{gutter}{} {} ({}; {verb})\n",
             style.bold.render_str("= fix:"),
             fix.message,
             fix.applicability.as_str(),
@@ -109,7 +117,7 @@ pub fn render(diag: &Diagnostic, file: &SourceFile, style: &Style) -> String {
             &file.text,
             &new,
             style,
-            "    ",
+            &indent,
         ));
     }
     out
