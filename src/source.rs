@@ -243,7 +243,10 @@ impl SourceSet {
 
     /// The file at `path`; `files` is sorted by path.
     pub fn get(&self, path: &Utf8Path) -> Option<&SourceFile> {
-        let i = self.files.binary_search_by(|f| f.path.as_path().cmp(path)).ok()?;
+        let i = self
+            .files
+            .binary_search_by(|f| f.path.as_path().cmp(path))
+            .ok()?;
         Some(&self.files[i])
     }
 
