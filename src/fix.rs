@@ -76,27 +76,25 @@ pub fn apply_one(file: &SourceFile, fix: &Fix) -> String {
     apply_edits(&file.text, &edits)
 }
 
-/// Why a rewritten file may not be written, if it may not.
-pub fn validate(old: &SourceFile, new_text: &str) -> Option<String> {
-    let new = SourceFile::new(
+/// The rewritten file, parsed; or why it may not be written.
+pub fn validate(old: &SourceFile, new_text: String) -> Result<SourceFile, String> {
+    let mut new = SourceFile::new(
         old.path.clone(),
         old.rel_path.clone(),
-        new_text.to_owned(),
+        new_text,
         old.edition,
     );
     if new.errors.len() > old.errors.len() {
-        let err = &new.errors[0];
-        return Some(format!("the fixed text does not parse: {err}"));
+        return Err(format!("the fixed text does not parse: {}", new.errors[0]));
     }
     // syn is stricter than the lossless parser: hold the rewrite to it when the original passed.
-    if syn::parse_file(new_text).is_err() && syn::parse_file(&old.text).is_ok() {
-        let err = syn::parse_file(new_text)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        return Some(format!("the fixed text does not parse: {err}"));
+    if let Err(err) = syn::parse_file(&new.text)
+        && syn::parse_file(&old.text).is_ok()
+    {
+        return Err(format!("the fixed text does not parse: {err}"));
     }
-    None
+    new.owners = old.owners.clone();
+    Ok(new)
 }
 
 fn overlaps(taken: &BTreeMap<Utf8PathBuf, Vec<TextRange>>, edit: &Edit) -> bool {
@@ -165,7 +163,7 @@ pub fn fix_loop(
                 by_file.entry(e.path.clone()).or_default().push(e);
             }
         }
-        let mut new_texts: BTreeMap<Utf8PathBuf, String> = BTreeMap::new();
+        let mut new_texts: BTreeMap<Utf8PathBuf, SourceFile> = BTreeMap::new();
         let mut broken_files: BTreeSet<Utf8PathBuf> = BTreeSet::new();
         for (path, edits) in &by_file {
             let Some(file) = sources.get(path) else {
@@ -173,11 +171,11 @@ pub fn fix_loop(
                 continue;
             };
             let text = apply_edits(&file.text, edits);
-            match validate(file, &text) {
-                None => {
-                    new_texts.insert(path.clone(), text);
+            match validate(file, text) {
+                Ok(fixed) => {
+                    new_texts.insert(path.clone(), fixed);
                 }
-                Some(reason) => {
+                Err(reason) => {
                     broken_files.insert(path.clone());
                     for diag in chosen.iter().filter(|d| {
                         d.fix
@@ -224,7 +222,7 @@ pub fn fix_loop(
             }
             continue;
         }
-        sources.with_texts(&new_texts);
+        sources.replace(new_texts.into_values());
         applied.extend(landed);
     }
     FixOutcome {
@@ -233,5 +231,88 @@ pub fn fix_loop(
         passes,
         converged,
         rejected,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Diagnostic, Severity};
+    use ra_ap_syntax::{TextRange, TextSize};
+
+    fn one_file(text: &str) -> SourceSet {
+        let file = SourceFile::new(
+            "/v/lib.rs".into(),
+            "lib.rs".into(),
+            text.to_owned(),
+            ra_ap_syntax::Edition::LATEST,
+        );
+        SourceSet {
+            files: vec![file],
+            warnings: vec![],
+        }
+    }
+
+    /// A rule stand-in whose fix replaces `from` with `to` wherever `from` occurs.
+    fn replacing(sources: &SourceSet, from: &str, to: &str) -> Vec<Diagnostic> {
+        let file = &sources.files[0];
+        // Every occurrence, overlapping ones too.
+        (0..file.text.len())
+            .filter(|&at| file.text[at..].starts_with(from))
+            .map(|at| {
+                let range = TextRange::at(TextSize::from(at as u32), TextSize::of(from));
+                Diagnostic {
+                    rule: "test_rule",
+                    severity: Severity::Error,
+                    message: "m".into(),
+                    path: file.path.clone(),
+                    range,
+                    primary_label: None,
+                    labels: vec![],
+                    notes: vec![],
+                    helps: vec![],
+                    fix: Some(Fix::new(
+                        "f",
+                        Applicability::Safe,
+                        vec![Edit::replace(file.path.clone(), range, to)],
+                    )),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_fix_that_breaks_the_syntax_is_rejected_and_the_text_kept() {
+        let text = "fn f() { let x = 1; }\n";
+        let outcome = fix_loop(one_file(text), false, |s| replacing(s, "= 1;", "= (1;"));
+        assert_eq!(outcome.sources.files[0].text, text);
+        assert_eq!(outcome.rejected.len(), 1);
+        assert!(
+            outcome.rejected[0]
+                .reason
+                .starts_with("the fixed text does not parse")
+        );
+        assert!(outcome.applied.is_empty());
+        assert!(outcome.converged);
+    }
+
+    #[test]
+    fn overlapping_fixes_take_several_passes_and_converge() {
+        // `aaa` holds two overlapping `aa`: a pass applies one, the next pass the one that is left.
+        let outcome = fix_loop(one_file("fn f() { aaa; }\n"), false, |s| {
+            replacing(s, "aa", "a")
+        });
+        assert_eq!(outcome.sources.files[0].text, "fn f() { a; }\n");
+        assert!(outcome.converged);
+        assert_eq!(outcome.passes, 2);
+    }
+
+    #[test]
+    fn a_fix_that_never_settles_stops_at_the_pass_limit() {
+        let outcome = fix_loop(one_file("fn f() { a; }\n"), false, |s| {
+            replacing(s, "a", "aa")
+        });
+        assert!(!outcome.converged);
+        assert_eq!(outcome.passes, MAX_PASSES);
     }
 }

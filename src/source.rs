@@ -1,7 +1,7 @@
 //! The set of source files of a run: discovered from the targets' roots by following `mod`
 //! declarations, each read and parsed exactly once, in parallel.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use line_index::LineIndex;
@@ -250,32 +250,12 @@ impl SourceSet {
         Some(&self.files[i])
     }
 
-    /// Replace texts (after fixes), re-parsing only the changed files.
-    pub fn with_texts(&mut self, texts: &BTreeMap<Utf8PathBuf, String>) {
-        let changed: Vec<(usize, &String)> = self
-            .files
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| texts.get(&f.path).filter(|t| **t != f.text).map(|t| (i, t)))
-            .collect();
-        let reparsed: Vec<(usize, SourceFile)> = changed
-            .into_par_iter()
-            .map(|(i, text)| {
-                let old = &self.files[i];
-                (
-                    i,
-                    SourceFile::new(
-                        old.path.clone(),
-                        old.rel_path.clone(),
-                        text.clone(),
-                        old.edition,
-                    ),
-                )
-            })
-            .collect();
-        for (i, mut file) in reparsed {
-            file.owners = std::mem::take(&mut self.files[i].owners);
-            self.files[i] = file;
+    /// Put rewritten (already parsed) files in place of the files at their paths.
+    pub fn replace(&mut self, files: impl IntoIterator<Item = SourceFile>) {
+        for file in files {
+            if let Ok(i) = self.files.binary_search_by(|f| f.path.cmp(&file.path)) {
+                self.files[i] = file;
+            }
         }
     }
 }
