@@ -7,7 +7,8 @@ use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
 use crate::rules::{self, Rule, RuleContext};
-use crate::semantic::FileModel;
+use crate::semantic::summary::FileSummary;
+use crate::semantic::{FileModel, Imports, WorkspaceModel};
 use crate::source::{SourceFile, SourceSet};
 use crate::workspace::Workspace;
 
@@ -46,26 +47,40 @@ pub fn analyze(
     sources: &SourceSet,
     rules: &RuleSet,
 ) -> Vec<Diagnostic> {
+    let (imports, graph) = model(workspace, sources);
     let mut diagnostics: Vec<Diagnostic> = sources
         .files
         .par_iter()
-        .flat_map_iter(|file| check_file(file, externs_for(workspace, file), rules))
+        .enumerate()
+        .flat_map_iter(|(i, file)| {
+            let tree = file.tree();
+            let model = FileModel::new(&tree, &imports[i], &graph, i);
+            check_file(file, &model, rules)
+        })
         .collect();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics
 }
 
-pub fn check_file(
-    file: &SourceFile,
-    externs: BTreeMap<String, String>,
-    rules: &RuleSet,
-) -> Vec<Diagnostic> {
-    let tree = file.tree();
-    let model = FileModel::new(&tree, externs);
-    let cx = RuleContext {
-        file,
-        model: &model,
-    };
+/// The semantic model of a run: each file's imports and the workspace's call graph. Summaries are
+/// computed per file in parallel; the graph is then built once.
+pub fn model(workspace: Option<&Workspace>, sources: &SourceSet) -> (Vec<Imports>, WorkspaceModel) {
+    let (imports, summaries): (Vec<Imports>, Vec<FileSummary>) = sources
+        .files
+        .par_iter()
+        .map(|file| {
+            let tree = file.tree();
+            let imports = Imports::new(&tree, externs_for(workspace, file));
+            (imports, FileSummary::build(&tree))
+        })
+        .unzip();
+    let graph = WorkspaceModel::build(workspace, sources, &imports, &summaries);
+    (imports, graph)
+}
+
+/// One walk over `file`, dispatching each node to the rules that asked for its kind.
+pub fn check_file(file: &SourceFile, model: &FileModel<'_>, rules: &RuleSet) -> Vec<Diagnostic> {
+    let cx = RuleContext { file, model };
     let mut out = Vec::new();
     for node in model.root().descendants() {
         let kind = node.kind();

@@ -43,7 +43,7 @@ pub struct RuleMeta {
 /// What a rule sees of the file it checks. Rules never read files or print.
 pub struct RuleContext<'a> {
     pub file: &'a SourceFile,
-    pub model: &'a FileModel,
+    pub model: &'a FileModel<'a>,
 }
 
 pub trait Rule: Sync {

@@ -5,7 +5,9 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::calls::BlockOnForm;
-use crate::semantic::{AsyncContext, AsyncKind, BlockOn, Effect, ExecContext, Executor};
+use crate::semantic::{
+    AsyncContext, AsyncKind, BlockOn, ChainStep, Effect, ExecContext, Executor, SyncContext,
+};
 
 pub struct NestedBlockOn;
 
@@ -85,10 +87,16 @@ impl Rule for NestedBlockOn {
         let Some(call) = cx.model.block_on(node) else {
             return;
         };
-        let ExecContext::Async(context) = cx.model.exec_context(node) else {
-            return;
-        };
-        out.push(diagnostic(cx, &call, &context));
+        match cx.model.exec_context(node) {
+            ExecContext::Async(context) => out.push(diagnostic(cx, &call, &context)),
+            // A sync function's own body: it blocks whatever thread calls it.
+            ExecContext::Sync(SyncContext::Fn { .. }) => {
+                if let Some(chain) = cx.model.async_chain(node) {
+                    out.push(through_calls(cx, &call, &chain));
+                }
+            }
+            ExecContext::Sync(_) => {}
+        }
     }
 }
 
@@ -135,6 +143,47 @@ fn diagnostic(cx: &RuleContext<'_>, call: &BlockOn, context: &AsyncContext) -> D
         notes,
         helps,
         fix,
+    }
+}
+
+/// The inter-procedural form: `block_on` in a sync function that async code calls.
+fn through_calls(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> Diagnostic {
+    let graph = cx.model.graph();
+    let last = chain.last().expect("a chain ends with the function itself");
+    let helper = &graph.fns[last.function];
+    let mut labels = vec![Label {
+        range: helper.name_range,
+        message: format!("`{}` is called from async code", helper.display),
+    }];
+    // Where the chain enters this file from async code, point at the call too.
+    for step in chain.iter().rev().skip(1) {
+        let f = &graph.fns[step.function];
+        if f.file == helper.file && (f.is_async || step.async_site) {
+            labels.push(Label {
+                range: step.call_site,
+                message: "called here in async code".to_owned(),
+            });
+            break;
+        }
+    }
+    Diagnostic {
+        rule: META.id,
+        severity: META.severity,
+        message: META.summary.to_owned(),
+        path: cx.file.path.clone(),
+        range: call.callee_range,
+        primary_label: Some("blocks the thread that is driving the async caller".to_owned()),
+        labels,
+        notes: vec![
+            format!("call chain: {} -> `block_on`", graph.describe_chain(chain)),
+            note(call.executor),
+        ],
+        helps: vec![format!(
+            "make `{}` async and `.await` the future, or call it from async code through \
+             `tokio::task::spawn_blocking`",
+            helper.display
+        )],
+        fix: None,
     }
 }
 

@@ -72,7 +72,7 @@ pub struct BlockOn {
     pub form: BlockOnForm,
 }
 
-impl FileModel {
+impl FileModel<'_> {
     /// `node` as a `block_on` call whose executor is known; unknown receivers are not guessed at.
     pub fn block_on(&self, node: &SyntaxNode) -> Option<BlockOn> {
         match_ast! {

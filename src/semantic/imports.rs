@@ -187,6 +187,35 @@ impl Imports {
         None
     }
 
+    /// `segments` with an imported first segment replaced by the `use` path it names, as written
+    /// (`crate::config::load`, `super::x`, `other_crate::f`); unchanged when nothing is imported.
+    pub fn expand_local(&self, segments: &[String], offset: TextSize) -> Vec<String> {
+        if let Some((first, rest)) = segments.split_first() {
+            let target = self
+                .scopes
+                .iter()
+                .filter(|s| s.range.contains_inclusive(offset))
+                .find_map(|s| s.names.get(first));
+            if let Some(target) = target {
+                return target.iter().chain(rest).cloned().collect();
+            }
+        }
+        segments.to_vec()
+    }
+
+    /// The crate a dependency name stands for in this file (`rt` -> `tokio`).
+    pub fn extern_crate(&self, name: &str) -> Option<&str> {
+        self.externs.get(name).map(String::as_str)
+    }
+
+    /// Glob-imported module paths in scope at `offset`, as written (`crate::util`).
+    pub fn globs_at(&self, offset: TextSize) -> impl Iterator<Item = &Vec<String>> {
+        self.scopes
+            .iter()
+            .filter(move |s| s.range.contains_inclusive(offset))
+            .flat_map(|s| &s.globs)
+    }
+
     /// Whether the trait `path` (e.g. `pollster::FutureExt`) is in scope at `offset`, by name or glob.
     pub fn trait_in_scope(&self, path: &str, offset: TextSize) -> bool {
         let (module, name) = path.rsplit_once("::").unwrap_or(("", path));
@@ -205,6 +234,13 @@ impl Imports {
                 })
             })
     }
+}
+
+/// The names one `use` tree binds: `(local name, path as written)`; globs are not included.
+pub fn bindings(tree: &ast::UseTree) -> Vec<(String, Vec<String>)> {
+    let mut scope = Scope::default();
+    flatten(tree, &[], &mut scope);
+    scope.names.into_iter().collect()
 }
 
 fn flatten(tree: &ast::UseTree, prefix: &[String], scope: &mut Scope) {

@@ -5,7 +5,9 @@
 
 pub mod calls;
 pub mod context;
+pub mod graph;
 pub mod imports;
+pub mod summary;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -17,18 +19,46 @@ pub use context::{AsyncContext, AsyncKind, ExecContext, Flavor, RuntimeEntry, Sy
 pub use imports::Imports;
 pub use values::{Effect, RuntimeKind, RuntimeValue};
 
-pub struct FileModel {
+pub use graph::{ChainStep, FnId, WorkspaceModel};
+
+/// What rules ask about one file: this file's tree and imports, and the workspace model.
+pub struct FileModel<'a> {
     root: SyntaxNode,
-    imports: Imports,
+    imports: &'a Imports,
+    graph: &'a WorkspaceModel,
+    file: usize,
 }
 
-impl FileModel {
-    /// `externs`: dependency names usable in this file (local name -> crate name).
-    pub fn new(file: &SourceFile, externs: BTreeMap<String, String>) -> FileModel {
+impl<'a> FileModel<'a> {
+    /// `file` is the index of the file in the run's `SourceSet`.
+    pub fn new(
+        tree: &SourceFile,
+        imports: &'a Imports,
+        graph: &'a WorkspaceModel,
+        file: usize,
+    ) -> FileModel<'a> {
         FileModel {
-            root: file.syntax().clone(),
-            imports: Imports::new(file, externs),
+            root: tree.syntax().clone(),
+            imports,
+            graph,
+            file,
         }
+    }
+
+    pub fn graph(&self) -> &WorkspaceModel {
+        self.graph
+    }
+
+    /// The workspace function whose body holds `node` (the innermost `fn`).
+    pub fn enclosing_fn(&self, node: &SyntaxNode) -> Option<FnId> {
+        let f = node.ancestors().skip(1).find_map(ast::Fn::cast)?;
+        self.graph.fn_at(self.file, f.syntax().text_range().start())
+    }
+
+    /// When `node` is in a sync function that can run inside an async context: the call chain
+    /// from the async function that starts it.
+    pub fn async_chain(&self, node: &SyntaxNode) -> Option<Vec<ChainStep>> {
+        self.graph.async_chain(self.enclosing_fn(node)?)
     }
 
     /// Dependency names for a file outside any package: the well-known async crates.

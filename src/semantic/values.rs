@@ -66,7 +66,7 @@ const TRANSPARENT_METHODS: &[&str] = &[
     "unwrap_or_else",
 ];
 
-impl FileModel {
+impl FileModel<'_> {
     /// The runtime object `expr` evaluates to, if evident from the code.
     pub fn runtime_value(&self, expr: &ast::Expr) -> Option<RuntimeValue> {
         self.value_of(expr, 0)

@@ -1,0 +1,453 @@
+//! The workspace-wide model: every function of the workspace, the call graph resolved through
+//! imports, modules and crates, and which sync functions can run inside an async context (with the
+//! call chain that gets them there).
+//!
+//! Built once per run from the per-file summaries: a definition map, one resolution per call site,
+//! and one breadth-first propagation over the call edges (linear in their number).
+
+use std::collections::{HashMap, VecDeque};
+
+use ra_ap_syntax::{TextRange, TextSize};
+
+use super::imports::Imports;
+use super::summary::{CallTarget, FileSummary, FnSummary, SiteContext};
+use crate::source::SourceSet;
+use crate::workspace::{Kind, Workspace};
+
+/// A function or method of the workspace.
+pub type FnId = usize;
+
+/// A crate of the workspace: a (package, target) pair, or a lone file outside any package.
+type CrateId = (usize, usize);
+
+#[derive(Clone, Debug)]
+pub struct FnInfo {
+    pub file: usize,
+    pub name: String,
+    /// `Client::get` for methods, `load_config` for functions.
+    pub display: String,
+    pub start: TextSize,
+    pub name_range: TextRange,
+    pub is_async: bool,
+    pub runtime_entry: bool,
+    /// Where it is defined, for call chains shown to users: `src/api.rs:12`.
+    pub location: String,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Edge {
+    pub caller: FnId,
+    pub callee: FnId,
+    /// The callee's name at the call site, in the caller's file.
+    pub site: TextRange,
+    pub context: SiteContext,
+}
+
+/// One step of a call chain: a function, and where it calls the next one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainStep {
+    pub function: FnId,
+    pub call_site: TextRange,
+    /// The call is made in async code (for the first step: the async fn's body, or an async
+    /// block or closure inside the function).
+    pub async_site: bool,
+}
+
+/// Counts for `-v` and the benchmark.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GraphStats {
+    pub functions: usize,
+    pub call_sites: usize,
+    /// Resolved to a function of the workspace.
+    pub to_workspace: usize,
+    /// Resolved to a dependency or `std` (`tokio::spawn`).
+    pub to_dependencies: usize,
+    /// Not resolved: methods on receivers of unknown type, trait calls, macros' output...
+    pub unknown: usize,
+}
+
+pub struct WorkspaceModel {
+    pub fns: Vec<FnInfo>,
+    pub edges: Vec<Edge>,
+    /// Per file: function start -> id.
+    by_file: Vec<HashMap<TextSize, FnId>>,
+    /// For a sync function reachable from async code: the edge through which it was first reached.
+    reached_by: Vec<Option<usize>>,
+    pub stats: GraphStats,
+}
+
+/// Where a file sits, for resolving the paths written in it.
+struct Place {
+    krate: CrateId,
+    /// `["crate", "net"]`
+    module: Vec<String>,
+}
+
+struct Resolver<'a> {
+    defs: HashMap<(CrateId, Vec<String>), FnId>,
+    /// Module-level `use` names: (crate, module ++ [name]) -> the path they stand for, absolute.
+    aliases: HashMap<(CrateId, Vec<String>), (CrateId, Vec<String>)>,
+    /// Library crate names of the workspace -> crate.
+    libs: HashMap<String, CrateId>,
+    imports: &'a [Imports],
+}
+
+impl WorkspaceModel {
+    pub fn build(
+        workspace: Option<&Workspace>,
+        sources: &SourceSet,
+        imports: &[Imports],
+        summaries: &[FileSummary],
+    ) -> WorkspaceModel {
+        let mut libs = HashMap::new();
+        if let Some(ws) = workspace {
+            for (pi, package) in ws.packages.iter().enumerate() {
+                for (ti, target) in package.targets.iter().enumerate() {
+                    if target.kind == Kind::Lib {
+                        libs.insert(target.meta.name.replace('-', "_"), (pi, ti));
+                    }
+                }
+            }
+        }
+        let places: Vec<Vec<Place>> = sources
+            .files
+            .iter()
+            .enumerate()
+            .map(|(fi, file)| {
+                if file.owners.is_empty() {
+                    vec![Place {
+                        krate: (usize::MAX, fi),
+                        module: vec!["crate".into()],
+                    }]
+                } else {
+                    file.owners
+                        .iter()
+                        .map(|o| Place {
+                            krate: (o.package, o.target),
+                            module: o.module_path.clone(),
+                        })
+                        .collect()
+                }
+            })
+            .collect();
+
+        // Definitions and module-level aliases.
+        let mut fns = Vec::new();
+        let mut by_file = vec![HashMap::new(); summaries.len()];
+        let mut resolver = Resolver {
+            defs: HashMap::new(),
+            aliases: HashMap::new(),
+            libs,
+            imports,
+        };
+        for (fi, summary) in summaries.iter().enumerate() {
+            for f in &summary.fns {
+                let id = fns.len();
+                fns.push(FnInfo {
+                    file: fi,
+                    name: f.name.clone(),
+                    display: match &f.self_ty {
+                        Some(ty) => format!("{ty}::{}", f.name),
+                        None => f.name.clone(),
+                    },
+                    start: f.start,
+                    name_range: f.name_range,
+                    is_async: f.is_async,
+                    runtime_entry: f.runtime_entry,
+                    location: {
+                        let file = &sources.files[fi];
+                        format!(
+                            "{}:{}",
+                            file.rel_path,
+                            file.line_col_chars(f.name_range.start()).0
+                        )
+                    },
+                });
+                by_file[fi].insert(f.start, id);
+                for place in &places[fi] {
+                    let mut path = place.module.clone();
+                    path.extend(f.inline_modules.iter().cloned());
+                    path.extend(f.self_ty.iter().cloned());
+                    path.push(f.name.clone());
+                    resolver.defs.entry((place.krate, path)).or_insert(id);
+                }
+            }
+        }
+        for (fi, summary) in summaries.iter().enumerate() {
+            for (modules, name, target) in &summary.aliases {
+                for place in &places[fi] {
+                    let mut module = place.module.clone();
+                    module.extend(modules.iter().cloned());
+                    if let Some(abs) = resolver.absolute(fi, place.krate, &module, None, target) {
+                        let mut key = module.clone();
+                        key.push(name.clone());
+                        resolver.aliases.insert((place.krate, key), abs);
+                    }
+                }
+            }
+        }
+
+        // One resolution per call site.
+        let mut edges = Vec::new();
+        let mut stats = GraphStats {
+            functions: fns.len(),
+            ..GraphStats::default()
+        };
+        for (fi, summary) in summaries.iter().enumerate() {
+            for f in &summary.fns {
+                let caller = by_file[fi][&f.start];
+                for site in &f.calls {
+                    stats.call_sites += 1;
+                    let mut callees: Vec<FnId> = places[fi]
+                        .iter()
+                        .filter_map(|place| {
+                            resolver.callee(fi, place, f, site.offset, &site.target)
+                        })
+                        .collect();
+                    callees.sort_unstable();
+                    callees.dedup();
+                    if callees.is_empty() {
+                        let external = match &site.target {
+                            CallTarget::Path { segments, absolute } => imports[fi]
+                                .resolve(segments, site.offset, *absolute)
+                                .is_some(),
+                            _ => false,
+                        };
+                        if external {
+                            stats.to_dependencies += 1;
+                        } else {
+                            stats.unknown += 1;
+                        }
+                    } else {
+                        stats.to_workspace += 1;
+                    }
+                    for callee in callees {
+                        edges.push(Edge {
+                            caller,
+                            callee,
+                            site: site.range,
+                            context: site.context,
+                        });
+                    }
+                }
+            }
+        }
+
+        let reached_by = propagate(&fns, &edges);
+        WorkspaceModel {
+            fns,
+            edges,
+            by_file,
+            reached_by,
+            stats,
+        }
+    }
+
+    /// The function of `file` whose `fn` item starts at `start`.
+    pub fn fn_at(&self, file: usize, start: TextSize) -> Option<FnId> {
+        self.by_file.get(file)?.get(&start).copied()
+    }
+
+    /// `handler (async fn, src/api.rs:12) -> load_config (src/config.rs:40)`.
+    pub fn describe_chain(&self, chain: &[ChainStep]) -> String {
+        chain
+            .iter()
+            .enumerate()
+            .map(|(i, step)| {
+                let f = &self.fns[step.function];
+                let kind = match (i, f.is_async, step.async_site) {
+                    (0, true, _) => "async fn, ",
+                    (0, false, true) => "async block in fn, ",
+                    _ => "",
+                };
+                format!("`{}` ({kind}{})", f.display, f.location)
+            })
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    }
+
+    /// When the sync function `f` can run inside an async context: the chain of calls from the
+    /// async function that starts it, ending with `f` (whose `call_site` is empty).
+    pub fn async_chain(&self, f: FnId) -> Option<Vec<ChainStep>> {
+        let mut edge = self.reached_by.get(f).copied().flatten()?;
+        let mut chain = vec![ChainStep {
+            function: f,
+            call_site: TextRange::empty(0.into()),
+            async_site: false,
+        }];
+        loop {
+            let e = self.edges[edge];
+            let async_site = e.context == SiteContext::Async;
+            chain.push(ChainStep {
+                function: e.caller,
+                call_site: e.site,
+                async_site,
+            });
+            // Each function was reached through one discovered before it: the walk ends.
+            match self.reached_by[e.caller] {
+                Some(prev) if !async_site => edge = prev,
+                _ => break,
+            }
+        }
+        chain.reverse();
+        Some(chain)
+    }
+}
+
+/// Breadth-first from every call made in async code to a sync function, through direct calls:
+/// each function is visited once and each edge looked at once.
+fn propagate(fns: &[FnInfo], edges: &[Edge]) -> Vec<Option<usize>> {
+    let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); fns.len()];
+    for (i, e) in edges.iter().enumerate() {
+        out_edges[e.caller].push(i);
+    }
+    let mut reached_by: Vec<Option<usize>> = vec![None; fns.len()];
+    let mut queue = VecDeque::new();
+    for (i, e) in edges.iter().enumerate() {
+        if e.context == SiteContext::Async
+            && !fns[e.callee].is_async
+            && reached_by[e.callee].is_none()
+        {
+            reached_by[e.callee] = Some(i);
+            queue.push_back(e.callee);
+        }
+    }
+    while let Some(f) = queue.pop_front() {
+        for &i in &out_edges[f] {
+            let e = edges[i];
+            let runs_here = matches!(e.context, SiteContext::Direct);
+            if runs_here && !fns[e.callee].is_async && reached_by[e.callee].is_none() {
+                reached_by[e.callee] = Some(i);
+                queue.push_back(e.callee);
+            }
+        }
+    }
+    reached_by
+}
+
+impl Resolver<'_> {
+    /// The workspace function a call site names, if any.
+    fn callee(
+        &self,
+        file: usize,
+        place: &Place,
+        f: &FnSummary,
+        offset: TextSize,
+        target: &CallTarget,
+    ) -> Option<FnId> {
+        let mut module = place.module.clone();
+        module.extend(f.inline_modules.iter().cloned());
+        match target {
+            CallTarget::SelfMethod(name) => {
+                let mut path = module;
+                path.push(f.self_ty.clone()?);
+                path.push(name.clone());
+                self.lookup(place.krate, path, 0)
+            }
+            CallTarget::Method(_) => None,
+            CallTarget::Path { segments, absolute } => {
+                if *absolute {
+                    let krate = *self
+                        .libs
+                        .get(self.imports[file].extern_crate(&segments[0])?)?;
+                    let path = std::iter::once("crate".to_owned())
+                        .chain(segments[1..].iter().cloned())
+                        .collect();
+                    return self.lookup(krate, path, 0);
+                }
+                let written = self.imports[file].expand_local(segments, offset);
+                if let Some((krate, path)) =
+                    self.absolute(file, place.krate, &module, f.self_ty.as_deref(), &written)
+                    && let Some(id) = self.lookup(krate, path, 0)
+                {
+                    return Some(id);
+                }
+                // Plain names may come from a glob import of a workspace module.
+                if segments.len() == 1 {
+                    for glob in self.imports[file].globs_at(offset) {
+                        let Some((krate, mut path)) =
+                            self.absolute(file, place.krate, &module, None, glob)
+                        else {
+                            continue;
+                        };
+                        path.push(segments[0].clone());
+                        if let Some(id) = self.lookup(krate, path, 0) {
+                            return Some(id);
+                        }
+                    }
+                }
+                // 2015-style paths are relative to the crate root.
+                let mut rooted = vec!["crate".to_owned()];
+                rooted.extend(written.iter().cloned());
+                self.lookup(place.krate, rooted, 0)
+            }
+        }
+    }
+
+    /// `written` (in `module` of `krate`) as an absolute `(crate, ["crate", ...])` path.
+    fn absolute(
+        &self,
+        file: usize,
+        krate: CrateId,
+        module: &[String],
+        self_ty: Option<&str>,
+        written: &[String],
+    ) -> Option<(CrateId, Vec<String>)> {
+        let (first, rest) = written.split_first()?;
+        let mut base: Vec<String>;
+        let mut rest = rest;
+        match first.as_str() {
+            "crate" => base = vec!["crate".into()],
+            "self" => base = module.to_vec(),
+            "super" => {
+                base = module.to_vec();
+                base.pop();
+                while rest.first().map(String::as_str) == Some("super") {
+                    base.pop();
+                    rest = &rest[1..];
+                }
+                if base.is_empty() {
+                    return None;
+                }
+            }
+            "Self" => {
+                base = module.to_vec();
+                base.push(self_ty?.to_owned());
+            }
+            name => {
+                if let Some(lib) = self.imports[file]
+                    .extern_crate(name)
+                    .and_then(|c| self.libs.get(c))
+                {
+                    let path = std::iter::once("crate".to_owned())
+                        .chain(rest.iter().cloned())
+                        .collect();
+                    return Some((*lib, path));
+                }
+                base = module.to_vec();
+                rest = written;
+            }
+        }
+        base.extend(rest.iter().cloned());
+        Some((krate, base))
+    }
+
+    fn lookup(&self, krate: CrateId, path: Vec<String>, depth: u8) -> Option<FnId> {
+        if let Some(&id) = self.defs.get(&(krate, path.clone())) {
+            return Some(id);
+        }
+        if depth > 8 {
+            return None;
+        }
+        // A prefix of the path may be a `use` alias: `helpers::f` after `use crate::util as helpers;`,
+        // or `f` re-exported by `pub use`.
+        for split in (2..=path.len()).rev() {
+            if let Some((k, target)) = self.aliases.get(&(krate, path[..split].to_vec())) {
+                let mut full = target.clone();
+                full.extend(path[split..].iter().cloned());
+                return self.lookup(*k, full, depth + 1);
+            }
+        }
+        None
+    }
+}
