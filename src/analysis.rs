@@ -107,7 +107,8 @@ pub fn check_file(file: &SourceFile, model: &FileModel<'_>, rules: &RuleSet) -> 
     out
 }
 
-fn text_source(text: &str) -> SourceSet {
+/// One piece of code as the `lib.rs` of a crate outside any workspace.
+pub(crate) fn text_source(text: &str) -> SourceSet {
     let file = SourceFile::new(
         "/virtual/lib.rs".into(),
         "lib.rs".into(),

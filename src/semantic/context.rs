@@ -237,3 +237,125 @@ pub fn runtime_entry(f: &ast::Fn) -> Option<RuntimeEntry> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::{Edition, SourceFile, TextSize};
+
+    /// A short description of the context at `$0`.
+    #[track_caller]
+    fn context_at(text: &str) -> String {
+        let offset = text.find("$0").expect("a $0 marker");
+        let text = text.replace("$0", "");
+        let file = SourceFile::parse(&text, Edition::Edition2024).tree();
+        let token = file
+            .syntax()
+            .token_at_offset(TextSize::from(offset as u32))
+            .right_biased()
+            .unwrap();
+        match exec_context(&token.parent().unwrap()) {
+            ExecContext::Async(a) => {
+                let entry = a
+                    .entry
+                    .map(|e| format!(" {} {:?}", e.attr, e.flavor))
+                    .unwrap_or_default();
+                let closure = if a.through_closure {
+                    " through closure"
+                } else {
+                    ""
+                };
+                format!("async {:?}{entry}{closure}", a.kind)
+            }
+            ExecContext::Sync(SyncContext::Fn { name, is_main }) => {
+                format!("sync fn {name} main={is_main}")
+            }
+            ExecContext::Sync(SyncContext::OffThread { api }) => format!("off-thread {api}"),
+            ExecContext::Sync(SyncContext::DeferredClosure) => "deferred closure".into(),
+            ExecContext::Sync(SyncContext::Other) => "other".into(),
+        }
+    }
+
+    #[test]
+    fn async_constructs() {
+        assert_eq!(context_at("async fn f() { $0x(); }"), "async Fn");
+        assert_eq!(
+            context_at("fn f() { let a = async move { $0x() }; }"),
+            "async Block"
+        );
+        assert_eq!(
+            context_at("fn f() { let c = async |y| { $0x() }; }"),
+            "async Closure"
+        );
+    }
+
+    #[test]
+    fn runtime_attributes_and_their_flavors() {
+        assert_eq!(
+            context_at("#[tokio::main]\nasync fn main() { $0x(); }"),
+            "async Fn tokio::main MultiThread"
+        );
+        assert_eq!(
+            context_at("#[tokio::test]\nasync fn t() { $0x(); }"),
+            "async Fn tokio::test CurrentThread"
+        );
+        assert_eq!(
+            context_at("#[tokio::test(flavor = \"multi_thread\")]\nasync fn t() { $0x(); }"),
+            "async Fn tokio::test MultiThread"
+        );
+        assert_eq!(
+            context_at("#[tokio::main(flavor = \"current_thread\")]\nasync fn main() { $0x(); }"),
+            "async Fn tokio::main CurrentThread"
+        );
+        assert_eq!(
+            context_at("#[actix_rt::main]\nasync fn main() { $0x(); }"),
+            "async Fn actix_rt::main CurrentThread"
+        );
+        assert_eq!(
+            context_at("#[async_std::main]\nasync fn main() { $0x(); }"),
+            "async Fn async_std::main MultiThread"
+        );
+        assert_eq!(
+            context_at("#[cfg_attr(test, tokio::test)]\nasync fn t() { $0x(); }"),
+            "async Fn tokio::test CurrentThread"
+        );
+    }
+
+    #[test]
+    fn closures_off_the_task_on_it_and_deferred() {
+        assert_eq!(
+            context_at("async fn f() { tokio::task::spawn_blocking(|| $0x()); }"),
+            "off-thread tokio::task::spawn_blocking"
+        );
+        assert_eq!(
+            context_at("async fn f() { tokio::task::block_in_place(|| $0x()); }"),
+            "off-thread tokio::task::block_in_place"
+        );
+        assert_eq!(
+            context_at("async fn f() { std::thread::spawn(move || $0x()); }"),
+            "off-thread std::thread::spawn"
+        );
+        assert_eq!(
+            context_at("async fn f() { v.iter().map(|a| $0x(a)); }"),
+            "async Fn through closure"
+        );
+        assert_eq!(
+            context_at("async fn f() { let g = || $0x(); }"),
+            "deferred closure"
+        );
+    }
+
+    #[test]
+    fn sync_functions_main_drop_and_items() {
+        assert_eq!(context_at("fn main() { $0x(); }"), "sync fn main main=true");
+        assert_eq!(
+            context_at("impl Drop for S { fn drop(&mut self) { $0x(); } }"),
+            "sync fn drop main=false"
+        );
+        assert_eq!(
+            context_at("async fn f() { fn inner() { $0x(); } }"),
+            "sync fn inner main=false"
+        );
+        assert_eq!(context_at("static S: u32 = $0x();"), "other");
+    }
+}

@@ -451,3 +451,148 @@ impl Resolver<'_> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{model, text_source};
+
+    fn build(text: &str) -> WorkspaceModel {
+        model(None, &text_source(text)).1
+    }
+
+    /// The functions `caller` calls that the model resolved, as `name (context)`.
+    #[track_caller]
+    fn callees(text: &str, caller: &str) -> Vec<String> {
+        let g = build(text);
+        let mut out: Vec<String> = g
+            .edges
+            .iter()
+            .filter(|e| g.fns[e.caller].display == caller)
+            .map(|e| format!("{} ({:?})", g.fns[e.callee].display, e.context))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[track_caller]
+    fn chain(text: &str, f: &str) -> Option<String> {
+        let g = build(text);
+        let id = g
+            .fns
+            .iter()
+            .position(|x| x.display == f)
+            .expect("function exists");
+        g.async_chain(id).map(|c| g.describe_chain(&c))
+    }
+
+    #[test]
+    fn plain_self_super_crate_and_inline_module_paths() {
+        let text = "fn top() {}\nmod a {\n    pub fn f() { super::top(); self::g(); g(); crate::b::h(); }\n    fn g() {}\n}\nmod b { pub fn h() { crate::a::f(); } }\nfn caller() { top(); a::f(); b::h(); }\n";
+        assert_eq!(
+            callees(text, "f"),
+            ["g (Direct)", "g (Direct)", "h (Direct)", "top (Direct)"]
+        );
+        assert_eq!(
+            callees(text, "caller"),
+            ["f (Direct)", "h (Direct)", "top (Direct)"]
+        );
+    }
+
+    #[test]
+    fn use_renames_nested_braces_globs_and_reexports() {
+        let text = "mod util {\n    pub fn load() {}\n    pub fn save() {}\n    pub mod deep { pub fn go() {} }\n    pub use self::deep::go as run;\n}\nmod api {\n    use crate::util::{self, load as fetch, deep::{go}};\n    use crate::util::*;\n    pub fn handler() { fetch(); util::save(); go(); save(); crate::util::run(); }\n}\n";
+        assert_eq!(
+            callees(text, "handler"),
+            [
+                "go (Direct)",
+                "go (Direct)",
+                "load (Direct)",
+                "save (Direct)",
+                "save (Direct)"
+            ]
+        );
+    }
+
+    #[test]
+    fn methods_through_self_and_the_type_path() {
+        let text = "struct Client;\nimpl Client {\n    fn new() -> Self { Self::init(); Client }\n    fn init() {}\n    fn get(&self) { self.send(); }\n    fn send(&self) {}\n}\nfn use_it(c: Client) { Client::new(); c.get(); }\n";
+        assert_eq!(callees(text, "Client::new"), ["Client::init (Direct)"]);
+        assert_eq!(callees(text, "Client::get"), ["Client::send (Direct)"]);
+        // `c.get()`: the receiver's type is not tracked, so the call stays unknown.
+        assert_eq!(callees(text, "use_it"), ["Client::new (Direct)"]);
+        assert_eq!(build(text).stats.unknown, 1);
+    }
+
+    #[test]
+    fn dependencies_are_not_workspace_functions() {
+        let g = build(
+            "async fn f() { tokio::spawn(async {}); std::thread::sleep(d()); helper(); }\nfn helper() {}\n",
+        );
+        assert_eq!(g.edges.len(), 1);
+        assert_eq!(
+            (
+                g.stats.to_workspace,
+                g.stats.to_dependencies,
+                g.stats.unknown
+            ),
+            (1, 2, 1)
+        );
+    }
+
+    #[test]
+    fn call_site_contexts() {
+        let text = "fn helper() {}\nasync fn a() { helper(); }\nfn b() { let f = async { helper() }; tokio::task::spawn_blocking(|| helper()); let later = || helper(); }\n";
+        assert_eq!(callees(text, "a"), ["helper (Async)"]);
+        assert_eq!(
+            callees(text, "b"),
+            ["helper (Async)", "helper (Deferred)", "helper (OffThread)"]
+        );
+    }
+
+    #[test]
+    fn async_reachability_and_its_chain() {
+        let text = "#[tokio::main]\nasync fn main() { load(); }\nfn load() { parse(); }\nfn parse() {}\nfn only_sync() {}\nfn entry() { only_sync(); }\n";
+        assert_eq!(
+            chain(text, "parse").as_deref(),
+            Some("`main` (async fn, lib.rs:2) -> `load` (lib.rs:3) -> `parse` (lib.rs:4)")
+        );
+        assert_eq!(chain(text, "only_sync"), None);
+        assert_eq!(
+            chain(text, "main"),
+            None,
+            "async functions are async contexts themselves"
+        );
+    }
+
+    #[test]
+    fn off_thread_and_deferred_calls_stop_the_propagation() {
+        let text = "async fn a() { tokio::task::spawn_blocking(|| work()); std::thread::spawn(move || work()); let f = || work(); }\nfn work() {}\n";
+        assert_eq!(chain(text, "work"), None);
+    }
+
+    #[test]
+    fn async_block_in_a_sync_function_is_an_origin() {
+        let text = "fn start() { let fut = async { work() }; }\nfn work() {}\n";
+        assert_eq!(
+            chain(text, "work").as_deref(),
+            Some("`start` (async block in fn, lib.rs:1) -> `work` (lib.rs:2)")
+        );
+    }
+
+    #[test]
+    fn cycles_terminate_and_long_chains_are_linear() {
+        let cycle = "async fn a() { b(); }\nfn b() { c(); }\nfn c() { b(); c(); }\n";
+        assert_eq!(
+            chain(cycle, "c").as_deref(),
+            Some("`a` (async fn, lib.rs:1) -> `b` (lib.rs:2) -> `c` (lib.rs:3)")
+        );
+        let mut long = String::from("async fn start() { f0(); }\n");
+        for i in 0..2000 {
+            long.push_str(&format!("fn f{i}() {{ f{}(); f0(); }}\n", i + 1));
+        }
+        long.push_str("fn f2000() {}\n");
+        let found = chain(&long, "f2000").unwrap();
+        assert_eq!(found.matches(" -> ").count(), 2001);
+    }
+}

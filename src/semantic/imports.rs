@@ -287,3 +287,131 @@ pub fn segments_of(path: &ast::Path) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::{AstNode, Edition};
+
+    /// What the path at `$0` resolves to, with `externs` as the package's dependencies.
+    #[track_caller]
+    fn resolve_at(text: &str, externs: &[(&str, &str)]) -> Option<String> {
+        let offset = text.find("$0").expect("a $0 marker");
+        let text = text.replace("$0", "");
+        let file = SourceFile::parse(&text, Edition::Edition2021).tree();
+        let externs = externs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let imports = Imports::new(&file, externs);
+        let path = file
+            .syntax()
+            .token_at_offset(TextSize::from(offset as u32))
+            .right_biased()?
+            .parent_ancestors()
+            .filter_map(ast::Path::cast)
+            .last()?;
+        let absolute = path
+            .first_segment()
+            .is_some_and(|s| s.coloncolon_token().is_some());
+        imports.resolve(
+            &segments_of(&path),
+            path.syntax().text_range().start(),
+            absolute,
+        )
+    }
+
+    const TOKIO: &[(&str, &str)] = &[("tokio", "tokio"), ("futures", "futures")];
+
+    #[test]
+    fn renamed_import() {
+        let text = "use tokio::runtime::Runtime as Rt;\nfn f() { $0Rt::new(); }";
+        assert_eq!(
+            resolve_at(text, TOKIO).as_deref(),
+            Some("tokio::runtime::Runtime::new")
+        );
+    }
+
+    #[test]
+    fn function_import_and_nested_braces_with_self() {
+        let text = "use futures::{executor::{self, block_on}};\nfn f() { $0block_on(x); }";
+        assert_eq!(
+            resolve_at(text, TOKIO).as_deref(),
+            Some("futures::executor::block_on")
+        );
+        let text =
+            "use futures::{executor::{self, block_on}};\nfn f() { $0executor::block_on(x); }";
+        assert_eq!(
+            resolve_at(text, TOKIO).as_deref(),
+            Some("futures::executor::block_on")
+        );
+    }
+
+    #[test]
+    fn renamed_dependency() {
+        let text = "fn f() { $0rt::spawn(x); }";
+        assert_eq!(
+            resolve_at(text, &[("rt", "tokio")]).as_deref(),
+            Some("tokio::spawn")
+        );
+        assert_eq!(
+            resolve_at(text, TOKIO),
+            None,
+            "`rt` is not a dependency here"
+        );
+    }
+
+    #[test]
+    fn block_scoped_use_and_absolute_paths() {
+        let text = "fn f() {\n    use tokio::runtime::Handle;\n    $0Handle::current();\n}\nfn g() { Handle::current(); }";
+        assert_eq!(
+            resolve_at(text, TOKIO).as_deref(),
+            Some("tokio::runtime::Handle::current")
+        );
+        let outside =
+            "fn f() {\n    use tokio::runtime::Handle;\n}\nfn g() { $0Handle::current(); }";
+        assert_eq!(
+            resolve_at(outside, TOKIO),
+            None,
+            "the import is scoped to `f`'s block"
+        );
+        assert_eq!(
+            resolve_at("fn f() { $0::tokio::spawn(x); }", TOKIO).as_deref(),
+            Some("tokio::spawn")
+        );
+    }
+
+    #[test]
+    fn globs_resolve_only_known_items() {
+        let text = "use tokio::runtime::*;\nfn f() { $0Runtime::new(); }";
+        assert_eq!(
+            resolve_at(text, TOKIO).as_deref(),
+            Some("tokio::runtime::Runtime::new")
+        );
+        let text = "use tokio::runtime::*;\nfn f() { $0Mystery::new(); }";
+        assert_eq!(resolve_at(text, TOKIO), None);
+    }
+
+    #[test]
+    fn local_modules_shadow_crates_and_workspace_paths_are_not_external() {
+        let text = "mod tokio { pub fn spawn() {} }\nfn f() { $0tokio::spawn(); }";
+        assert_eq!(resolve_at(text, TOKIO), None);
+        assert_eq!(resolve_at("fn f() { $0crate::util::go(); }", TOKIO), None);
+        assert_eq!(
+            resolve_at("fn f() { $0std::thread::sleep(d); }", TOKIO).as_deref(),
+            Some("std::thread::sleep")
+        );
+    }
+
+    #[test]
+    fn anonymous_trait_imports_are_in_scope() {
+        let text = "use pollster::FutureExt as _;\nfn f() {}";
+        let file = SourceFile::parse(text, Edition::Edition2021).tree();
+        let externs = [("pollster".to_owned(), "pollster".to_owned())]
+            .into_iter()
+            .collect();
+        let imports = Imports::new(&file, externs);
+        assert!(imports.trait_in_scope("pollster::FutureExt", TextSize::from(35)));
+        assert!(!imports.trait_in_scope("other::FutureExt", TextSize::from(35)));
+    }
+}
