@@ -67,3 +67,45 @@ fn nested_block_on_panics_before_and_runs_after_apply() {
     assert_eq!(stdout(&after), "answer: 84\n");
     assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
 }
+
+#[test]
+fn block_on_two_calls_from_async_is_found_with_its_chain() {
+    let pkg = package("interprocedural");
+    let before = run_package(pkg.path());
+    assert!(
+        !before.status.success(),
+        "the unfixed program must fail: {}",
+        stdout(&before)
+    );
+    assert!(
+        stderr(&before).contains("Cannot start a runtime from within a runtime"),
+        "unexpected failure: {}",
+        stderr(&before)
+    );
+
+    let check = loopfix(pkg.path(), &["check", "--color", "never"]);
+    assert_eq!(code(&check), 1, "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains(
+            "call chain: `handler` (async fn, src/main.rs:17) -> `load` (src/main.rs:13) -> `read_setting` (src/main.rs:8) -> `block_on`"
+        ),
+        "{}",
+        stderr(&check)
+    );
+
+    // The fix is by hand until the runtime rules make helpers async: the same program, async
+    // all the way, runs and is clean.
+    std::fs::copy(
+        pkg.path().join("fixed/main.rs"),
+        pkg.path().join("src/main.rs"),
+    )
+    .unwrap();
+    let after = run_package(pkg.path());
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), "setting: 14\n");
+    assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
+}

@@ -1,0 +1,46 @@
+//! Fixture workspaces under `tests/workspaces/`: each is checked as a whole with the real binary,
+//! and its findings are snapshotted (human output, then the short form).
+
+mod common;
+
+use std::path::Path;
+
+use common::{code, loopfix, stderr, stdout};
+
+fn check_workspace(name: &str) -> (String, String) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/workspaces")
+        .join(name);
+    let human = loopfix(&dir, &["check", "--workspace", "--color", "never"]);
+    assert_eq!(code(&human), 1, "{}", stderr(&human));
+    let short = loopfix(
+        &dir,
+        &["check", "--workspace", "-q", "--message-format", "short"],
+    );
+    assert!(
+        !dir.join("Cargo.lock").exists(),
+        "checking must not write a Cargo.lock"
+    );
+    (stderr(&human), stdout(&short))
+}
+
+fn snapshot(name: &str, value: &str) {
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, value);
+    });
+}
+
+#[test]
+fn interprocedural_block_on_across_member_crates() {
+    let (human, short) = check_workspace("interprocedural");
+    // Found through `handler` (server) -> `load_config` (store, imported under a renamed
+    // dependency) -> `read_blocking` (store::cache). Nothing else: the negatives stay silent.
+    assert_eq!(
+        short,
+        "store/src/cache.rs:6:8: loopfix::nested_block_on: `block_on` called inside an async context\n"
+    );
+    assert!(human.contains(
+        "call chain: `handler` (async fn, server/src/main.rs:7) -> `load_config` (store/src/lib.rs:7) -> `read_blocking` (store/src/cache.rs:4) -> `block_on`"
+    ));
+    snapshot("workspace__interprocedural__human", &human);
+}
