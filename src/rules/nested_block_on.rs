@@ -20,6 +20,12 @@ or the body of `#[tokio::main]`/`#[tokio::test]`. It knows Tokio's `Runtime::blo
 are imported or renamed. A method that is merely named `block_on` on a type of your own is not
 reported.
 
+It also finds `block_on` in a sync function that async code calls, directly or through other
+sync functions, in any file or member crate of the workspace; the note shows the call chain, e.g.
+`handler` (async fn, server/src/main.rs:7) -> `load_config` (store/src/lib.rs:7) -> `block_on`.
+Calls made inside `spawn_blocking`, `block_in_place` or `std::thread::spawn` closures do not count:
+blocking is allowed there.
+
 ## Why is this bad?
 The thread running async code belongs to the executor. Blocking it to drive another future:
 - with Tokio, panics at run time: "Cannot start a runtime from within a runtime. This happens
@@ -57,11 +63,12 @@ comment. No fix is offered when the call sits in a closure that runs on the asyn
 `iter.map(|x| rt.block_on(..))`), since `.await` cannot be written there.
 
 ## Known problems
-Calls inside macro arguments (`assert_eq!(rt.block_on(f()), 1)`) are not seen yet. A sync helper
-that calls `block_on` and is itself called from async code is the inter-procedural form of this
-bug and is not reported by this rule yet. If a runtime is built inside the async code, dropping it
-there panics too ("Cannot drop a runtime in a context where blocking is not allowed"): the fix
-removes the `block_on`, not the runtime.
+Calls inside macro arguments (`assert_eq!(rt.block_on(f()), 1)`) are not seen yet. Calls through
+trait objects, function pointers and methods on receivers of unknown type are not followed, so
+some chains are missed. The inter-procedural form has no automatic fix yet (making the helper
+`async` changes its callers). If a runtime is built inside the async code, dropping it there panics
+too ("Cannot drop a runtime in a context where blocking is not allowed"): the fix removes the
+`block_on`, not the runtime.
 "#;
 
 static META: RuleMeta = RuleMeta {
