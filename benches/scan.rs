@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use camino::Utf8PathBuf;
-use cargo_loopfix::analysis::{RuleSet, analyze};
+use cargo_loopfix::analysis::{RuleSet, analyze_with_stats, model};
 use cargo_loopfix::rules;
 use cargo_loopfix::source::SourceSet;
 use cargo_loopfix::workspace::{Selection, Workspace};
@@ -37,21 +37,28 @@ fn main() {
     let metadata = started.elapsed();
     let rules = RuleSet::new(rules::all().to_vec());
 
-    let (mut load, mut check) = (Vec::new(), Vec::new());
+    let (mut load, mut semantic, mut check) = (Vec::new(), Vec::new(), Vec::new());
+    let mut graph = Default::default();
     let (mut files, mut bytes, mut findings) = (0, 0, 0);
     for _ in 0..runs {
         let t0 = Instant::now();
         let sources = SourceSet::load(&workspace);
         let t1 = Instant::now();
-        let diagnostics = analyze(Some(&workspace), &sources, &rules);
+        let model_only = model(Some(&workspace), &sources);
         let t2 = Instant::now();
+        drop(model_only);
+        let t3 = Instant::now();
+        let (diagnostics, stats) = analyze_with_stats(Some(&workspace), &sources, &rules);
+        let t4 = Instant::now();
         load.push(t1 - t0);
-        check.push(t2 - t1);
+        semantic.push(t2 - t1);
+        check.push(t4 - t3);
+        graph = stats;
         files = sources.files.len();
         bytes = sources.files.iter().map(|f| f.text.len()).sum::<usize>();
         findings = diagnostics.len();
     }
-    let (load, check) = (median(load), median(check));
+    let (load, semantic, check) = (median(load), median(semantic), median(check));
     let total = load + check;
     let mb = bytes as f64 / 1e6;
     println!("workspace: {manifest}");
@@ -59,7 +66,20 @@ fn main() {
     println!("input:     {files} files, {mb:.2} MB, {findings} findings");
     println!("cargo metadata:            {metadata:>10.1?} (once)");
     println!("discover + read + parse:   {load:>10.1?} median of {runs}");
+    println!(
+        "semantic model alone:      {semantic:>10.1?}  (per-file summaries + workspace call graph)"
+    );
     println!("semantic model + rules:    {check:>10.1?}");
+    let cg: cargo_loopfix::semantic::graph::GraphStats = graph;
+    println!(
+        "call graph: {} functions, {} call sites: {} resolved to workspace functions, {} to dependencies, {} unknown ({} of them methods on receivers of unknown type)",
+        cg.functions,
+        cg.call_sites,
+        cg.to_workspace,
+        cg.to_dependencies,
+        cg.unknown,
+        cg.unknown_methods
+    );
     println!(
         "total after metadata:      {total:>10.1?}  ({:.1} MB/s)",
         mb / total.as_secs_f64()

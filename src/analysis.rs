@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
 use crate::rules::{self, Rule, RuleContext};
+use crate::semantic::graph::GraphStats;
 use crate::semantic::summary::FileSummary;
 use crate::semantic::{FileModel, Imports, WorkspaceModel};
 use crate::source::{SourceFile, SourceSet};
@@ -47,6 +48,15 @@ pub fn analyze(
     sources: &SourceSet,
     rules: &RuleSet,
 ) -> Vec<Diagnostic> {
+    analyze_with_stats(workspace, sources, rules).0
+}
+
+/// [`analyze`], with the call graph's counts.
+pub fn analyze_with_stats(
+    workspace: Option<&Workspace>,
+    sources: &SourceSet,
+    rules: &RuleSet,
+) -> (Vec<Diagnostic>, GraphStats) {
     let (imports, graph) = model(workspace, sources);
     let mut diagnostics: Vec<Diagnostic> = sources
         .files
@@ -59,7 +69,7 @@ pub fn analyze(
         })
         .collect();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics
+    (diagnostics, graph.stats)
 }
 
 /// The semantic model of a run: each file's imports and the workspace's call graph. Summaries are
@@ -68,10 +78,12 @@ pub fn model(workspace: Option<&Workspace>, sources: &SourceSet) -> (Vec<Imports
     let (imports, summaries): (Vec<Imports>, Vec<FileSummary>) = sources
         .files
         .par_iter()
-        .map(|file| {
+        .enumerate()
+        .map(|(i, file)| {
             let tree = file.tree();
             let imports = Imports::new(&tree, externs_for(workspace, file));
-            (imports, FileSummary::build(&tree))
+            let summary = FileSummary::build(&FileModel::local(&tree, &imports, i));
+            (imports, summary)
         })
         .unzip();
     let graph = WorkspaceModel::build(workspace, sources, &imports, &summaries);

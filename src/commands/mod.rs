@@ -92,7 +92,7 @@ impl Scan {
         for warning in &sources.warnings {
             output.warn(&warning.message);
         }
-        let diagnostics = analysis::analyze(Some(&workspace), &sources, &rules);
+        let (diagnostics, graph) = analysis::analyze_with_stats(Some(&workspace), &sources, &rules);
         if output.verbose > 0 {
             let bytes: usize = sources.files.iter().map(|f| f.text.len()).sum();
             output.err(&format!(
@@ -102,6 +102,15 @@ impl Scan {
                 workspace.packages.len(),
                 rules.rules().len(),
                 started.elapsed()
+            ));
+            output.err(&format!(
+                "call graph: {} functions, {} call sites: {} to workspace functions, {} to dependencies, {} unknown ({} methods on receivers of unknown type)\n",
+                graph.functions,
+                graph.call_sites,
+                graph.to_workspace,
+                graph.to_dependencies,
+                graph.unknown,
+                graph.unknown_methods
             ));
         }
         Ok(Scan {

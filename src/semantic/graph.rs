@@ -10,12 +10,15 @@ use std::collections::{HashMap, VecDeque};
 use ra_ap_syntax::{TextRange, TextSize};
 
 use super::imports::Imports;
-use super::summary::{CallTarget, FileSummary, FnSummary, SiteContext};
+use super::summary::{CallTarget, Fact, FileSummary, FnSummary, SiteContext, StaticKind};
 use crate::source::SourceSet;
 use crate::workspace::{Kind, Workspace};
 
 /// A function or method of the workspace.
 pub type FnId = usize;
+
+/// A static value of the workspace (`static`, `const`, `lazy_static!`, `thread_local!`).
+pub type StaticId = usize;
 
 /// A crate of the workspace: a (package, target) pair, or a lone file outside any package.
 type CrateId = (usize, usize);
@@ -32,6 +35,36 @@ pub struct FnInfo {
     pub runtime_entry: bool,
     /// Where it is defined, for call chains shown to users: `src/api.rs:12`.
     pub location: String,
+    /// `#[tokio::test]`, `#[tokio::main]`... as written, when it has a runtime attribute.
+    pub entry_attr: Option<String>,
+    /// What it does directly: blocks on a runtime, builds one, sleeps, spawns...
+    pub facts: Vec<Fact>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StaticInfo {
+    pub file: usize,
+    pub name: String,
+    pub kind: StaticKind,
+    pub name_range: TextRange,
+    /// As written: `LazyLock<reqwest::Client>`.
+    pub ty: String,
+    /// What it holds, wrappers off, resolved where possible: `reqwest::Client`.
+    pub holds: Option<String>,
+    pub initializer: String,
+    pub location: String,
+}
+
+/// A place that reads a static.
+#[derive(Clone, Debug)]
+pub struct StaticUse {
+    pub static_id: StaticId,
+    pub file: usize,
+    pub range: TextRange,
+    pub context: SiteContext,
+    pub function: Option<FnId>,
+    /// The target kinds of the file the use is in (a test target, a bin...).
+    pub kinds: Vec<Kind>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -62,8 +95,11 @@ pub struct GraphStats {
     pub to_workspace: usize,
     /// Resolved to a dependency or `std` (`tokio::spawn`).
     pub to_dependencies: usize,
-    /// Not resolved: methods on receivers of unknown type, trait calls, macros' output...
+    /// Not resolved: paths to local closures, tuple-struct and enum constructors, trait
+    /// functions, items of dependencies not written with their crate...
     pub unknown: usize,
+    /// Of `unknown`: method calls on receivers whose type the model does not know.
+    pub unknown_methods: usize,
 }
 
 pub struct WorkspaceModel {
@@ -73,6 +109,9 @@ pub struct WorkspaceModel {
     by_file: Vec<HashMap<TextSize, FnId>>,
     /// For a sync function reachable from async code: the edge through which it was first reached.
     reached_by: Vec<Option<usize>>,
+    pub statics: Vec<StaticInfo>,
+    /// Every resolved read of a static, in file order.
+    pub static_uses: Vec<StaticUse>,
     pub stats: GraphStats,
 }
 
@@ -83,8 +122,22 @@ struct Place {
     module: Vec<String>,
 }
 
+/// A path as written at a place in a file.
+struct Written<'a> {
+    segments: &'a [String],
+    absolute: bool,
+    offset: TextSize,
+}
+
+/// What a workspace path can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Def {
+    Fn(FnId),
+    Static(StaticId),
+}
+
 struct Resolver<'a> {
-    defs: HashMap<(CrateId, Vec<String>), FnId>,
+    defs: HashMap<(CrateId, Vec<String>), Def>,
     /// Module-level `use` names: (crate, module ++ [name]) -> the path they stand for, absolute.
     aliases: HashMap<(CrateId, Vec<String>), (CrateId, Vec<String>)>,
     /// Library crate names of the workspace -> crate.
@@ -154,6 +207,8 @@ impl WorkspaceModel {
                     name_range: f.name_range,
                     is_async: f.is_async,
                     runtime_entry: f.runtime_entry,
+                    entry_attr: f.entry_attr.clone(),
+                    facts: f.facts.clone(),
                     location: {
                         let file = &sources.files[fi];
                         format!(
@@ -169,7 +224,40 @@ impl WorkspaceModel {
                     path.extend(f.inline_modules.iter().cloned());
                     path.extend(f.self_ty.iter().cloned());
                     path.push(f.name.clone());
-                    resolver.defs.entry((place.krate, path)).or_insert(id);
+                    resolver
+                        .defs
+                        .entry((place.krate, path))
+                        .or_insert(Def::Fn(id));
+                }
+            }
+        }
+        let mut statics = Vec::new();
+        for (fi, summary) in summaries.iter().enumerate() {
+            for st in &summary.statics {
+                let id = statics.len();
+                let file = &sources.files[fi];
+                statics.push(StaticInfo {
+                    file: fi,
+                    name: st.name.clone(),
+                    kind: st.kind,
+                    name_range: st.name_range,
+                    ty: st.ty.clone(),
+                    holds: st.holds.clone(),
+                    initializer: st.initializer.clone(),
+                    location: format!(
+                        "{}:{}",
+                        file.rel_path,
+                        file.line_col_chars(st.name_range.start()).0
+                    ),
+                });
+                for place in &places[fi] {
+                    let mut path = place.module.clone();
+                    path.extend(st.inline_modules.iter().cloned());
+                    path.push(st.name.clone());
+                    resolver
+                        .defs
+                        .entry((place.krate, path))
+                        .or_insert(Def::Static(id));
                 }
             }
         }
@@ -217,6 +305,9 @@ impl WorkspaceModel {
                             stats.to_dependencies += 1;
                         } else {
                             stats.unknown += 1;
+                            if matches!(site.target, CallTarget::Method(_)) {
+                                stats.unknown_methods += 1;
+                            }
                         }
                     } else {
                         stats.to_workspace += 1;
@@ -233,12 +324,52 @@ impl WorkspaceModel {
             }
         }
 
+        // Reads of statics, resolved like calls.
+        let mut static_uses = Vec::new();
+        for (fi, summary) in summaries.iter().enumerate() {
+            let kinds: Vec<Kind> = sources.files[fi].owners.iter().map(|o| o.kind).collect();
+            for u in &summary.name_uses {
+                let enclosing = u
+                    .in_fn
+                    .and_then(|start| summary.fns.iter().find(|f| f.start == start));
+                let self_ty = enclosing.and_then(|f| f.self_ty.as_deref());
+                let found = places[fi].iter().find_map(|place| {
+                    let mut module = place.module.clone();
+                    let inline = enclosing
+                        .map(|f| f.inline_modules.as_slice())
+                        .unwrap_or_default();
+                    module.extend(inline.iter().cloned());
+                    let written = Written {
+                        segments: &u.segments,
+                        absolute: false,
+                        offset: u.offset,
+                    };
+                    match resolver.resolve(fi, place.krate, &module, self_ty, &written)? {
+                        Def::Static(id) => Some(id),
+                        Def::Fn(_) => None,
+                    }
+                });
+                if let Some(static_id) = found {
+                    static_uses.push(StaticUse {
+                        static_id,
+                        file: fi,
+                        range: u.range,
+                        context: u.context,
+                        function: u.in_fn.and_then(|start| by_file[fi].get(&start).copied()),
+                        kinds: kinds.clone(),
+                    });
+                }
+            }
+        }
+
         let reached_by = propagate(&fns, &edges);
         WorkspaceModel {
             fns,
             edges,
             by_file,
             reached_by,
+            statics,
+            static_uses,
             stats,
         }
     }
@@ -337,51 +468,70 @@ impl Resolver<'_> {
     ) -> Option<FnId> {
         let mut module = place.module.clone();
         module.extend(f.inline_modules.iter().cloned());
-        match target {
+        let def = match target {
             CallTarget::SelfMethod(name) => {
                 let mut path = module;
                 path.push(f.self_ty.clone()?);
                 path.push(name.clone());
-                self.lookup(place.krate, path, 0)
+                self.lookup(place.krate, path, 0)?
             }
-            CallTarget::Method(_) => None,
+            CallTarget::Method(_) => return None,
             CallTarget::Path { segments, absolute } => {
-                if *absolute {
-                    let krate = *self
-                        .libs
-                        .get(self.imports[file].extern_crate(&segments[0])?)?;
-                    let path = std::iter::once("crate".to_owned())
-                        .chain(segments[1..].iter().cloned())
-                        .collect();
-                    return self.lookup(krate, path, 0);
+                let written = Written {
+                    segments,
+                    absolute: *absolute,
+                    offset,
+                };
+                self.resolve(file, place.krate, &module, f.self_ty.as_deref(), &written)?
+            }
+        };
+        match def {
+            Def::Fn(id) => Some(id),
+            Def::Static(_) => None,
+        }
+    }
+
+    /// The workspace item a path written at `offset` (in `module` of `krate`) names.
+    fn resolve(
+        &self,
+        file: usize,
+        krate: CrateId,
+        module: &[String],
+        self_ty: Option<&str>,
+        written: &Written<'_>,
+    ) -> Option<Def> {
+        let segments = written.segments;
+        if written.absolute {
+            let krate = *self
+                .libs
+                .get(self.imports[file].extern_crate(&segments[0])?)?;
+            let path = std::iter::once("crate".to_owned())
+                .chain(segments[1..].iter().cloned())
+                .collect();
+            return self.lookup(krate, path, 0);
+        }
+        let expanded = self.imports[file].expand_local(segments, written.offset);
+        if let Some((k, path)) = self.absolute(file, krate, module, self_ty, &expanded)
+            && let Some(def) = self.lookup(k, path, 0)
+        {
+            return Some(def);
+        }
+        // Plain names may come from a glob import of a workspace module.
+        if segments.len() == 1 {
+            for glob in self.imports[file].globs_at(written.offset) {
+                let Some((k, mut path)) = self.absolute(file, krate, module, None, glob) else {
+                    continue;
+                };
+                path.push(segments[0].clone());
+                if let Some(def) = self.lookup(k, path, 0) {
+                    return Some(def);
                 }
-                let written = self.imports[file].expand_local(segments, offset);
-                if let Some((krate, path)) =
-                    self.absolute(file, place.krate, &module, f.self_ty.as_deref(), &written)
-                    && let Some(id) = self.lookup(krate, path, 0)
-                {
-                    return Some(id);
-                }
-                // Plain names may come from a glob import of a workspace module.
-                if segments.len() == 1 {
-                    for glob in self.imports[file].globs_at(offset) {
-                        let Some((krate, mut path)) =
-                            self.absolute(file, place.krate, &module, None, glob)
-                        else {
-                            continue;
-                        };
-                        path.push(segments[0].clone());
-                        if let Some(id) = self.lookup(krate, path, 0) {
-                            return Some(id);
-                        }
-                    }
-                }
-                // 2015-style paths are relative to the crate root.
-                let mut rooted = vec!["crate".to_owned()];
-                rooted.extend(written.iter().cloned());
-                self.lookup(place.krate, rooted, 0)
             }
         }
+        // 2015-style paths are relative to the crate root.
+        let mut rooted = vec!["crate".to_owned()];
+        rooted.extend(expanded.iter().cloned());
+        self.lookup(krate, rooted, 0)
     }
 
     /// `written` (in `module` of `krate`) as an absolute `(crate, ["crate", ...])` path.
@@ -432,7 +582,7 @@ impl Resolver<'_> {
         Some((krate, base))
     }
 
-    fn lookup(&self, krate: CrateId, path: Vec<String>, depth: u8) -> Option<FnId> {
+    fn lookup(&self, krate: CrateId, path: Vec<String>, depth: u8) -> Option<Def> {
         if let Some(&id) = self.defs.get(&(krate, path.clone())) {
             return Some(id);
         }
@@ -594,5 +744,84 @@ mod tests {
         long.push_str("fn f2000() {}\n");
         let found = chain(&long, "f2000").unwrap();
         assert_eq!(found.matches(" -> ").count(), 2001);
+    }
+
+    #[test]
+    fn facts_of_a_function() {
+        let text = "use tokio::runtime::{Builder, Runtime};\nfn f() {\n    let rt = Runtime::new().unwrap();\n    let _g = rt.enter();\n    rt.block_on(async {});\n    std::thread::sleep(d);\n    std::fs::read_to_string(p);\n    tokio::spawn(async {});\n    let b = Builder::new_current_thread().build();\n    rt.spawn(async {});\n}\n";
+        let g = build(text);
+        let mut facts: Vec<String> = g.fns[0]
+            .facts
+            .iter()
+            .map(|f| format!("{:?}", f.kind))
+            .collect();
+        facts.sort();
+        assert_eq!(
+            facts,
+            [
+                "BlockOn(TokioRuntime)",
+                "BlockingIo(\"std::fs::read_to_string\")",
+                "BuildsRuntime",
+                "BuildsRuntime",
+                "EntersRuntime",
+                "Sleeps",
+                "Spawns(\"tokio::runtime::Handle::spawn\")",
+                "Spawns(\"tokio::spawn\")",
+            ]
+        );
+    }
+
+    #[test]
+    fn statics_what_they_hold_and_where_they_are_read() {
+        let text = "use std::sync::LazyLock;\nstatic CLIENT: LazyLock<reqwest::Client> = LazyLock::new(reqwest::Client::new);\nconst LIMIT: usize = 3;\nlazy_static::lazy_static! { static ref POOL: std::sync::Mutex<Pool> = make(); }\nthread_local! { static RT: tokio::runtime::Runtime = tokio::runtime::Runtime::new().unwrap(); }\nmod inner { pub async fn get() { super::CLIENT.get(); crate::LIMIT; } }\n#[tokio::test]\nasync fn t() { CLIENT.get(); RT.with(|r| ()); }\nfn s() { let _ = &*POOL; }\nfn unrelated() { let NOT_STATIC = 1; }\n";
+        let g = build(text);
+        let statics: Vec<String> = g
+            .statics
+            .iter()
+            .map(|st| {
+                format!(
+                    "{} {:?} holds {}",
+                    st.name,
+                    st.kind,
+                    st.holds.as_deref().unwrap_or("?")
+                )
+            })
+            .collect();
+        assert_eq!(
+            statics,
+            [
+                "CLIENT Static holds reqwest::Client",
+                "LIMIT Const holds usize",
+                "POOL LazyStatic holds Pool",
+                "RT ThreadLocal holds tokio::runtime::Runtime",
+            ]
+        );
+        let uses: Vec<String> = g
+            .static_uses
+            .iter()
+            .map(|u| {
+                let f = u
+                    .function
+                    .map_or("-".to_owned(), |f| g.fns[f].display.clone());
+                let entry = u
+                    .function
+                    .and_then(|f| g.fns[f].entry_attr.clone())
+                    .unwrap_or_default();
+                format!(
+                    "{} in {f} {:?} {entry}",
+                    g.statics[u.static_id].name, u.context
+                )
+            })
+            .collect();
+        assert_eq!(
+            uses,
+            [
+                "CLIENT in get Async ",
+                "LIMIT in get Async ",
+                "CLIENT in t Async tokio::test",
+                "RT in t Async tokio::test",
+                "POOL in s Direct ",
+            ]
+        );
     }
 }

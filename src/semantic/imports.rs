@@ -41,6 +41,28 @@ const GLOB_ITEMS: &[(&str, &[&str])] = &[
     ("std::thread", &["spawn", "sleep"]),
 ];
 
+/// Names of the standard prelude, by the path they stand for.
+const PRELUDE: &[(&str, &str)] = &[
+    ("Box", "std::boxed::Box"),
+    ("Vec", "std::vec::Vec"),
+    ("String", "std::string::String"),
+    ("Option", "std::option::Option"),
+    ("Some", "std::option::Option::Some"),
+    ("None", "std::option::Option::None"),
+    ("Result", "std::result::Result"),
+    ("Ok", "std::result::Result::Ok"),
+    ("Err", "std::result::Result::Err"),
+    ("drop", "std::mem::drop"),
+    ("Default", "std::default::Default"),
+    ("Clone", "std::clone::Clone"),
+    ("ToString", "std::string::ToString"),
+    ("ToOwned", "std::borrow::ToOwned"),
+    ("Iterator", "std::iter::Iterator"),
+    ("IntoIterator", "std::iter::IntoIterator"),
+    ("From", "std::convert::From"),
+    ("Into", "std::convert::Into"),
+];
+
 /// Crates a file is assumed to see when it belongs to no cargo package (unit tests, fixtures).
 pub const KNOWN_CRATES: &[&str] = &[
     "tokio",
@@ -162,6 +184,11 @@ impl Imports {
             }
             if matches!(first.as_str(), "std" | "core" | "alloc") {
                 return Some(segments.to_vec());
+            }
+            if let Some((_, path)) = PRELUDE.iter().find(|(name, _)| name == first) {
+                let mut full: Vec<String> = path.split("::").map(str::to_owned).collect();
+                full.extend(rest.iter().cloned());
+                return Some(full);
             }
         }
         for scope in self

@@ -12,7 +12,7 @@ pub mod values;
 
 use std::collections::BTreeMap;
 
-use ra_ap_syntax::{AstNode, SourceFile, SyntaxNode, ast};
+use ra_ap_syntax::{AstNode, SourceFile, SyntaxKind, SyntaxNode, ast};
 
 pub use calls::{BlockOn, Executor};
 pub use context::{AsyncContext, AsyncKind, ExecContext, Flavor, RuntimeEntry, SyncContext};
@@ -25,7 +25,8 @@ pub use graph::{ChainStep, FnId, WorkspaceModel};
 pub struct FileModel<'a> {
     root: SyntaxNode,
     imports: &'a Imports,
-    graph: &'a WorkspaceModel,
+    /// `None` while the per-file summaries that the workspace model is built from are computed.
+    graph: Option<&'a WorkspaceModel>,
     file: usize,
 }
 
@@ -40,25 +41,37 @@ impl<'a> FileModel<'a> {
         FileModel {
             root: tree.syntax().clone(),
             imports,
-            graph,
+            graph: Some(graph),
+            file,
+        }
+    }
+
+    /// The model of one file on its own, for computing its summary.
+    pub fn local(tree: &SourceFile, imports: &'a Imports, file: usize) -> FileModel<'a> {
+        FileModel {
+            root: tree.syntax().clone(),
+            imports,
+            graph: None,
             file,
         }
     }
 
     pub fn graph(&self) -> &WorkspaceModel {
         self.graph
+            .expect("rules run with the workspace model built")
     }
 
     /// The workspace function whose body holds `node` (the innermost `fn`).
     pub fn enclosing_fn(&self, node: &SyntaxNode) -> Option<FnId> {
         let f = node.ancestors().skip(1).find_map(ast::Fn::cast)?;
-        self.graph.fn_at(self.file, f.syntax().text_range().start())
+        self.graph?
+            .fn_at(self.file, f.syntax().text_range().start())
     }
 
     /// When `node` is in a sync function that can run inside an async context: the call chain
     /// from the async function that starts it.
     pub fn async_chain(&self, node: &SyntaxNode) -> Option<Vec<ChainStep>> {
-        self.graph.async_chain(self.enclosing_fn(node)?)
+        self.graph?.async_chain(self.enclosing_fn(node)?)
     }
 
     /// Dependency names for a file outside any package: the well-known async crates.
@@ -71,6 +84,22 @@ impl<'a> FileModel<'a> {
 
     pub fn root(&self) -> &SyntaxNode {
         &self.root
+    }
+
+    /// Items of the file and of its inline modules, without looking into function bodies: the
+    /// places a `static` or a `struct` visible to the whole file can be declared.
+    pub fn module_items(&self) -> impl Iterator<Item = SyntaxNode> {
+        let mut stack = vec![self.root.clone()];
+        std::iter::from_fn(move || {
+            let node = stack.pop()?;
+            stack.extend(node.children().filter(|c| {
+                matches!(c.kind(), SyntaxKind::MODULE | SyntaxKind::ITEM_LIST)
+                    || c.parent().is_some_and(|p| {
+                        matches!(p.kind(), SyntaxKind::SOURCE_FILE | SyntaxKind::ITEM_LIST)
+                    })
+            }));
+            Some(node)
+        })
     }
 
     /// The crate-rooted path `path` refers to (`tokio::runtime::Runtime::new`), when it leads

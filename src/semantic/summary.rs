@@ -4,12 +4,12 @@
 
 use ra_ap_syntax::{
     AstNode, SourceFile, SyntaxKind, SyntaxNode, TextRange, TextSize,
-    ast::{self, HasName},
+    ast::{self, HasGenericArgs, HasName},
     match_ast,
 };
 
 use super::context::{self, ExecContext, SyncContext};
-use super::imports;
+use super::{Executor, FileModel, RuntimeKind, imports};
 
 /// How a call names its callee.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +48,67 @@ pub struct CallSite {
     pub context: SiteContext,
 }
 
+/// What a function does directly, as far as runtimes are concerned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FactKind {
+    /// Drives a future to completion on this executor.
+    BlockOn(Executor),
+    /// `Runtime::new()`, `Builder::...build()`.
+    BuildsRuntime,
+    /// `rt.enter()` / `handle.enter()`.
+    EntersRuntime,
+    /// `std::thread::sleep`.
+    Sleeps,
+    /// Blocking I/O from `std`, e.g. `std::fs::read_to_string`.
+    BlockingIo(String),
+    /// Spawns a task or thread, e.g. `tokio::spawn`.
+    Spawns(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Fact {
+    pub kind: FactKind,
+    pub range: TextRange,
+    pub context: SiteContext,
+}
+
+/// How a static value is declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaticKind {
+    Static,
+    Const,
+    /// `lazy_static! { static ref X: T = ..; }`
+    LazyStatic,
+    /// `thread_local! { static X: T = ..; }`
+    ThreadLocal,
+}
+
+#[derive(Clone, Debug)]
+pub struct StaticSummary {
+    pub name: String,
+    pub kind: StaticKind,
+    pub name_range: TextRange,
+    pub inline_modules: Vec<String>,
+    /// The declared type as written: `LazyLock<reqwest::Client>`.
+    pub ty: String,
+    /// The type it holds, resolved where it names a dependency's type, with lazy/once wrappers
+    /// (`LazyLock`, `OnceLock`, `Lazy`, `OnceCell`, `RefCell`, `Mutex`...) taken off:
+    /// `reqwest::Client`.
+    pub holds: Option<String>,
+    pub initializer: String,
+}
+
+/// A place where code names something that may be a static (SCREAMING_CASE paths).
+#[derive(Clone, Debug)]
+pub struct NameUse {
+    pub segments: Vec<String>,
+    pub range: TextRange,
+    pub offset: TextSize,
+    /// Start of the enclosing function, if any.
+    pub in_fn: Option<TextSize>,
+    pub context: SiteContext,
+}
+
 #[derive(Clone, Debug)]
 pub struct FnSummary {
     pub name: String,
@@ -61,7 +122,10 @@ pub struct FnSummary {
     pub is_async: bool,
     /// `#[tokio::main]`, `#[tokio::test]`...
     pub runtime_entry: bool,
+    /// `tokio::test`, `tokio::main`... when it has a runtime attribute.
+    pub entry_attr: Option<String>,
     pub calls: Vec<CallSite>,
+    pub facts: Vec<Fact>,
 }
 
 /// `use` items at module level: `(inline modules, local name, path as written)`.
@@ -71,12 +135,14 @@ pub type ModuleAlias = (Vec<String>, String, Vec<String>);
 pub struct FileSummary {
     pub fns: Vec<FnSummary>,
     pub aliases: Vec<ModuleAlias>,
+    pub statics: Vec<StaticSummary>,
+    pub name_uses: Vec<NameUse>,
 }
 
 impl FileSummary {
-    pub fn build(file: &SourceFile) -> FileSummary {
+    pub fn build(model: &FileModel<'_>) -> FileSummary {
         let mut summary = FileSummary::default();
-        for node in file.syntax().descendants() {
+        for node in model.root().descendants() {
             match node.kind() {
                 SyntaxKind::FN => {
                     if let Some(f) = ast::Fn::cast(node) {
@@ -84,9 +150,17 @@ impl FileSummary {
                     }
                 }
                 SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR => {
+                    let fact = fact(model, &node);
                     if let Some((owner, site)) = call_site(&node) {
                         // Functions are pushed in preorder, so the owner is already there.
                         if let Some(f) = summary.fns.iter_mut().rev().find(|f| f.start == owner) {
+                            if let Some(kind) = fact {
+                                f.facts.push(Fact {
+                                    kind,
+                                    range: site.range,
+                                    context: site.context,
+                                });
+                            }
                             f.calls.push(site);
                         }
                     }
@@ -96,11 +170,203 @@ impl FileSummary {
                         summary.aliases.extend(alias);
                     }
                 }
+                SyntaxKind::STATIC | SyntaxKind::CONST => {
+                    if let Some(st) = static_item(model, &node) {
+                        summary.statics.push(st);
+                    }
+                }
+                SyntaxKind::MACRO_CALL => {
+                    summary.statics.extend(macro_statics(model, &node));
+                }
+                SyntaxKind::PATH_EXPR => {
+                    if let Some(u) = name_use(&node) {
+                        summary.name_uses.push(u);
+                    }
+                }
                 _ => {}
             }
         }
         summary
     }
+}
+
+/// What the call `node` does, when it is one of the runtime-relevant calls.
+fn fact(model: &FileModel<'_>, node: &SyntaxNode) -> Option<FactKind> {
+    if let Some(b) = model.block_on(node) {
+        return Some(FactKind::BlockOn(b.executor));
+    }
+    match_ast! {
+        match node {
+            ast::CallExpr(call) => {
+                let ast::Expr::PathExpr(pe) = call.expr()? else { return None };
+                let path = model.resolve_path(&pe.path()?)?;
+                match path.as_str() {
+                    "tokio::runtime::Runtime::new" => Some(FactKind::BuildsRuntime),
+                    "std::thread::sleep" => Some(FactKind::Sleeps),
+                    "tokio::spawn" | "tokio::task::spawn" | "tokio::task::spawn_local"
+                    | "tokio::task::spawn_blocking" | "std::thread::spawn" | "async_std::task::spawn"
+                    | "smol::spawn" => Some(FactKind::Spawns(path)),
+                    p if p.starts_with("std::fs::")
+                        || p.starts_with("std::net::")
+                        || p == "std::io::stdin" => Some(FactKind::BlockingIo(path)),
+                    _ => None,
+                }
+            },
+            ast::MethodCallExpr(mc) => {
+                let name = mc.name_ref()?;
+                if !matches!(name.text(), "build" | "enter" | "spawn") {
+                    return None;
+                }
+                let value = model.runtime_value(&mc.receiver()?)?;
+                match (value.kind, name.text()) {
+                    (RuntimeKind::Builder, "build") => Some(FactKind::BuildsRuntime),
+                    (RuntimeKind::Runtime | RuntimeKind::Handle, "enter") => Some(FactKind::EntersRuntime),
+                    (RuntimeKind::Runtime | RuntimeKind::Handle, "spawn") => {
+                        Some(FactKind::Spawns("tokio::runtime::Handle::spawn".to_owned()))
+                    }
+                    _ => None,
+                }
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Wrappers whose content is what a static "holds".
+const WRAPPERS: &[&str] = &[
+    "LazyLock", "Lazy", "OnceLock", "OnceCell", "Arc", "Rc", "Box", "Mutex", "RwLock", "RefCell",
+    "Cell", "Option",
+];
+
+/// The type a declared type holds, wrappers taken off, resolved where it names a dependency.
+fn held_type(model: &FileModel<'_>, ty: &ast::Type) -> Option<String> {
+    match ty {
+        ast::Type::RefType(r) => held_type(model, &r.ty()?),
+        ast::Type::PathType(pt) => {
+            let path = pt.path()?;
+            let last = path.segment()?;
+            let name = last.name_ref()?.text().to_string();
+            if WRAPPERS.contains(&name.as_str())
+                && let Some(ast::GenericArg::TypeArg(arg)) = last
+                    .generic_arg_list()
+                    .and_then(|l| l.generic_args().next())
+            {
+                return held_type(model, &arg.ty()?);
+            }
+            Some(
+                model
+                    .resolve_path(&path)
+                    .unwrap_or_else(|| imports::segments_of(&path).join("::")),
+            )
+        }
+        _ => None,
+    }
+}
+
+fn static_item(model: &FileModel<'_>, node: &SyntaxNode) -> Option<StaticSummary> {
+    // Only items: a `const` in a block is scoped to it and not shared.
+    let (name, ty, init, kind) = match_ast! {
+        match node {
+            ast::Static(s) => (s.name()?, s.ty()?, s.body(), StaticKind::Static),
+            ast::Const(c) => (c.name()?, c.ty()?, c.body(), StaticKind::Const),
+            _ => return None,
+        }
+    };
+    if !matches!(
+        node.parent()?.kind(),
+        SyntaxKind::SOURCE_FILE | SyntaxKind::ITEM_LIST
+    ) {
+        return None;
+    }
+    Some(StaticSummary {
+        name: name.text().to_string(),
+        kind,
+        name_range: name.syntax().text_range(),
+        inline_modules: inline_modules(node),
+        ty: ty.syntax().text().to_string(),
+        holds: held_type(model, &ty),
+        initializer: init
+            .map(|e| e.syntax().text().to_string())
+            .unwrap_or_default(),
+    })
+}
+
+/// `lazy_static! { static ref X: T = e; }` and `thread_local! { static X: T = e; }`: the macro
+/// body is parsed as items (without `ref`) to read names, types and initializers.
+fn macro_statics(model: &FileModel<'_>, node: &SyntaxNode) -> Vec<StaticSummary> {
+    let Some(call) = ast::MacroCall::cast(node.clone()) else {
+        return Vec::new();
+    };
+    let Some(name) = call
+        .path()
+        .and_then(|p| p.segment()?.name_ref())
+        .map(|n| n.text().to_string())
+    else {
+        return Vec::new();
+    };
+    let kind = match name.as_str() {
+        "lazy_static" => StaticKind::LazyStatic,
+        "thread_local" => StaticKind::ThreadLocal,
+        _ => return Vec::new(),
+    };
+    let Some(tt) = call.token_tree() else {
+        return Vec::new();
+    };
+    let text = tt.syntax().text().to_string();
+    let inner = &text[1..text.len().saturating_sub(1)];
+    // `static ref X` -> `static     X`: same length, so ranges map back by a fixed offset.
+    let items = inner.replace("static ref ", "static     ");
+    let parsed = SourceFile::parse(&items, ra_ap_syntax::Edition::Edition2021).tree();
+    let base = tt.syntax().text_range().start() + TextSize::from(1);
+    parsed
+        .syntax()
+        .descendants()
+        .filter_map(ast::Static::cast)
+        .filter_map(|s| {
+            let name = s.name()?;
+            let ty = s.ty()?;
+            Some(StaticSummary {
+                name: name.text().to_string(),
+                kind,
+                name_range: name.syntax().text_range() + base,
+                inline_modules: inline_modules(node),
+                ty: ty.syntax().text().to_string(),
+                holds: held_type(model, &ty),
+                initializer: s
+                    .body()
+                    .map(|e| e.syntax().text().to_string())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// A path expression that may name a static: its last segment is SCREAMING_CASE.
+fn name_use(node: &SyntaxNode) -> Option<NameUse> {
+    let pe = ast::PathExpr::cast(node.clone())?;
+    let path = pe.path()?;
+    let last = path.segment()?.name_ref()?;
+    let text = last.text();
+    let screaming = text.len() > 1
+        && text
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && text.chars().any(|c| c.is_ascii_uppercase());
+    if !screaming {
+        return None;
+    }
+    let in_fn = node
+        .ancestors()
+        .skip(1)
+        .find_map(ast::Fn::cast)
+        .map(|f| f.syntax().text_range().start());
+    Some(NameUse {
+        segments: imports::segments_of(&path),
+        range: last.syntax().text_range(),
+        offset: node.text_range().start(),
+        in_fn,
+        context: site_context(node),
+    })
 }
 
 fn fn_summary(f: &ast::Fn) -> FnSummary {
@@ -116,7 +382,9 @@ fn fn_summary(f: &ast::Fn) -> FnSummary {
         self_ty: self_type(f.syntax()),
         is_async: f.async_token().is_some(),
         runtime_entry: context::runtime_entry(f).is_some(),
+        entry_attr: context::runtime_entry(f).map(|e| e.attr),
         calls: Vec::new(),
+        facts: Vec::new(),
     }
 }
 
@@ -179,6 +447,16 @@ fn call_site(node: &SyntaxNode) -> Option<(TextSize, CallSite)> {
         context,
     };
     Some((owner.syntax().text_range().start(), site))
+}
+
+/// Where code at `node` runs, relative to its function.
+fn site_context(node: &SyntaxNode) -> SiteContext {
+    match context::exec_context(node) {
+        ExecContext::Async(_) => SiteContext::Async,
+        ExecContext::Sync(SyncContext::OffThread { .. }) => SiteContext::OffThread,
+        ExecContext::Sync(SyncContext::DeferredClosure) => SiteContext::Deferred,
+        ExecContext::Sync(_) => SiteContext::Direct,
+    }
 }
 
 /// The names a module-level `use` binds, with the inline modules it sits in.

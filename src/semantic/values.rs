@@ -235,7 +235,7 @@ impl FileModel<'_> {
     }
 
     fn static_type(&self, name: &str) -> Option<RuntimeValue> {
-        for node in self.root().descendants() {
+        for node in self.module_items() {
             match_ast! {
                 match node {
                     ast::Static(s) => if s.name().is_some_and(|n| n.text() == name) {
@@ -266,8 +266,7 @@ impl FileModel<'_> {
             _ => return None,
         };
         let strukt = self
-            .root()
-            .descendants()
+            .module_items()
             .filter_map(ast::Struct::cast)
             .find(|s| s.name().is_some_and(|n| n.text() == self_name))?;
         let ast::FieldList::RecordFieldList(fields) = strukt.field_list()? else {
