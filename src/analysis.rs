@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::rules::{self, Rule, RuleContext};
 use crate::semantic::graph::GraphStats;
 use crate::semantic::summary::FileSummary;
-use crate::semantic::{FileModel, Imports, WorkspaceModel};
+use crate::semantic::{FileModel, Imports, MacroBodies, WorkspaceModel};
 use crate::source::{SourceFile, SourceSet};
 use crate::workspace::Workspace;
 
@@ -57,14 +57,14 @@ pub fn analyze_with_stats(
     sources: &SourceSet,
     rules: &RuleSet,
 ) -> (Vec<Diagnostic>, GraphStats) {
-    let (imports, graph) = model(workspace, sources);
+    let (facts, graph) = model(workspace, sources);
     let mut diagnostics: Vec<Diagnostic> = sources
         .files
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, file)| {
             let tree = file.tree();
-            let model = FileModel::new(&tree, &imports[i], &graph, i);
+            let model = FileModel::new(&tree, &facts[i].imports, &facts[i].macros, &graph, i);
             check_file(file, &model, rules)
         })
         .collect();
@@ -72,29 +72,40 @@ pub fn analyze_with_stats(
     (diagnostics, graph.stats)
 }
 
-/// The semantic model of a run: each file's imports and the workspace's call graph. Summaries are
-/// computed per file in parallel; the graph is then built once.
-pub fn model(workspace: Option<&Workspace>, sources: &SourceSet) -> (Vec<Imports>, WorkspaceModel) {
-    let (imports, summaries): (Vec<Imports>, Vec<FileSummary>) = sources
+/// What the model keeps of each file between its two passes (owned, `Send`).
+pub struct FileFacts {
+    pub imports: Imports,
+    pub macros: MacroBodies,
+}
+
+/// The semantic model of a run: each file's imports and macro bodies, and the workspace's call
+/// graph. Summaries are computed per file in parallel; the graph is then built once.
+pub fn model(
+    workspace: Option<&Workspace>,
+    sources: &SourceSet,
+) -> (Vec<FileFacts>, WorkspaceModel) {
+    let (facts, summaries): (Vec<FileFacts>, Vec<FileSummary>) = sources
         .files
         .par_iter()
         .enumerate()
         .map(|(i, file)| {
             let tree = file.tree();
             let imports = Imports::new(&tree, externs_for(workspace, file));
-            let summary = FileSummary::build(&FileModel::local(&tree, &imports, i));
-            (imports, summary)
+            let macros = MacroBodies::build(&tree, &file.text, file.edition);
+            let summary = FileSummary::build(&FileModel::local(&tree, &imports, &macros, i));
+            (FileFacts { imports, macros }, summary)
         })
         .unzip();
+    let imports: Vec<&Imports> = facts.iter().map(|f| &f.imports).collect();
     let graph = WorkspaceModel::build(workspace, sources, &imports, &summaries);
-    (imports, graph)
+    (facts, graph)
 }
 
 /// One walk over `file`, dispatching each node to the rules that asked for its kind.
 pub fn check_file(file: &SourceFile, model: &FileModel<'_>, rules: &RuleSet) -> Vec<Diagnostic> {
     let cx = RuleContext { file, model };
     let mut out = Vec::new();
-    for node in model.root().descendants() {
+    for (node, _) in model.all_nodes() {
         let kind = node.kind();
         for rule in rules.rules.iter().filter(|r| r.kinds().contains(&kind)) {
             rule.check(&cx, &node, &mut out);
@@ -102,18 +113,21 @@ pub fn check_file(file: &SourceFile, model: &FileModel<'_>, rules: &RuleSet) -> 
     }
     // Where the tree is a recovery guess, report but never edit.
     let broken = file.broken_regions();
-    if !broken.is_empty() {
-        for diag in &mut out {
-            let touches_broken = diag.fix.as_ref().is_some_and(|fix| {
-                fix.edits
-                    .iter()
-                    .any(|e| broken.iter().any(|b| b.intersect(e.range).is_some()))
-            });
-            if touches_broken {
-                diag.fix = None;
-                diag.notes
-                    .push("no fix is offered: this item has a syntax error".to_owned());
-            }
+    for diag in &mut out {
+        let Some(fix) = &diag.fix else { continue };
+        if fix
+            .edits
+            .iter()
+            .any(|e| broken.iter().any(|b| b.intersect(e.range).is_some()))
+        {
+            diag.fix = None;
+            diag.notes
+                .push("no fix is offered: this item has a syntax error".to_owned());
+        } else if fix.edits.iter().any(|e| model.in_broken_macro(e.range)) {
+            diag.fix = None;
+            diag.notes.push(
+                "no fix is offered: the macro's arguments are not plain expressions".to_owned(),
+            );
         }
     }
     out

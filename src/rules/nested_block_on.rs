@@ -13,7 +13,8 @@ pub struct NestedBlockOn;
 
 pub const DOCS: &str = r#"## What it does
 Finds `block_on` called directly inside async code: an `async fn`, an `async` block or closure,
-or the body of `#[tokio::main]`/`#[tokio::test]`. It knows Tokio's `Runtime::block_on`,
+or the body of `#[tokio::main]`/`#[tokio::test]`, including inside macro arguments such as
+`assert_eq!(rt.block_on(f()), 1)`. It knows Tokio's `Runtime::block_on`,
 `Handle::block_on` (including `Handle::current().block_on(..)`) and `LocalSet::block_on`,
 `futures::executor::block_on`, `async_std::task::block_on`, `smol::block_on`
 (`futures_lite::future::block_on`), `pollster::block_on` and `tokio_test::block_on`, however they
@@ -63,7 +64,9 @@ comment. No fix is offered when the call sits in a closure that runs on the asyn
 `iter.map(|x| rt.block_on(..))`), since `.await` cannot be written there.
 
 ## Known problems
-Calls inside macro arguments (`assert_eq!(rt.block_on(f()), 1)`) are not seen yet. Calls through
+Inside `tokio::select!` arms, a fix is offered only where the arm reads as plain expressions;
+calls in macros other than the usual expression macros (`assert*!`, `println!`/`format!`/`write!`,
+`vec!`, `dbg!`, `join!`/`try_join!`/`select!`/`pin!`, logging macros) are not seen. Calls through
 trait objects, function pointers and methods on receivers of unknown type are not followed, so
 some chains are missed. The inter-procedural form has no automatic fix yet (making the helper
 `async` changes its callers). If a runtime is built inside the async code, dropping it there panics

@@ -82,8 +82,13 @@ const OFF_THREAD_APIS: &[&str] = &[
 
 /// The execution context of `node`.
 pub fn exec_context(node: &SyntaxNode) -> ExecContext {
+    exec_context_in(node.ancestors().skip(1))
+}
+
+/// The execution context of a node whose strict ancestors, innermost first, are `ancestors`.
+pub fn exec_context_in(ancestors: impl Iterator<Item = SyntaxNode>) -> ExecContext {
     let mut through_closure = false;
-    for anc in node.ancestors().skip(1) {
+    for anc in ancestors {
         match_ast! {
             match anc {
                 ast::Fn(f) => {

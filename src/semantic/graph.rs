@@ -142,14 +142,14 @@ struct Resolver<'a> {
     aliases: HashMap<(CrateId, Vec<String>), (CrateId, Vec<String>)>,
     /// Library crate names of the workspace -> crate.
     libs: HashMap<String, CrateId>,
-    imports: &'a [Imports],
+    imports: &'a [&'a Imports],
 }
 
 impl WorkspaceModel {
     pub fn build(
         workspace: Option<&Workspace>,
         sources: &SourceSet,
-        imports: &[Imports],
+        imports: &[&Imports],
         summaries: &[FileSummary],
     ) -> WorkspaceModel {
         let mut libs = HashMap::new();

@@ -7,6 +7,7 @@ pub mod calls;
 pub mod context;
 pub mod graph;
 pub mod imports;
+pub mod macros;
 pub mod summary;
 pub mod values;
 
@@ -17,6 +18,7 @@ use ra_ap_syntax::{AstNode, SourceFile, SyntaxKind, SyntaxNode, ast};
 pub use calls::{BlockOn, Executor};
 pub use context::{AsyncContext, AsyncKind, ExecContext, Flavor, RuntimeEntry, SyncContext};
 pub use imports::Imports;
+pub use macros::MacroBodies;
 pub use values::{Effect, RuntimeKind, RuntimeValue};
 
 pub use graph::{ChainStep, FnId, WorkspaceModel};
@@ -25,6 +27,9 @@ pub use graph::{ChainStep, FnId, WorkspaceModel};
 pub struct FileModel<'a> {
     root: SyntaxNode,
     imports: &'a Imports,
+    macros: &'a MacroBodies,
+    /// Roots of the synthetic trees of macro arguments, one per nesting level.
+    level_roots: Vec<SyntaxNode>,
     /// `None` while the per-file summaries that the workspace model is built from are computed.
     graph: Option<&'a WorkspaceModel>,
     file: usize,
@@ -35,25 +40,91 @@ impl<'a> FileModel<'a> {
     pub fn new(
         tree: &SourceFile,
         imports: &'a Imports,
+        macros: &'a MacroBodies,
         graph: &'a WorkspaceModel,
         file: usize,
     ) -> FileModel<'a> {
         FileModel {
-            root: tree.syntax().clone(),
-            imports,
             graph: Some(graph),
-            file,
+            ..FileModel::local(tree, imports, macros, file)
         }
     }
 
     /// The model of one file on its own, for computing its summary.
-    pub fn local(tree: &SourceFile, imports: &'a Imports, file: usize) -> FileModel<'a> {
+    pub fn local(
+        tree: &SourceFile,
+        imports: &'a Imports,
+        macros: &'a MacroBodies,
+        file: usize,
+    ) -> FileModel<'a> {
+        let level_roots = macros
+            .levels
+            .iter()
+            .map(|l| l.parse.tree().syntax().clone())
+            .collect();
         FileModel {
             root: tree.syntax().clone(),
             imports,
+            macros,
+            level_roots,
             graph: None,
             file,
         }
+    }
+
+    /// Every node of the file, and then every node of code inside macro arguments (`true`).
+    pub fn all_nodes(&self) -> impl Iterator<Item = (SyntaxNode, bool)> + '_ {
+        let in_macros = self.level_roots.iter().flat_map(macros::real_nodes);
+        self.root
+            .descendants()
+            .map(|n| (n, false))
+            .chain(in_macros.map(|n| (n, true)))
+    }
+
+    /// Whether `node` is code inside a macro's arguments.
+    pub fn in_macro(&self, node: &SyntaxNode) -> bool {
+        !self.level_roots.is_empty() && node.ancestors().last().is_some_and(|r| r != self.root)
+    }
+
+    /// `node` and its ancestors, innermost first; for code inside macro arguments, the ancestors
+    /// continue from the macro call in the code around it.
+    pub fn ancestors(&self, node: &SyntaxNode) -> Box<dyn Iterator<Item = SyntaxNode> + '_> {
+        if !self.in_macro(node) {
+            return Box::new(node.ancestors());
+        }
+        let mut out = Vec::new();
+        let mut current = node.clone();
+        loop {
+            let root = current.ancestors().last().expect("a node has a root");
+            let Some(level) = self.level_roots.iter().position(|r| *r == root) else {
+                out.extend(current.ancestors());
+                break;
+            };
+            out.extend(current.ancestors().take_while(|a| !macros::is_wrapper(a)));
+            let offset = current.text_range().start();
+            let region = self.macros.levels[level]
+                .regions
+                .iter()
+                .find(|r| r.inner.contains_inclusive(offset));
+            let outer_root = if level == 0 {
+                &self.root
+            } else {
+                &self.level_roots[level - 1]
+            };
+            let call = region.and_then(|r| {
+                let node = match outer_root.covering_element(r.call) {
+                    ra_ap_syntax::NodeOrToken::Node(n) => n,
+                    ra_ap_syntax::NodeOrToken::Token(t) => t.parent()?,
+                };
+                node.ancestors()
+                    .find(|a| a.kind() == SyntaxKind::MACRO_CALL)
+            });
+            match call {
+                Some(call) => current = call,
+                None => break,
+            }
+        }
+        Box::new(out.into_iter())
     }
 
     pub fn graph(&self) -> &WorkspaceModel {
@@ -63,7 +134,7 @@ impl<'a> FileModel<'a> {
 
     /// The workspace function whose body holds `node` (the innermost `fn`).
     pub fn enclosing_fn(&self, node: &SyntaxNode) -> Option<FnId> {
-        let f = node.ancestors().skip(1).find_map(ast::Fn::cast)?;
+        let f = self.ancestors(node).skip(1).find_map(ast::Fn::cast)?;
         self.graph?
             .fn_at(self.file, f.syntax().text_range().start())
     }
@@ -123,6 +194,11 @@ impl<'a> FileModel<'a> {
 
     /// Where `node` runs.
     pub fn exec_context(&self, node: &SyntaxNode) -> ExecContext {
-        context::exec_context(node)
+        context::exec_context_in(self.ancestors(node).skip(1))
+    }
+
+    /// Whether an edit of `range` would touch macro arguments that did not parse as code.
+    pub fn in_broken_macro(&self, range: ra_ap_syntax::TextRange) -> bool {
+        self.macros.in_broken_region(range)
     }
 }

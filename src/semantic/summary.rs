@@ -142,8 +142,15 @@ pub struct FileSummary {
 impl FileSummary {
     pub fn build(model: &FileModel<'_>) -> FileSummary {
         let mut summary = FileSummary::default();
-        for node in model.root().descendants() {
+        for (node, in_macro) in model.all_nodes() {
             match node.kind() {
+                // Items written inside macro arguments are not items of the module.
+                SyntaxKind::FN
+                | SyntaxKind::USE
+                | SyntaxKind::STATIC
+                | SyntaxKind::CONST
+                | SyntaxKind::MACRO_CALL
+                    if in_macro => {}
                 SyntaxKind::FN => {
                     if let Some(f) = ast::Fn::cast(node) {
                         summary.fns.push(fn_summary(&f));
@@ -151,7 +158,7 @@ impl FileSummary {
                 }
                 SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR => {
                     let fact = fact(model, &node);
-                    if let Some((owner, site)) = call_site(&node) {
+                    if let Some((owner, site)) = call_site(model, &node) {
                         // Functions are pushed in preorder, so the owner is already there.
                         if let Some(f) = summary.fns.iter_mut().rev().find(|f| f.start == owner) {
                             if let Some(kind) = fact {
@@ -179,7 +186,7 @@ impl FileSummary {
                     summary.statics.extend(macro_statics(model, &node));
                 }
                 SyntaxKind::PATH_EXPR => {
-                    if let Some(u) = name_use(&node) {
+                    if let Some(u) = name_use(model, &node) {
                         summary.name_uses.push(u);
                     }
                 }
@@ -342,7 +349,7 @@ fn macro_statics(model: &FileModel<'_>, node: &SyntaxNode) -> Vec<StaticSummary>
 }
 
 /// A path expression that may name a static: its last segment is SCREAMING_CASE.
-fn name_use(node: &SyntaxNode) -> Option<NameUse> {
+fn name_use(model: &FileModel<'_>, node: &SyntaxNode) -> Option<NameUse> {
     let pe = ast::PathExpr::cast(node.clone())?;
     let path = pe.path()?;
     let last = path.segment()?.name_ref()?;
@@ -355,8 +362,8 @@ fn name_use(node: &SyntaxNode) -> Option<NameUse> {
     if !screaming {
         return None;
     }
-    let in_fn = node
-        .ancestors()
+    let in_fn = model
+        .ancestors(node)
         .skip(1)
         .find_map(ast::Fn::cast)
         .map(|f| f.syntax().text_range().start());
@@ -365,7 +372,7 @@ fn name_use(node: &SyntaxNode) -> Option<NameUse> {
         range: last.syntax().text_range(),
         offset: node.text_range().start(),
         in_fn,
-        context: site_context(node),
+        context: site_context(model, node),
     })
 }
 
@@ -413,8 +420,8 @@ fn self_type(node: &SyntaxNode) -> Option<String> {
 }
 
 /// The enclosing function's start and the call site, for a call inside a function.
-fn call_site(node: &SyntaxNode) -> Option<(TextSize, CallSite)> {
-    let owner = node.ancestors().skip(1).find_map(ast::Fn::cast)?;
+fn call_site(model: &FileModel<'_>, node: &SyntaxNode) -> Option<(TextSize, CallSite)> {
+    let owner = model.ancestors(node).skip(1).find_map(ast::Fn::cast)?;
     let (range, target) = match_ast! {
         match node {
             ast::CallExpr(call) => {
@@ -434,24 +441,18 @@ fn call_site(node: &SyntaxNode) -> Option<(TextSize, CallSite)> {
             _ => return None,
         }
     };
-    let context = match context::exec_context(node) {
-        ExecContext::Async(_) => SiteContext::Async,
-        ExecContext::Sync(SyncContext::OffThread { .. }) => SiteContext::OffThread,
-        ExecContext::Sync(SyncContext::DeferredClosure) => SiteContext::Deferred,
-        ExecContext::Sync(_) => SiteContext::Direct,
-    };
     let site = CallSite {
         range,
         offset: node.text_range().start(),
         target,
-        context,
+        context: site_context(model, node),
     };
     Some((owner.syntax().text_range().start(), site))
 }
 
 /// Where code at `node` runs, relative to its function.
-fn site_context(node: &SyntaxNode) -> SiteContext {
-    match context::exec_context(node) {
+fn site_context(model: &FileModel<'_>, node: &SyntaxNode) -> SiteContext {
+    match model.exec_context(node) {
         ExecContext::Async(_) => SiteContext::Async,
         ExecContext::Sync(SyncContext::OffThread { .. }) => SiteContext::OffThread,
         ExecContext::Sync(SyncContext::DeferredClosure) => SiteContext::Deferred,

@@ -178,7 +178,7 @@ impl FileModel<'_> {
     /// or a `static`/`const` of this file.
     fn binding_type(&self, at: &SyntaxNode, name: &str, depth: u8) -> Option<RuntimeValue> {
         let offset = at.text_range().start();
-        for anc in at.ancestors().skip(1) {
+        for anc in self.ancestors(at).skip(1) {
             match_ast! {
                 match anc {
                     ast::StmtList(list) => {
@@ -260,7 +260,7 @@ impl FileModel<'_> {
         if recv.path()?.to_string() != "self" {
             return None;
         }
-        let imp = fe.syntax().ancestors().find_map(ast::Impl::cast)?;
+        let imp = self.ancestors(fe.syntax()).find_map(ast::Impl::cast)?;
         let self_name = match imp.self_ty()? {
             ast::Type::PathType(pt) => pt.path()?.segment()?.name_ref()?.text().to_string(),
             _ => return None,
