@@ -305,7 +305,10 @@ impl WorkspaceModel {
                             stats.to_dependencies += 1;
                         } else {
                             stats.unknown += 1;
-                            if matches!(site.target, CallTarget::Method(_)) {
+                            if matches!(
+                                site.target,
+                                CallTarget::Method(_) | CallTarget::TypedMethod { .. }
+                            ) {
                                 stats.unknown_methods += 1;
                             }
                         }
@@ -476,6 +479,13 @@ impl Resolver<'_> {
                 self.lookup(place.krate, path, 0)?
             }
             CallTarget::Method(_) => return None,
+            CallTarget::TypedMethod { ty, method } => {
+                let written = self.imports[file].expand_local(ty, offset);
+                let (krate, mut path) =
+                    self.absolute(file, place.krate, &module, f.self_ty.as_deref(), &written)?;
+                path.push(method.clone());
+                self.lookup(krate, path, 0)?
+            }
             CallTarget::Path { segments, absolute } => {
                 let written = Written {
                     segments,
@@ -669,9 +679,12 @@ mod tests {
         let text = "struct Client;\nimpl Client {\n    fn new() -> Self { Self::init(); Client }\n    fn init() {}\n    fn get(&self) { self.send(); }\n    fn send(&self) {}\n}\nfn use_it(c: Client) { Client::new(); c.get(); }\n";
         assert_eq!(callees(text, "Client::new"), ["Client::init (Direct)"]);
         assert_eq!(callees(text, "Client::get"), ["Client::send (Direct)"]);
-        // `c.get()`: the receiver's type is not tracked, so the call stays unknown.
-        assert_eq!(callees(text, "use_it"), ["Client::new (Direct)"]);
-        assert_eq!(build(text).stats.unknown, 1);
+        // `c.get()`: `c` is declared as `Client`.
+        assert_eq!(
+            callees(text, "use_it"),
+            ["Client::get (Direct)", "Client::new (Direct)"]
+        );
+        assert_eq!(build(text).stats.unknown, 0);
     }
 
     #[test]
@@ -823,5 +836,24 @@ mod tests {
                 "POOL in s Direct ",
             ]
         );
+    }
+
+    #[test]
+    fn methods_on_receivers_whose_type_is_evident() {
+        let text = "mod store {\n    pub struct Store { pub inner: Inner }\n    pub struct Inner;\n    impl Store { pub fn open() -> Store { Store { inner: Inner } } pub fn load(&self) { self.inner.read(); } }\n    impl Inner { pub fn read(&self) {} }\n}\nuse store::Store;\nfn by_param(s: &Store) { s.load(); }\nfn by_ctor() { let s = Store::open(); s.load(); let t = store::Store::open().clone(); t.load(); }\nfn by_literal() { let s = Store { inner: store::Inner }; s.load(); }\nfn by_annotation(x: u32) { let s: std::sync::Arc<Store> = make(); s.load(); }\nfn unknown(s: impl Loader) { s.load(); }\n";
+        assert_eq!(callees(text, "by_param"), ["Store::load (Direct)"]);
+        assert_eq!(
+            callees(text, "by_ctor"),
+            [
+                "Store::load (Direct)",
+                "Store::load (Direct)",
+                "Store::open (Direct)",
+                "Store::open (Direct)"
+            ]
+        );
+        assert_eq!(callees(text, "by_literal"), ["Store::load (Direct)"]);
+        assert_eq!(callees(text, "by_annotation"), ["Store::load (Direct)"]);
+        assert_eq!(callees(text, "Store::load"), ["Inner::read (Direct)"]);
+        assert!(callees(text, "unknown").is_empty());
     }
 }

@@ -32,6 +32,8 @@ pub struct FileModel<'a> {
     level_roots: Vec<SyntaxNode>,
     /// `None` while the per-file summaries that the workspace model is built from are computed.
     graph: Option<&'a WorkspaceModel>,
+    /// Statics, consts and structs of the file by name, built on first use.
+    items: std::cell::OnceCell<std::collections::HashMap<String, SyntaxNode>>,
     file: usize,
 }
 
@@ -68,6 +70,7 @@ impl<'a> FileModel<'a> {
             macros,
             level_roots,
             graph: None,
+            items: Default::default(),
             file,
         }
     }
@@ -155,6 +158,26 @@ impl<'a> FileModel<'a> {
 
     pub fn root(&self) -> &SyntaxNode {
         &self.root
+    }
+
+    /// The file's statics, consts and structs (in inline modules too) by name; the first wins.
+    pub fn items_by_name(&self) -> &std::collections::HashMap<String, SyntaxNode> {
+        self.items.get_or_init(|| {
+            let mut map = std::collections::HashMap::new();
+            for node in self.module_items() {
+                if !matches!(
+                    node.kind(),
+                    SyntaxKind::STATIC | SyntaxKind::CONST | SyntaxKind::STRUCT
+                ) {
+                    continue;
+                }
+                let name = ast::AnyHasName::cast(node.clone()).and_then(|n| ast::HasName::name(&n));
+                if let Some(name) = name {
+                    map.entry(name.text().to_string()).or_insert(node);
+                }
+            }
+            map
+        })
     }
 
     /// Items of the file and of its inline modules, without looking into function bodies: the

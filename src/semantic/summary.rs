@@ -21,6 +21,8 @@ pub enum CallTarget {
     },
     /// `self.helper()` inside an `impl`.
     SelfMethod(String),
+    /// `store.load()` where the receiver's type is evident: the type's path as written.
+    TypedMethod { ty: Vec<String>, method: String },
     /// `x.name()` on a receiver whose type the model does not know.
     Method(String),
 }
@@ -435,7 +437,14 @@ fn call_site(model: &FileModel<'_>, node: &SyntaxNode) -> Option<(TextSize, Call
                 let name = mc.name_ref()?;
                 let is_self = matches!(mc.receiver()?, ast::Expr::PathExpr(pe) if pe.path().is_some_and(|p| p.to_string() == "self"));
                 let method = name.text().to_string();
-                let target = if is_self { CallTarget::SelfMethod(method) } else { CallTarget::Method(method) };
+                let target = if is_self {
+                    CallTarget::SelfMethod(method)
+                } else {
+                    match model.receiver_type(&mc.receiver()?) {
+                        Some(ty) => CallTarget::TypedMethod { ty, method },
+                        None => CallTarget::Method(method),
+                    }
+                };
                 (name.syntax().text_range(), target)
             },
             _ => return None,

@@ -3,12 +3,12 @@
 //! declared as `Runtime`/`&Handle`/`Arc<Runtime>`/`LazyLock<Runtime>`. Anything else is unknown.
 
 use ra_ap_syntax::{
-    AstNode, SyntaxNode, TextSize,
+    AstNode, SyntaxNode,
     ast::{self, HasArgList, HasGenericArgs, HasName},
     match_ast,
 };
 
-use super::FileModel;
+use super::{FileModel, imports};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuntimeKind {
@@ -174,81 +174,121 @@ impl FileModel<'_> {
         Some(value)
     }
 
-    /// The declared or inferred type of the binding `name` visible at `at`: a `let`, a parameter,
-    /// or a `static`/`const` of this file.
-    fn binding_type(&self, at: &SyntaxNode, name: &str, depth: u8) -> Option<RuntimeValue> {
+    /// Where the name `name`, used at `at`, is bound: the last `let` before it in an enclosing
+    /// block, a parameter, or a `static`/`const` of this file.
+    pub fn binding(&self, at: &SyntaxNode, name: &str) -> Option<Binding> {
         let offset = at.text_range().start();
         for anc in self.ancestors(at).skip(1) {
             match_ast! {
                 match anc {
                     ast::StmtList(list) => {
-                        if let Some(v) = self.let_in(&list, name, offset, depth) { return v }
+                        let found = list
+                            .statements()
+                            .filter(|s| s.syntax().text_range().end() <= offset)
+                            .filter_map(|s| match s {
+                                ast::Stmt::LetStmt(l) => Some(l),
+                                _ => None,
+                            })
+                            .filter(|l| pat_binds(l.pat(), name))
+                            .last();
+                        if let Some(l) = found {
+                            return Some(Binding::Let(l));
+                        }
                     },
                     ast::Fn(f) => {
-                        for param in f.param_list()?.params() {
-                            if pat_binds(param.pat(), name) {
-                                return self.type_value(&param.ty()?);
-                            }
-                        }
-                        if f.param_list()?.self_param().is_some() && name == "self" {
+                        let params = f.param_list()?;
+                        if name == "self" {
                             return None;
                         }
+                        return params
+                            .params()
+                            .find(|p| pat_binds(p.pat(), name))
+                            .map(|p| Binding::Param(p.ty()))
+                            .or_else(|| self.static_binding(name));
                     },
                     ast::ClosureExpr(c) => {
-                        for param in c.param_list()?.params() {
-                            if pat_binds(param.pat(), name) {
-                                return self.type_value(&param.ty()?);
-                            }
+                        if let Some(p) = c.param_list()?.params().find(|p| pat_binds(p.pat(), name)) {
+                            return Some(Binding::Param(p.ty()));
                         }
                     },
                     _ => (),
                 }
             }
         }
-        self.static_type(name)
+        self.static_binding(name)
     }
 
-    /// The last `let name` in `list` before `offset`; `Some(None)` when found but unknown.
-    fn let_in(
-        &self,
-        list: &ast::StmtList,
-        name: &str,
-        offset: TextSize,
-        depth: u8,
-    ) -> Option<Option<RuntimeValue>> {
-        let stmt = list
-            .statements()
-            .filter(|s| s.syntax().text_range().end() <= offset)
-            .filter_map(|s| match s {
-                ast::Stmt::LetStmt(l) => Some(l),
-                _ => None,
-            })
-            .filter(|l| pat_binds(l.pat(), name))
-            .last()?;
-        if let Some(ty) = stmt.ty() {
-            return Some(self.type_value(&ty));
+    /// The runtime object the binding `name` visible at `at` holds.
+    fn binding_type(&self, at: &SyntaxNode, name: &str, depth: u8) -> Option<RuntimeValue> {
+        match self.binding(at, name)? {
+            Binding::Let(l) => match l.ty() {
+                Some(ty) => self.type_value(&ty),
+                None => self.value_of(&l.initializer()?, depth + 1),
+            },
+            Binding::Param(ty) | Binding::Item(ty) => self.type_value(&ty?),
         }
-        Some(
-            stmt.initializer()
-                .and_then(|init| self.value_of(&init, depth + 1)),
-        )
     }
 
-    fn static_type(&self, name: &str) -> Option<RuntimeValue> {
-        for node in self.module_items() {
-            match_ast! {
-                match node {
-                    ast::Static(s) => if s.name().is_some_and(|n| n.text() == name) {
-                        return self.type_value(&s.ty()?);
+    /// The type of a method call's receiver, as a path written in this file, when the code makes
+    /// it evident: a parameter or `let` with a declared type, a `let` bound from a constructor
+    /// (`Store::open(..)`, `Store { .. }`), or a field of `self`. `None` when unknown.
+    pub fn receiver_type(&self, expr: &ast::Expr) -> Option<Vec<String>> {
+        self.receiver_type_at(expr, 0)
+    }
+
+    fn receiver_type_at(&self, expr: &ast::Expr, depth: u8) -> Option<Vec<String>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match expr {
+            ast::Expr::ParenExpr(e) => self.receiver_type_at(&e.expr()?, depth + 1),
+            ast::Expr::RefExpr(e) => self.receiver_type_at(&e.expr()?, depth + 1),
+            ast::Expr::TryExpr(e) => self.receiver_type_at(&e.expr()?, depth + 1),
+            ast::Expr::MethodCallExpr(mc) => {
+                let name = mc.name_ref()?;
+                if !matches!(
+                    name.text(),
+                    "unwrap" | "expect" | "clone" | "as_ref" | "borrow"
+                ) {
+                    return None;
+                }
+                self.receiver_type_at(&mc.receiver()?, depth + 1)
+            }
+            ast::Expr::CallExpr(call) => {
+                let ast::Expr::PathExpr(pe) = call.expr()? else {
+                    return None;
+                };
+                let segments = imports::segments_of(&pe.path()?);
+                let (method, ty) = segments.split_last()?;
+                let is_type = ty.last()?.starts_with(|c: char| c.is_ascii_uppercase());
+                (is_type && is_constructor(method)).then(|| ty.to_vec())
+            }
+            ast::Expr::RecordExpr(r) => Some(imports::segments_of(&r.path()?)),
+            ast::Expr::PathExpr(pe) => {
+                let path = pe.path()?;
+                let name = path.as_single_name_ref()?;
+                match self.binding(pe.syntax(), name.text())? {
+                    Binding::Let(l) => match l.ty() {
+                        Some(ty) => type_path(&ty),
+                        None => self.receiver_type_at(&l.initializer()?, depth + 1),
                     },
-                    ast::Const(c) => if c.name().is_some_and(|n| n.text() == name) {
-                        return self.type_value(&c.ty()?);
-                    },
-                    _ => (),
+                    Binding::Param(ty) | Binding::Item(ty) => type_path(&ty?),
                 }
             }
+            ast::Expr::FieldExpr(fe) => type_path(&self.field_type(fe)?),
+            _ => None,
         }
-        None
+    }
+
+    fn static_binding(&self, name: &str) -> Option<Binding> {
+        let item = self.items_by_name().get(name)?;
+        match_ast! {
+            match item {
+                ast::Static(s) => Some(Binding::Item(s.ty())),
+                ast::Const(c) => Some(Binding::Item(c.ty())),
+                _ => None,
+            }
+        }
     }
 
     /// The declared type of `self.field` when `self` is a struct of this file.
@@ -265,10 +305,7 @@ impl FileModel<'_> {
             ast::Type::PathType(pt) => pt.path()?.segment()?.name_ref()?.text().to_string(),
             _ => return None,
         };
-        let strukt = self
-            .module_items()
-            .filter_map(ast::Struct::cast)
-            .find(|s| s.name().is_some_and(|n| n.text() == self_name))?;
+        let strukt = ast::Struct::cast(self.items_by_name().get(&self_name)?.clone())?;
         let ast::FieldList::RecordFieldList(fields) = strukt.field_list()? else {
             return None;
         };
@@ -311,6 +348,46 @@ impl FileModel<'_> {
             }
             _ => None,
         }
+    }
+}
+
+/// Where a name is bound.
+pub enum Binding {
+    Let(ast::LetStmt),
+    /// A function or closure parameter, with its type if written.
+    Param(Option<ast::Type>),
+    /// A `static` or `const` item.
+    Item(Option<ast::Type>),
+}
+
+/// Associated functions that, by convention, build a value of their type.
+fn is_constructor(name: &str) -> bool {
+    matches!(
+        name,
+        "new" | "default" | "open" | "connect" | "create" | "init" | "try_new" | "load"
+    ) || name.starts_with("from_")
+        || name.starts_with("with_")
+        || name.starts_with("new_")
+}
+
+/// The path of a written type, references and smart pointers taken off: `&Arc<store::Store>` is
+/// `store::Store`.
+fn type_path(ty: &ast::Type) -> Option<Vec<String>> {
+    match ty {
+        ast::Type::RefType(r) => type_path(&r.ty()?),
+        ast::Type::PathType(pt) => {
+            let path = pt.path()?;
+            let last = path.segment()?;
+            if matches!(last.name_ref()?.text(), "Arc" | "Rc" | "Box")
+                && let Some(ast::GenericArg::TypeArg(arg)) = last
+                    .generic_arg_list()
+                    .and_then(|l| l.generic_args().next())
+            {
+                return type_path(&arg.ty()?);
+            }
+            Some(imports::segments_of(&path))
+        }
+        _ => None,
     }
 }
 
