@@ -40,7 +40,7 @@ fn interprocedural_block_on_across_member_crates() {
         "store/src/cache.rs:6:8: loopfix::nested_block_on: `block_on` called inside an async context\n"
     );
     assert!(human.contains(
-        "call chain: `handler` (async fn, server/src/main.rs:7) -> `load_config` (store/src/lib.rs:7) -> `read_blocking` (store/src/cache.rs:4) -> `block_on`"
+        "call chain: `handler` (async fn, server/src/main.rs:7) -> `load_config` (store/src/lib.rs:8) -> `read_blocking` (store/src/cache.rs:4) -> `block_on`"
     ));
     snapshot("workspace__interprocedural__human", &human);
 }

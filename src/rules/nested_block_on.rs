@@ -23,7 +23,7 @@ reported.
 
 It also finds `block_on` in a sync function that async code calls, directly or through other
 sync functions, in any file or member crate of the workspace; the note shows the call chain, e.g.
-`handler` (async fn, server/src/main.rs:7) -> `load_config` (store/src/lib.rs:7) -> `block_on`.
+`handler` (async fn, server/src/main.rs:7) -> `load_config` (store/src/lib.rs:8) -> `block_on`.
 Calls made inside `spawn_blocking`, `block_in_place` or `std::thread::spawn` closures do not count:
 blocking is allowed there.
 

@@ -44,8 +44,13 @@ pub struct AsyncContext {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SyncContext {
-    /// A plain function; `is_main` for `fn main`.
-    Fn { name: String, is_main: bool },
+    /// A plain function; `is_main` for `fn main`, `is_drop` for `Drop::drop` (which runs
+    /// wherever the value is dropped, async code included).
+    Fn {
+        name: String,
+        is_main: bool,
+        is_drop: bool,
+    },
     /// A closure handed to an API that runs it on another thread (`spawn_blocking`,
     /// `block_in_place`, `std::thread::spawn`...).
     OffThread { api: String },
@@ -99,7 +104,8 @@ pub fn exec_context_in(ancestors: impl Iterator<Item = SyntaxNode>) -> ExecConte
                     }
                     let name = f.name().map(|n| n.text().to_string()).unwrap_or_default();
                     let is_main = name == "main";
-                    return ExecContext::Sync(SyncContext::Fn { name, is_main });
+                    let is_drop = name == "drop" && in_drop_impl(&f);
+                    return ExecContext::Sync(SyncContext::Fn { name, is_main, is_drop });
                 },
                 ast::ClosureExpr(c) => {
                     if let Some(token) = c.async_token() {
@@ -204,6 +210,22 @@ fn closure_call(closure: &ast::ClosureExpr) -> Option<Callee> {
     })
 }
 
+/// Whether `f` is the method of an `impl Drop for T`.
+fn in_drop_impl(f: &ast::Fn) -> bool {
+    let Some(imp) = f
+        .syntax()
+        .parent()
+        .and_then(|p| p.parent())
+        .and_then(ast::Impl::cast)
+    else {
+        return false;
+    };
+    imp.trait_().is_some_and(|t| {
+        let text = t.syntax().text().to_string();
+        text == "Drop" || text.ends_with("::Drop")
+    })
+}
+
 /// `#[tokio::main]`-like attributes, with the flavor they build.
 pub fn runtime_entry(f: &ast::Fn) -> Option<RuntimeEntry> {
     for attr in f.attrs() {
@@ -272,8 +294,12 @@ mod tests {
                 };
                 format!("async {:?}{entry}{closure}", a.kind)
             }
-            ExecContext::Sync(SyncContext::Fn { name, is_main }) => {
-                format!("sync fn {name} main={is_main}")
+            ExecContext::Sync(SyncContext::Fn {
+                name,
+                is_main,
+                is_drop,
+            }) => {
+                format!("sync fn {name} main={is_main} drop={is_drop}")
             }
             ExecContext::Sync(SyncContext::OffThread { api }) => format!("off-thread {api}"),
             ExecContext::Sync(SyncContext::DeferredClosure) => "deferred closure".into(),
@@ -352,14 +378,17 @@ mod tests {
 
     #[test]
     fn sync_functions_main_drop_and_items() {
-        assert_eq!(context_at("fn main() { $0x(); }"), "sync fn main main=true");
+        assert_eq!(
+            context_at("fn main() { $0x(); }"),
+            "sync fn main main=true drop=false"
+        );
         assert_eq!(
             context_at("impl Drop for S { fn drop(&mut self) { $0x(); } }"),
-            "sync fn drop main=false"
+            "sync fn drop main=false drop=true"
         );
         assert_eq!(
             context_at("async fn f() { fn inner() { $0x(); } }"),
-            "sync fn inner main=false"
+            "sync fn inner main=false drop=false"
         );
         assert_eq!(context_at("static S: u32 = $0x();"), "other");
     }

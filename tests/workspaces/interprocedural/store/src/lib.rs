@@ -1,6 +1,7 @@
 //! Storage helpers, most of them sync.
 
 pub mod cache;
+pub mod chain;
 
 use tokio::runtime::{Handle, Runtime};
 

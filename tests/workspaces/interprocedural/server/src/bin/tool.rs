@@ -5,4 +5,6 @@ fn main() {
     // Tokio's "bridging with sync code" pattern: a runtime kept in a struct, used from sync code.
     let client = storage::SyncClient::new();
     println!("{}", client.get());
+    // Sixty sync calls down to a `block_on`: still sync code.
+    println!("{}", storage::chain::step0());
 }
