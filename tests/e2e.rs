@@ -24,6 +24,21 @@ fn run_package(dir: &Path) -> Output {
         .unwrap()
 }
 
+/// Build and run the package at `dir`, and check that it fails with `panic`.
+fn fails_with(dir: &Path, panic: &str) {
+    let before = run_package(dir);
+    assert!(
+        !before.status.success(),
+        "the unfixed program must fail: {}",
+        stdout(&before)
+    );
+    assert!(
+        stderr(&before).contains(panic),
+        "unexpected failure: {}",
+        stderr(&before)
+    );
+}
+
 /// A temporary copy of `tests/e2e/<name>`.
 fn package(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -39,17 +54,7 @@ fn package(name: &str) -> tempfile::TempDir {
 #[test]
 fn nested_block_on_panics_before_and_runs_after_apply() {
     let pkg = package("nested_block_on");
-    let before = run_package(pkg.path());
-    assert!(
-        !before.status.success(),
-        "the unfixed program must fail: {}",
-        stdout(&before)
-    );
-    assert!(
-        stderr(&before).contains("Cannot start a runtime from within a runtime"),
-        "unexpected failure: {}",
-        stderr(&before)
-    );
+    fails_with(pkg.path(), "Cannot start a runtime from within a runtime");
 
     let check = loopfix(pkg.path(), &["check", "--message-format", "short"]);
     assert_eq!(code(&check), 1, "{}", stderr(&check));
@@ -71,17 +76,7 @@ fn nested_block_on_panics_before_and_runs_after_apply() {
 #[test]
 fn block_on_two_calls_from_async_is_found_with_its_chain() {
     let pkg = package("interprocedural");
-    let before = run_package(pkg.path());
-    assert!(
-        !before.status.success(),
-        "the unfixed program must fail: {}",
-        stdout(&before)
-    );
-    assert!(
-        stderr(&before).contains("Cannot start a runtime from within a runtime"),
-        "unexpected failure: {}",
-        stderr(&before)
-    );
+    fails_with(pkg.path(), "Cannot start a runtime from within a runtime");
 
     let check = loopfix(pkg.path(), &["check", "--color", "never"]);
     assert_eq!(code(&check), 1, "{}", stderr(&check));

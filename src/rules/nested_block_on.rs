@@ -143,16 +143,27 @@ fn diagnostic(cx: &RuleContext<'_>, call: &BlockOn, context: &AsyncContext) -> D
         Some(fix(cx, call))
     };
     Diagnostic {
+        labels: vec![context_label],
+        notes,
+        helps,
+        fix,
+        ..report(cx, call, "blocks the thread that is driving this future")
+    }
+}
+
+/// The finding at `call`, without labels, notes or fix yet.
+fn report(cx: &RuleContext<'_>, call: &BlockOn, label: &str) -> Diagnostic {
+    Diagnostic {
         rule: META.id,
         severity: META.severity,
         message: META.summary.to_owned(),
         path: cx.file.path.clone(),
         range: call.callee_range,
-        primary_label: Some("blocks the thread that is driving this future".to_owned()),
-        labels: vec![context_label],
-        notes,
-        helps,
-        fix,
+        primary_label: Some(label.to_owned()),
+        labels: Vec::new(),
+        notes: Vec::new(),
+        helps: Vec::new(),
+        fix: None,
     }
 }
 
@@ -177,12 +188,6 @@ fn through_calls(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> D
         }
     }
     Diagnostic {
-        rule: META.id,
-        severity: META.severity,
-        message: META.summary.to_owned(),
-        path: cx.file.path.clone(),
-        range: call.callee_range,
-        primary_label: Some("blocks the thread that is driving the async caller".to_owned()),
         labels,
         notes: vec![
             format!("call chain: {} -> `block_on`", graph.describe_chain(chain)),
@@ -193,7 +198,11 @@ fn through_calls(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> D
              `tokio::task::spawn_blocking`",
             helper.display
         )],
-        fix: None,
+        ..report(
+            cx,
+            call,
+            "blocks the thread that is driving the async caller",
+        )
     }
 }
 
