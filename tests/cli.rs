@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use common::{code, loopfix, stderr, stdout};
 
-const BUGGY: &str = "use tokio::runtime::Runtime;\n\n#[tokio::main]\nasync fn main() {\n    let rt = Runtime::new().unwrap();\n    let n = rt.block_on(work());\n    println!(\"{n}\");\n}\n\nasync fn work() -> u32 {\n    1\n}\n";
+const BUGGY: &str = "use tokio::runtime::Handle;\n\n#[tokio::main]\nasync fn main() {\n    let rt = Handle::current();\n    let n = rt.block_on(work());\n    println!(\"{n}\");\n}\n\nasync fn work() -> u32 {\n    1\n}\n";
 const CLEAN: &str = "async fn work() -> u32 {\n    1\n}\n\n#[tokio::main]\nasync fn main() {\n    println!(\"{}\", work().await);\n}\n";
 const LIB_BUGGY: &str =
     "pub async fn get() -> u32 {\n    futures::executor::block_on(async { 2 })\n}\n";

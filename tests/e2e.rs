@@ -104,3 +104,26 @@ fn block_on_two_calls_from_async_is_found_with_its_chain() {
     assert_eq!(stdout(&after), "setting: 14\n");
     assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
 }
+
+#[test]
+fn runtime_dropped_in_async_panics_before_and_runs_after_apply() {
+    let pkg = package("runtime_dropped_in_async");
+    fails_with(
+        pkg.path(),
+        "Cannot drop a runtime in a context where blocking is not allowed",
+    );
+    let check = loopfix(pkg.path(), &["check", "--message-format", "short"]);
+    assert_eq!(
+        stdout(&check),
+        "src/main.rs:11:15: loopfix::runtime_dropped_in_async: runtime dropped inside an async context\n"
+    );
+    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    let after = run_package(pkg.path());
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), "answer: 42\n");
+}

@@ -1,6 +1,8 @@
 //! The rule registry. One rule per file, each with its docs next to its code.
 
+mod common;
 pub mod nested_block_on;
+pub mod runtime_dropped_in_async;
 
 use anyhow::{Result, bail};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode};
@@ -55,7 +57,10 @@ pub trait Rule: Sync {
 
 /// Every rule, in id order.
 pub fn all() -> &'static [&'static dyn Rule] {
-    &[&nested_block_on::NestedBlockOn]
+    &[
+        &nested_block_on::NestedBlockOn,
+        &runtime_dropped_in_async::RuntimeDroppedInAsync,
+    ]
 }
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {

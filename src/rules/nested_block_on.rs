@@ -1,12 +1,12 @@
 //! `nested_block_on`: blocking on a future from code that is itself running on an executor.
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast};
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
+use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::semantic::calls::BlockOnForm;
 use crate::semantic::{
-    AsyncContext, AsyncKind, BlockOn, ChainStep, Effect, ExecContext, Executor, SyncContext,
+    AsyncContext, BlockOn, ChainStep, Effect, ExecContext, Executor, SyncContext,
 };
 
 pub struct NestedBlockOn;
@@ -111,24 +111,7 @@ impl Rule for NestedBlockOn {
 }
 
 fn diagnostic(cx: &RuleContext<'_>, call: &BlockOn, context: &AsyncContext) -> Diagnostic {
-    let context_label = match (&context.entry, context.kind) {
-        (Some(entry), _) => Label {
-            range: entry.range,
-            message: format!("`#[{}]` runs this function on a runtime", entry.attr),
-        },
-        (None, AsyncKind::Fn) => Label {
-            range: context.anchor,
-            message: "this `async fn` runs on an executor".into(),
-        },
-        (None, AsyncKind::Block) => Label {
-            range: context.anchor,
-            message: "this async block runs on an executor".into(),
-        },
-        (None, AsyncKind::Closure) => Label {
-            range: context.anchor,
-            message: "this async closure runs on an executor".into(),
-        },
-    };
+    let context_label = common::async_context_label(context);
     let notes = vec![note(call.executor)];
     let mut helps = Vec::new();
     let fix = if context.through_closure {
@@ -170,29 +153,14 @@ fn report(cx: &RuleContext<'_>, call: &BlockOn, label: &str) -> Diagnostic {
 /// The inter-procedural form: `block_on` in a sync function that async code calls.
 fn through_calls(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> Diagnostic {
     let graph = cx.model.graph();
-    let last = chain.last().expect("a chain ends with the function itself");
-    let helper = &graph.fns[last.function];
-    let mut labels = vec![Label {
-        range: helper.name_range,
-        message: format!("`{}` is called from async code", helper.display),
-    }];
-    // Where the chain enters this file from async code, point at the call too.
-    for step in chain.iter().rev().skip(1) {
-        let f = &graph.fns[step.function];
-        if f.file == helper.file && (f.is_async || step.async_site) {
-            labels.push(Label {
-                range: step.call_site,
-                message: "called here in async code".to_owned(),
-            });
-            break;
-        }
-    }
+    let helper = &graph.fns[chain
+        .last()
+        .expect("a chain ends with the function itself")
+        .function];
+    let (labels, chain_note) = common::chain_labels(cx, chain, "block_on");
     Diagnostic {
         labels,
-        notes: vec![
-            format!("call chain: {} -> `block_on`", graph.describe_chain(chain)),
-            note(call.executor),
-        ],
+        notes: vec![chain_note, note(call.executor)],
         helps: vec![format!(
             "make `{}` async and `.await` the future, or call it from async code through \
              `tokio::task::spawn_blocking`",
@@ -289,7 +257,7 @@ fn fix(cx: &RuleContext<'_>, call: &BlockOn) -> Fix {
             )
         }
     };
-    if has_comment_outside(&call.call, range, future_range) {
+    if common::has_comment_outside(&call.call, range, future_range) {
         applicability = Applicability::Unsafe;
     }
     let message = match applicability {
@@ -337,14 +305,6 @@ fn awaited(call: &BlockOn) -> String {
     } else {
         format!("{text}.await")
     }
-}
-
-/// Whether a comment in `range` (outside `keep`, which is carried over) would be deleted.
-fn has_comment_outside(node: &SyntaxNode, range: TextRange, keep: TextRange) -> bool {
-    node.descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| t.kind() == SyntaxKind::COMMENT)
-        .any(|t| range.contains_range(t.text_range()) && !keep.contains_range(t.text_range()))
 }
 
 #[cfg(test)]

@@ -169,3 +169,82 @@ impl FileModel<'_> {
         })
     }
 }
+
+/// A call that builds a Tokio runtime: `Runtime::new()` or `Builder::new_*()...build()`.
+#[derive(Clone, Debug)]
+pub struct RuntimeConstruction {
+    /// The call expression (`Runtime::new()` or the `.build()` call).
+    pub call: SyntaxNode,
+    /// Where to point: `Runtime::new` or `build`.
+    pub callee_range: TextRange,
+    /// For a builder chain, the methods called on the builder (`enable_all`, `worker_threads`...),
+    /// with the constructor first (`new_current_thread`).
+    pub builder_methods: Option<Vec<String>>,
+}
+
+impl FileModel<'_> {
+    /// `node` as the construction of a Tokio runtime.
+    pub fn runtime_construction(&self, node: &SyntaxNode) -> Option<RuntimeConstruction> {
+        match_ast! {
+            match node {
+                ast::CallExpr(call) => {
+                    let ast::Expr::PathExpr(pe) = call.expr()? else { return None };
+                    let path = pe.path()?;
+                    if self.resolve_path(&path)? != "tokio::runtime::Runtime::new" {
+                        return None;
+                    }
+                    Some(RuntimeConstruction {
+                        call: node.clone(),
+                        callee_range: path.syntax().text_range(),
+                        builder_methods: None,
+                    })
+                },
+                ast::MethodCallExpr(mc) => {
+                    let name = mc.name_ref()?;
+                    if name.text() != "build" {
+                        return None;
+                    }
+                    let value = self.runtime_value(&mc.receiver()?)?;
+                    if value.kind != RuntimeKind::Builder {
+                        return None;
+                    }
+                    Some(RuntimeConstruction {
+                        call: node.clone(),
+                        callee_range: name.syntax().text_range(),
+                        builder_methods: Some(builder_chain(&mc)),
+                    })
+                },
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The method names of a builder chain ending in `build`, constructor first:
+/// `Builder::new_current_thread().enable_time().build()` gives `new_current_thread, enable_time`.
+fn builder_chain(build: &ast::MethodCallExpr) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut current = build.receiver();
+    while let Some(expr) = current {
+        current = match expr {
+            ast::Expr::MethodCallExpr(mc) => {
+                names.extend(mc.name_ref().map(|n| n.text().to_string()));
+                mc.receiver()
+            }
+            ast::Expr::CallExpr(call) => {
+                if let Some(ast::Expr::PathExpr(pe)) = call.expr() {
+                    names.extend(
+                        pe.path()
+                            .and_then(|p| p.segment()?.name_ref())
+                            .map(|n| n.text().to_string()),
+                    );
+                }
+                None
+            }
+            ast::Expr::ParenExpr(p) => p.expr(),
+            _ => None,
+        };
+    }
+    names.reverse();
+    names
+}

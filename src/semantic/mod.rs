@@ -5,6 +5,7 @@
 
 pub mod calls;
 pub mod context;
+pub mod flow;
 pub mod graph;
 pub mod imports;
 pub mod macros;

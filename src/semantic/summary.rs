@@ -204,13 +204,15 @@ fn fact(model: &FileModel<'_>, node: &SyntaxNode) -> Option<FactKind> {
     if let Some(b) = model.block_on(node) {
         return Some(FactKind::BlockOn(b.executor));
     }
+    if model.runtime_construction(node).is_some() {
+        return Some(FactKind::BuildsRuntime);
+    }
     match_ast! {
         match node {
             ast::CallExpr(call) => {
                 let ast::Expr::PathExpr(pe) = call.expr()? else { return None };
                 let path = model.resolve_path(&pe.path()?)?;
                 match path.as_str() {
-                    "tokio::runtime::Runtime::new" => Some(FactKind::BuildsRuntime),
                     "std::thread::sleep" => Some(FactKind::Sleeps),
                     "tokio::spawn" | "tokio::task::spawn" | "tokio::task::spawn_local"
                     | "tokio::task::spawn_blocking" | "std::thread::spawn" | "async_std::task::spawn"
@@ -223,12 +225,11 @@ fn fact(model: &FileModel<'_>, node: &SyntaxNode) -> Option<FactKind> {
             },
             ast::MethodCallExpr(mc) => {
                 let name = mc.name_ref()?;
-                if !matches!(name.text(), "build" | "enter" | "spawn") {
+                if !matches!(name.text(), "enter" | "spawn") {
                     return None;
                 }
                 let value = model.runtime_value(&mc.receiver()?)?;
                 match (value.kind, name.text()) {
-                    (RuntimeKind::Builder, "build") => Some(FactKind::BuildsRuntime),
                     (RuntimeKind::Runtime | RuntimeKind::Handle, "enter") => Some(FactKind::EntersRuntime),
                     (RuntimeKind::Runtime | RuntimeKind::Handle, "spawn") => {
                         Some(FactKind::Spawns("tokio::runtime::Handle::spawn".to_owned()))

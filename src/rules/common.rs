@@ -1,0 +1,85 @@
+//! Pieces several rules use to word and fix their findings (not a rule).
+
+use ra_ap_syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
+
+use super::RuleContext;
+use crate::diagnostic::Label;
+use crate::semantic::{AsyncContext, AsyncKind, ChainStep};
+
+/// A label on the async context that code runs in: the runtime attribute, or the `async` keyword.
+pub fn async_context_label(context: &AsyncContext) -> Label {
+    let (range, message) = match (&context.entry, context.kind) {
+        (Some(entry), _) => (
+            entry.range,
+            format!("`#[{}]` runs this function on a runtime", entry.attr),
+        ),
+        (None, AsyncKind::Fn) => (
+            context.anchor,
+            "this `async fn` runs on an executor".to_owned(),
+        ),
+        (None, AsyncKind::Block) => (
+            context.anchor,
+            "this async block runs on an executor".to_owned(),
+        ),
+        (None, AsyncKind::Closure) => (
+            context.anchor,
+            "this async closure runs on an executor".to_owned(),
+        ),
+    };
+    Label { range, message }
+}
+
+/// For code in a sync function that async code calls: labels on the function and (when in the
+/// same file) on the async call that leads to it, and the note with the whole chain ending in
+/// `what`.
+pub fn chain_labels(cx: &RuleContext<'_>, chain: &[ChainStep], what: &str) -> (Vec<Label>, String) {
+    let graph = cx.model.graph();
+    let helper = &graph.fns[chain
+        .last()
+        .expect("a chain ends with the function itself")
+        .function];
+    let mut labels = vec![Label {
+        range: helper.name_range,
+        message: format!("`{}` is called from async code", helper.display),
+    }];
+    for step in chain.iter().rev().skip(1) {
+        let f = &graph.fns[step.function];
+        if f.file == helper.file && (f.is_async || step.async_site) {
+            labels.push(Label {
+                range: step.call_site,
+                message: "called here in async code".to_owned(),
+            });
+            break;
+        }
+    }
+    (
+        labels,
+        format!("call chain: {} -> `{what}`", graph.describe_chain(chain)),
+    )
+}
+
+/// Whether a comment in `range` (outside `keep`, which is carried over) would be deleted.
+pub fn has_comment_outside(node: &SyntaxNode, range: TextRange, keep: TextRange) -> bool {
+    node.descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() == SyntaxKind::COMMENT)
+        .any(|t| range.contains_range(t.text_range()) && !keep.contains_range(t.text_range()))
+}
+
+/// The range to delete to remove the statement at `range`: its whole lines (indentation and line
+/// break included) when nothing else shares them, else just the statement.
+pub fn statement_deletion(text: &str, range: TextRange) -> TextRange {
+    let start = usize::from(range.start());
+    let end = usize::from(range.end());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+    let alone = text[line_start..start].trim().is_empty() && text[end..line_end].trim().is_empty();
+    if alone {
+        TextRange::new(
+            TextSize::from(line_start as u32),
+            TextSize::from(line_end as u32),
+        )
+    } else {
+        range
+    }
+}
