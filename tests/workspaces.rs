@@ -34,10 +34,12 @@ fn snapshot(name: &str, value: &str) {
 fn interprocedural_block_on_across_member_crates() {
     let (human, short) = check_workspace("interprocedural");
     // Found through `handler` (server) -> `load_config` (store, imported under a renamed
-    // dependency) -> `read_blocking` (store::cache). Nothing else: the negatives stay silent.
+    // dependency) -> `read_blocking` (store::cache), which blocks on a runtime it builds and then
+    // drops. Nothing else: the negatives stay silent.
     assert_eq!(
         short,
-        "store/src/cache.rs:6:8: loopfix::nested_block_on: `block_on` called inside an async context\n"
+        "store/src/cache.rs:5:57: loopfix::runtime_dropped_in_async: runtime dropped inside an async context\n\
+         store/src/cache.rs:6:8: loopfix::nested_block_on: `block_on` called inside an async context\n"
     );
     assert!(human.contains(
         "call chain: `handler` (async fn, server/src/main.rs:7) -> `load_config` (store/src/lib.rs:8) -> `read_blocking` (store/src/cache.rs:4) -> `block_on`"
