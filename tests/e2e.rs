@@ -127,3 +127,23 @@ fn runtime_dropped_in_async_panics_before_and_runs_after_apply() {
     );
     assert_eq!(stdout(&after), "answer: 42\n");
 }
+
+#[test]
+fn runtime_missing_drivers_panics_before_and_runs_after_apply() {
+    let pkg = package("runtime_missing_drivers");
+    fails_with(pkg.path(), "timers are disabled");
+    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    assert!(
+        std::fs::read_to_string(pkg.path().join("src/main.rs"))
+            .unwrap()
+            .contains(".enable_all()")
+    );
+    let after = run_package(pkg.path());
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), "answer: 42\n");
+}

@@ -3,6 +3,7 @@
 mod common;
 pub mod nested_block_on;
 pub mod runtime_dropped_in_async;
+pub mod runtime_missing_drivers;
 
 use anyhow::{Result, bail};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode};
@@ -60,6 +61,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
     &[
         &nested_block_on::NestedBlockOn,
         &runtime_dropped_in_async::RuntimeDroppedInAsync,
+        &runtime_missing_drivers::RuntimeMissingDrivers,
     ]
 }
 

@@ -129,7 +129,7 @@ struct DropSite {
 fn dropped_here(cx: &RuleContext<'_>, construction: &RuntimeConstruction) -> Option<DropSite> {
     match cx.model.destination(&construction.call) {
         // `nested_block_on` reports this one; it panics before the drop.
-        Destination::Receiver { method } if method == "block_on" => None,
+        Destination::Receiver { method, .. } if method == "block_on" => None,
         Destination::Receiver { .. } => {
             let statement = construction
                 .call
@@ -235,6 +235,17 @@ mod tests {
                 "async fn f() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    drop(rt);\n}\n"
             ),
             1
+        );
+    }
+
+    #[test]
+    fn a_runtime_used_only_inside_a_macro_is_not_removed() {
+        let code = "async fn f() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    println!(\"{:?}\", rt.handle());\n}\n";
+        assert_eq!(check_text(code, &[RULE]).len(), 1);
+        assert_eq!(
+            fix_text(code, &[RULE], true),
+            code,
+            "`rt` is still used in `println!`"
         );
     }
 

@@ -3,7 +3,7 @@
 //! here.
 
 use ra_ap_syntax::{
-    AstNode, SyntaxKind, SyntaxNode,
+    AstNode, SyntaxKind, SyntaxNode, TextRange,
     ast::{self, HasArgList},
 };
 
@@ -19,7 +19,10 @@ pub enum Destination {
         fallible: bool,
     },
     /// `<expr>.method(..)`: a temporary, dropped at the end of its statement.
-    Receiver { method: String },
+    Receiver {
+        method: String,
+        call: ast::MethodCallExpr,
+    },
     /// Anywhere else: an argument, a return value, a field, a tail expression.
     Moved,
 }
@@ -64,7 +67,7 @@ impl FileModel<'_> {
                     if matches!(method.as_str(), "unwrap" | "expect") {
                         current = parent;
                     } else {
-                        return Destination::Receiver { method };
+                        return Destination::Receiver { method, call: mc };
                     }
                 }
                 SyntaxKind::LET_STMT => {
@@ -95,9 +98,11 @@ impl FileModel<'_> {
             return out;
         };
         let after = stmt.syntax().text_range().end();
-        for node in block
-            .descendants()
-            .filter(|n| n.text_range().start() >= after)
+        let within = TextRange::new(after, block.text_range().end());
+        // Uses inside macro arguments (`println!("{}", rt.block_on(f))`) count too.
+        for node in self
+            .nodes_within(&block)
+            .filter(|n| within.contains_range(n.text_range()))
         {
             let Some(pe) = ast::PathExpr::cast(node.clone()) else {
                 continue;

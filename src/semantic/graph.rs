@@ -10,7 +10,7 @@ use std::collections::{HashMap, VecDeque};
 use ra_ap_syntax::{TextRange, TextSize};
 
 use super::imports::Imports;
-use super::summary::{CallTarget, Fact, FileSummary, FnSummary, SiteContext, StaticKind};
+use super::summary::{CallTarget, Fact, FactKind, FileSummary, FnSummary, SiteContext, StaticKind};
 use crate::source::SourceSet;
 use crate::workspace::{Kind, Workspace};
 
@@ -113,6 +113,18 @@ pub struct WorkspaceModel {
     /// Every resolved read of a static, in file order.
     pub static_uses: Vec<StaticUse>,
     pub stats: GraphStats,
+    /// Call sites (file, start of the callee's name) to the workspace functions they call.
+    callees_at: HashMap<(usize, TextSize), Vec<FnId>>,
+    /// Per function: it uses Tokio's timer / I/O driver, itself or through what it calls.
+    needs: Vec<DriverNeeds>,
+}
+
+/// The Tokio drivers code needs: `enable_time` for timers, `enable_io` for sockets, signals and
+/// processes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DriverNeeds {
+    pub time: bool,
+    pub io: bool,
 }
 
 /// Where a file sits, for resolving the paths written in it.
@@ -366,6 +378,14 @@ impl WorkspaceModel {
         }
 
         let reached_by = propagate(&fns, &edges);
+        let needs = driver_needs(&fns, &edges);
+        let mut callees_at: HashMap<(usize, TextSize), Vec<FnId>> = HashMap::new();
+        for e in &edges {
+            callees_at
+                .entry((fns[e.caller].file, e.site.start()))
+                .or_default()
+                .push(e.callee);
+        }
         WorkspaceModel {
             fns,
             edges,
@@ -374,7 +394,22 @@ impl WorkspaceModel {
             statics,
             static_uses,
             stats,
+            callees_at,
+            needs,
         }
+    }
+
+    /// The workspace functions the call whose callee name starts at `name_start` calls.
+    pub fn callees_at(&self, file: usize, name_start: TextSize) -> &[FnId] {
+        self.callees_at
+            .get(&(file, name_start))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The Tokio drivers `f` needs, itself or through what it calls (not through closures that
+    /// are stored for later).
+    pub fn driver_needs(&self, f: FnId) -> DriverNeeds {
+        self.needs[f]
     }
 
     /// The function of `file` whose `fn` item starts at `start`.
@@ -426,6 +461,46 @@ impl WorkspaceModel {
         chain.reverse();
         Some(chain)
     }
+}
+
+/// What each function needs, propagated from callees to callers over every edge but deferred
+/// ones: one backwards breadth-first walk per driver.
+fn driver_needs(fns: &[FnInfo], edges: &[Edge]) -> Vec<DriverNeeds> {
+    let mut callers: Vec<Vec<FnId>> = vec![Vec::new(); fns.len()];
+    for e in edges.iter().filter(|e| e.context != SiteContext::Deferred) {
+        callers[e.callee].push(e.caller);
+    }
+    let mut needs = vec![DriverNeeds::default(); fns.len()];
+    for (id, f) in fns.iter().enumerate() {
+        for fact in f
+            .facts
+            .iter()
+            .filter(|x| x.context != SiteContext::Deferred)
+        {
+            match fact.kind {
+                FactKind::UsesTimer(_) => needs[id].time = true,
+                FactKind::UsesIo(_) => needs[id].io = true,
+                _ => {}
+            }
+        }
+    }
+    for driver in [0, 1] {
+        let get = |n: &DriverNeeds| if driver == 0 { n.time } else { n.io };
+        let mut queue: VecDeque<FnId> = (0..fns.len()).filter(|&i| get(&needs[i])).collect();
+        while let Some(f) = queue.pop_front() {
+            for &caller in &callers[f] {
+                if !get(&needs[caller]) {
+                    if driver == 0 {
+                        needs[caller].time = true;
+                    } else {
+                        needs[caller].io = true;
+                    }
+                    queue.push_back(caller);
+                }
+            }
+        }
+    }
+    needs
 }
 
 /// Breadth-first from every call made in async code to a sync function, through direct calls:

@@ -85,6 +85,17 @@ impl<'a> FileModel<'a> {
             .chain(in_macros.map(|n| (n, true)))
     }
 
+    /// `node`'s descendants, then the code inside macro arguments within its range.
+    pub fn nodes_within(&self, node: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> + '_ {
+        let range = node.text_range();
+        let in_macros = self
+            .level_roots
+            .iter()
+            .flat_map(macros::real_nodes)
+            .filter(move |n| range.contains_range(n.text_range()));
+        node.descendants().chain(in_macros)
+    }
+
     /// Whether `node` is code inside a macro's arguments.
     pub fn in_macro(&self, node: &SyntaxNode) -> bool {
         !self.level_roots.is_empty() && node.ancestors().last().is_some_and(|r| r != self.root)
@@ -129,6 +140,11 @@ impl<'a> FileModel<'a> {
             }
         }
         Box::new(out.into_iter())
+    }
+
+    /// The index of this file in the run's `SourceSet`, as the workspace model knows it.
+    pub fn file_id(&self) -> usize {
+        self.file
     }
 
     pub fn graph(&self) -> &WorkspaceModel {

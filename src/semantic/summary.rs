@@ -9,6 +9,7 @@ use ra_ap_syntax::{
 };
 
 use super::context::{self, ExecContext, SyncContext};
+use super::graph::DriverNeeds;
 use super::{Executor, FileModel, RuntimeKind, imports};
 
 /// How a call names its callee.
@@ -65,7 +66,31 @@ pub enum FactKind {
     BlockingIo(String),
     /// Spawns a task or thread, e.g. `tokio::spawn`.
     Spawns(String),
+    /// Uses Tokio's timer driver: `tokio::time::sleep`, `interval`, `timeout`...
+    UsesTimer(String),
+    /// Uses Tokio's I/O driver: `tokio::net`, `tokio::signal`, `tokio::process`.
+    UsesIo(String),
 }
+
+/// The Tokio drivers a call to the function at `path` needs.
+pub fn tokio_driver_of(path: &str) -> DriverNeeds {
+    DriverNeeds {
+        time: TIMER_FNS.contains(&path),
+        io: path.starts_with("tokio::net::")
+            || path.starts_with("tokio::signal::")
+            || path.starts_with("tokio::process::"),
+    }
+}
+
+/// Tokio functions that need the timer driver.
+const TIMER_FNS: &[&str] = &[
+    "tokio::time::sleep",
+    "tokio::time::sleep_until",
+    "tokio::time::interval",
+    "tokio::time::interval_at",
+    "tokio::time::timeout",
+    "tokio::time::timeout_at",
+];
 
 #[derive(Clone, Debug)]
 pub struct Fact {
@@ -217,6 +242,8 @@ fn fact(model: &FileModel<'_>, node: &SyntaxNode) -> Option<FactKind> {
                     "tokio::spawn" | "tokio::task::spawn" | "tokio::task::spawn_local"
                     | "tokio::task::spawn_blocking" | "std::thread::spawn" | "async_std::task::spawn"
                     | "smol::spawn" => Some(FactKind::Spawns(path)),
+                    p if tokio_driver_of(p).time => Some(FactKind::UsesTimer(path)),
+                    p if tokio_driver_of(p).io => Some(FactKind::UsesIo(path)),
                     p if p.starts_with("std::fs::")
                         || p.starts_with("std::net::")
                         || p == "std::io::stdin" => Some(FactKind::BlockingIo(path)),
