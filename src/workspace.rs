@@ -162,6 +162,9 @@ pub struct Package {
     /// Names usable in code (`tokio`, or `rt` for `rt = { package = "tokio" }`) to the crate they
     /// name (`tokio`), with `-` already turned into `_`.
     pub extern_crates: BTreeMap<String, String>,
+    /// Features enabled on each dependency by this manifest (crate name, `-` as `_`), with
+    /// `default` for default features: `tokio` -> `["default", "rt-multi-thread", ...]`.
+    pub dependency_features: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -209,6 +212,17 @@ impl Workspace {
                     })
                     .collect(),
                 extern_crates: extern_crates(p),
+                dependency_features: p
+                    .dependencies
+                    .iter()
+                    .map(|d| {
+                        let mut features = d.features.clone();
+                        if d.uses_default_features {
+                            features.push("default".to_owned());
+                        }
+                        (d.name.replace('-', "_"), features)
+                    })
+                    .collect(),
             })
             .collect();
         packages.sort_by(|a, b| a.name.cmp(&b.name));

@@ -609,3 +609,35 @@ fn rules_rule_and_help() {
         .unwrap();
     assert_eq!(code(&out), 1);
 }
+
+#[test]
+fn fixes_that_need_a_missing_cargo_feature_are_not_offered() {
+    let source = "#[tokio::main(flavor = \"current_thread\")]\nasync fn main() {\n    tokio::task::block_in_place(|| 1);\n}\n";
+    let manifest = |features: &str| {
+        format!(
+            "[package]\nname = \"feat\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = {{ version = \"1\", features = [{features}] }}\n"
+        )
+    };
+    let without = tree(&[
+        ("Cargo.toml", &manifest("\"rt\", \"macros\"")),
+        ("src/main.rs", source),
+    ]);
+    let out = loopfix(without.path(), &["check", "--color", "never"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("add it in Cargo.toml"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("= fix:"), "{}", stderr(&out));
+    let with = tree(&[
+        ("Cargo.toml", &manifest("\"rt-multi-thread\", \"macros\"")),
+        ("src/main.rs", source),
+    ]);
+    let out = loopfix(with.path(), &["check", "--diff"]);
+    assert!(
+        stdout(&out).contains("+#[tokio::main(flavor = \"multi_thread\")]"),
+        "{}",
+        stdout(&out)
+    );
+}

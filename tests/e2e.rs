@@ -147,3 +147,22 @@ fn runtime_missing_drivers_panics_before_and_runs_after_apply() {
     );
     assert_eq!(stdout(&after), "answer: 42\n");
 }
+
+#[test]
+fn block_in_place_current_thread_panics_before_and_runs_after_apply() {
+    let pkg = package("block_in_place_current_thread");
+    fails_with(
+        pkg.path(),
+        "can call blocking only when running on the multi-threaded runtime",
+    );
+    // The package enables `rt-multi-thread`, so the fix is safe and applies by default.
+    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    let after = run_package(pkg.path());
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), "answer: 42\n");
+}

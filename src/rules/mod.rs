@@ -1,5 +1,6 @@
 //! The rule registry. One rule per file, each with its docs next to its code.
 
+pub mod block_in_place_current_thread;
 mod common;
 pub mod nested_block_on;
 pub mod runtime_dropped_in_async;
@@ -59,6 +60,7 @@ pub trait Rule: Sync {
 /// Every rule, in id order.
 pub fn all() -> &'static [&'static dyn Rule] {
     &[
+        &block_in_place_current_thread::BlockInPlaceCurrentThread,
         &nested_block_on::NestedBlockOn,
         &runtime_dropped_in_async::RuntimeDroppedInAsync,
         &runtime_missing_drivers::RuntimeMissingDrivers,

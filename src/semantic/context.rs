@@ -3,7 +3,7 @@
 //! `spawn_blocking` / `std::thread::spawn`, an initializer).
 
 use ra_ap_syntax::{
-    AstNode, SyntaxNode, TextRange,
+    AstNode, SyntaxNode, TextRange, TextSize,
     ast::{self, HasAttrs, HasName},
     match_ast,
 };
@@ -29,6 +29,28 @@ pub struct RuntimeEntry {
     pub attr: String,
     pub range: TextRange,
     pub flavor: Flavor,
+    /// Where the attribute's path ends (`#[tokio::test` here`]`).
+    pub path_end: TextSize,
+    /// Just after the `(` of its arguments, when it has some.
+    pub args_start: Option<TextSize>,
+    /// The `"current_thread"` literal, when written.
+    pub current_thread_literal: Option<TextRange>,
+    /// `start_paused = true`, which only a current-thread runtime supports.
+    pub start_paused: bool,
+}
+
+impl RuntimeEntry {
+    /// The edit (range, replacement) that makes this attribute build a multi-thread runtime.
+    pub fn to_multi_thread(&self) -> (TextRange, &'static str) {
+        match (self.current_thread_literal, self.args_start) {
+            (Some(literal), _) => (literal, "\"multi_thread\""),
+            (None, Some(start)) => (TextRange::empty(start), "flavor = \"multi_thread\", "),
+            (None, None) => (
+                TextRange::empty(self.path_end),
+                "(flavor = \"multi_thread\")",
+            ),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -255,10 +277,29 @@ pub fn runtime_entry(f: &ast::Fn) -> Option<RuntimeEntry> {
             } else {
                 default
             };
+            let start = attr.syntax().text_range().start();
+            let tt = path
+                .syntax()
+                .parent()
+                .and_then(ast::Meta::cast)
+                .and_then(|m| match m {
+                    ast::Meta::TokenTreeMeta(t) => t.token_tree(),
+                    _ => None,
+                });
+            let current_thread_literal = args.find("\"current_thread\"").map(|i| {
+                TextRange::at(
+                    start + TextSize::from(i as u32),
+                    TextSize::of("\"current_thread\""),
+                )
+            });
             return Some(RuntimeEntry {
                 attr: text,
                 range: attr.syntax().text_range(),
                 flavor,
+                path_end: path.syntax().text_range().end(),
+                args_start: tt.map(|t| t.syntax().text_range().start() + TextSize::from(1)),
+                current_thread_literal,
+                start_paused: args.contains("start_paused"),
             });
         }
     }

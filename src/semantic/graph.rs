@@ -5,10 +5,11 @@
 //! Built once per run from the per-file summaries: a definition map, one resolution per call site,
 //! and one breadth-first propagation over the call edges (linear in their number).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use ra_ap_syntax::{TextRange, TextSize};
 
+use super::context::RuntimeEntry;
 use super::imports::Imports;
 use super::summary::{CallTarget, Fact, FactKind, FileSummary, FnSummary, SiteContext, StaticKind};
 use crate::source::SourceSet;
@@ -32,11 +33,10 @@ pub struct FnInfo {
     pub start: TextSize,
     pub name_range: TextRange,
     pub is_async: bool,
-    pub runtime_entry: bool,
     /// Where it is defined, for call chains shown to users: `src/api.rs:12`.
     pub location: String,
-    /// `#[tokio::test]`, `#[tokio::main]`... as written, when it has a runtime attribute.
-    pub entry_attr: Option<String>,
+    /// `#[tokio::main]`, `#[tokio::test]`... with its flavor and where to edit it.
+    pub entry: Option<RuntimeEntry>,
     /// What it does directly: blocks on a runtime, builds one, sleeps, spawns...
     pub facts: Vec<Fact>,
 }
@@ -117,6 +117,10 @@ pub struct WorkspaceModel {
     callees_at: HashMap<(usize, TextSize), Vec<FnId>>,
     /// Per function: it uses Tokio's timer / I/O driver, itself or through what it calls.
     needs: Vec<DriverNeeds>,
+    /// Per file: its absolute path, for edits in other files.
+    pub paths: Vec<camino::Utf8PathBuf>,
+    /// Per file: the features its packages enable on each dependency (`None` outside a package).
+    features: Vec<Option<BTreeMap<String, Vec<String>>>>,
 }
 
 /// The Tokio drivers code needs: `enable_time` for timers, `enable_io` for sockets, signals and
@@ -218,8 +222,7 @@ impl WorkspaceModel {
                     start: f.start,
                     name_range: f.name_range,
                     is_async: f.is_async,
-                    runtime_entry: f.runtime_entry,
-                    entry_attr: f.entry_attr.clone(),
+                    entry: f.entry.clone(),
                     facts: f.facts.clone(),
                     location: {
                         let file = &sources.files[fi];
@@ -386,6 +389,23 @@ impl WorkspaceModel {
                 .or_default()
                 .push(e.callee);
         }
+        let features = sources
+            .files
+            .iter()
+            .map(|file| {
+                let ws = workspace?;
+                let mut merged: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for owner in &file.owners {
+                    for (dep, f) in &ws.packages[owner.package].dependency_features {
+                        merged
+                            .entry(dep.clone())
+                            .or_default()
+                            .extend(f.iter().cloned());
+                    }
+                }
+                (!file.owners.is_empty()).then_some(merged)
+            })
+            .collect();
         WorkspaceModel {
             fns,
             edges,
@@ -396,7 +416,16 @@ impl WorkspaceModel {
             stats,
             callees_at,
             needs,
+            paths: sources.files.iter().map(|f| f.path.clone()).collect(),
+            features,
         }
+    }
+
+    /// Whether the package of `file` enables `feature` on its dependency `krate` (directly, or
+    /// through `full`); `None` when unknown (a file outside any package, or no such dependency).
+    pub fn dependency_feature(&self, file: usize, krate: &str, feature: &str) -> Option<bool> {
+        let features = self.features.get(file)?.as_ref()?.get(krate)?;
+        Some(features.iter().any(|f| f == feature || f == "full"))
     }
 
     /// The workspace functions the call whose callee name starts at `name_start` calls.
@@ -893,7 +922,7 @@ mod tests {
                     .map_or("-".to_owned(), |f| g.fns[f].display.clone());
                 let entry = u
                     .function
-                    .and_then(|f| g.fns[f].entry_attr.clone())
+                    .and_then(|f| g.fns[f].entry.as_ref().map(|e| e.attr.clone()))
                     .unwrap_or_default();
                 format!(
                     "{} in {f} {:?} {entry}",

@@ -148,9 +148,8 @@ pub struct FnSummary {
     pub self_ty: Option<String>,
     pub is_async: bool,
     /// `#[tokio::main]`, `#[tokio::test]`...
-    pub runtime_entry: bool,
-    /// `tokio::test`, `tokio::main`... when it has a runtime attribute.
-    pub entry_attr: Option<String>,
+    /// `#[tokio::main]`, `#[tokio::test]`... with its flavor.
+    pub entry: Option<context::RuntimeEntry>,
     pub calls: Vec<CallSite>,
     pub facts: Vec<Fact>,
 }
@@ -418,8 +417,7 @@ fn fn_summary(f: &ast::Fn) -> FnSummary {
         inline_modules: inline_modules(f.syntax()),
         self_ty: self_type(f.syntax()),
         is_async: f.async_token().is_some(),
-        runtime_entry: context::runtime_entry(f).is_some(),
-        entry_attr: context::runtime_entry(f).map(|e| e.attr),
+        entry: context::runtime_entry(f),
         calls: Vec::new(),
         facts: Vec::new(),
     }
