@@ -166,3 +166,18 @@ fn block_in_place_current_thread_panics_before_and_runs_after_apply() {
     );
     assert_eq!(stdout(&after), "answer: 42\n");
 }
+
+#[test]
+fn tokio_main_on_helper_panics_before_and_runs_after_apply() {
+    let pkg = package("tokio_main_on_helper");
+    fails_with(pkg.path(), "Cannot start a runtime from within a runtime");
+    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    let after = run_package(pkg.path());
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), "answer: 42\n");
+}

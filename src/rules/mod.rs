@@ -5,6 +5,7 @@ mod common;
 pub mod nested_block_on;
 pub mod runtime_dropped_in_async;
 pub mod runtime_missing_drivers;
+pub mod tokio_main_on_helper;
 
 use anyhow::{Result, bail};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode};
@@ -64,6 +65,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &nested_block_on::NestedBlockOn,
         &runtime_dropped_in_async::RuntimeDroppedInAsync,
         &runtime_missing_drivers::RuntimeMissingDrivers,
+        &tokio_main_on_helper::TokioMainOnHelper,
     ]
 }
 

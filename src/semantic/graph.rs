@@ -33,6 +33,8 @@ pub struct FnInfo {
     pub start: TextSize,
     pub name_range: TextRange,
     pub is_async: bool,
+    /// Declared `pub` (or `pub(crate)`...).
+    pub is_pub: bool,
     /// Where it is defined, for call chains shown to users: `src/api.rs:12`.
     pub location: String,
     /// `#[tokio::main]`, `#[tokio::test]`... with its flavor and where to edit it.
@@ -74,6 +76,10 @@ pub struct Edge {
     /// The callee's name at the call site, in the caller's file.
     pub site: TextRange,
     pub context: SiteContext,
+    /// The whole call expression.
+    pub call: TextRange,
+    /// `.await` can be written after the call.
+    pub awaitable: bool,
 }
 
 /// One step of a call chain: a function, and where it calls the next one.
@@ -223,6 +229,7 @@ impl WorkspaceModel {
                     name_range: f.name_range,
                     is_async: f.is_async,
                     entry: f.entry.clone(),
+                    is_pub: f.is_pub,
                     facts: f.facts.clone(),
                     location: {
                         let file = &sources.files[fi];
@@ -336,6 +343,8 @@ impl WorkspaceModel {
                             callee,
                             site: site.range,
                             context: site.context,
+                            call: site.call,
+                            awaitable: site.awaitable,
                         });
                     }
                 }
@@ -426,6 +435,11 @@ impl WorkspaceModel {
     pub fn dependency_feature(&self, file: usize, krate: &str, feature: &str) -> Option<bool> {
         let features = self.features.get(file)?.as_ref()?.get(krate)?;
         Some(features.iter().any(|f| f == feature || f == "full"))
+    }
+
+    /// Every call of `f` in the workspace.
+    pub fn callers_of(&self, f: FnId) -> impl Iterator<Item = &Edge> {
+        self.edges.iter().filter(move |e| e.callee == f)
     }
 
     /// The workspace functions the call whose callee name starts at `name_start` calls.

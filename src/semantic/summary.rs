@@ -49,6 +49,10 @@ pub struct CallSite {
     pub offset: TextSize,
     pub target: CallTarget,
     pub context: SiteContext,
+    /// The whole call expression (`helper(x)`, `self.load()`): where `.await` would go.
+    pub call: TextRange,
+    /// In async code where `.await` can be written (not inside a sync closure).
+    pub awaitable: bool,
 }
 
 /// What a function does directly, as far as runtimes are concerned.
@@ -147,7 +151,8 @@ pub struct FnSummary {
     /// `Client` for a method in `impl Client` or `impl Trait for Client`.
     pub self_ty: Option<String>,
     pub is_async: bool,
-    /// `#[tokio::main]`, `#[tokio::test]`...
+    /// Has a visibility (`pub`, `pub(crate)`...): it may be called from elsewhere.
+    pub is_pub: bool,
     /// `#[tokio::main]`, `#[tokio::test]`... with its flavor.
     pub entry: Option<context::RuntimeEntry>,
     pub calls: Vec<CallSite>,
@@ -417,6 +422,7 @@ fn fn_summary(f: &ast::Fn) -> FnSummary {
         inline_modules: inline_modules(f.syntax()),
         self_ty: self_type(f.syntax()),
         is_async: f.async_token().is_some(),
+        is_pub: ast::HasVisibility::visibility(f).is_some(),
         entry: context::runtime_entry(f),
         calls: Vec::new(),
         facts: Vec::new(),
@@ -476,11 +482,14 @@ fn call_site(model: &FileModel<'_>, node: &SyntaxNode) -> Option<(TextSize, Call
             _ => return None,
         }
     };
+    let awaitable = matches!(model.exec_context(node), ExecContext::Async(a) if !a.through_closure);
     let site = CallSite {
         range,
         offset: node.text_range().start(),
         target,
         context: site_context(model, node),
+        call: node.text_range(),
+        awaitable,
     };
     Some((owner.syntax().text_range().start(), site))
 }
