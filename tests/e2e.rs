@@ -181,3 +181,18 @@ fn tokio_main_on_helper_panics_before_and_runs_after_apply() {
     );
     assert_eq!(stdout(&after), "answer: 42\n");
 }
+
+#[test]
+fn no_runtime_context_panics_before_and_runs_after_apply() {
+    let pkg = package("no_runtime_context");
+    fails_with(pkg.path(), "there is no reactor running");
+    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    let after = run_package(pkg.path());
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), "answer: 42\n");
+}

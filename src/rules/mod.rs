@@ -3,6 +3,7 @@
 pub mod block_in_place_current_thread;
 mod common;
 pub mod nested_block_on;
+pub mod no_runtime_context;
 pub mod runtime_dropped_in_async;
 pub mod runtime_missing_drivers;
 pub mod tokio_main_on_helper;
@@ -63,6 +64,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
     &[
         &block_in_place_current_thread::BlockInPlaceCurrentThread,
         &nested_block_on::NestedBlockOn,
+        &no_runtime_context::NoRuntimeContext,
         &runtime_dropped_in_async::RuntimeDroppedInAsync,
         &runtime_missing_drivers::RuntimeMissingDrivers,
         &tokio_main_on_helper::TokioMainOnHelper,

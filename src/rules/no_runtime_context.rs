@@ -1,0 +1,314 @@
+//! `no_runtime_context`: Tokio APIs used where no Tokio runtime is running.
+
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+
+use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
+use crate::semantic::summary::tokio_driver_of;
+use crate::semantic::{ExecContext, Executor, SyncContext};
+use crate::workspace::Kind;
+
+pub struct NoRuntimeContext;
+
+pub const DOCS: &str = r#"## What it does
+Finds Tokio functions that need a running runtime called where none can be running:
+- in a sync `fn main` that has not entered a runtime (`let _guard = rt.enter();`);
+- in a closure run by `std::thread::spawn` (or a thread builder or scope), which starts without
+  the runtime's context;
+- in a future driven by another executor (`futures::executor::block_on`, `smol::block_on`,
+  `pollster::block_on`, `#[async_std::main]`);
+- as the argument of `rt.block_on(...)`: `rt.block_on(tokio::time::timeout(d, f))` builds the timer
+  before `block_on` enters the runtime (tokio-rs/tokio#4423).
+
+The functions are those that need the runtime when they are called (`tokio::spawn`,
+`tokio::task::spawn_blocking`, `Handle::current()`, `tokio::time::sleep`, `interval`, `timeout`)
+and, inside futures of another executor, those that need it when polled (`tokio::net`,
+`tokio::fs`, `tokio::process`, `tokio::signal`).
+
+## Why is this bad?
+They panic at run time: "there is no reactor running, must be called from the context of a Tokio
+1.x runtime".
+
+## Example
+```rust
+fn main() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(tokio::time::timeout(std::time::Duration::from_secs(1), work()));
+}
+async fn work() {}
+```
+
+## Use instead
+```rust
+fn main() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async { tokio::time::timeout(std::time::Duration::from_secs(1), work()).await });
+}
+async fn work() {}
+```
+
+## Fix safety
+For the `block_on` argument, the fix wraps it in an async block (`async { .. .await }`), so it is
+built inside the runtime: safe. The other cases have no automatic fix: run the code on the runtime
+(`#[tokio::main]`, `rt.block_on(async { .. })`), enter it in the thread (`let _guard =
+handle.enter();`), or use the other executor's own API.
+
+## Known problems
+A runtime entered in a function that calls the one with the Tokio call is not seen: only `enter()`
+in the same function or closure counts. Sync helpers called only from a sync `main` are not
+followed.
+"#;
+
+static META: RuleMeta = RuleMeta {
+    id: "no_runtime_context",
+    summary: "tokio function called where no Tokio runtime is running",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    docs: DOCS,
+};
+
+const TOKIO_PANIC: &str =
+    "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
+
+/// Tokio functions that need the runtime as soon as they are called.
+const EAGER: &[&str] = &[
+    "tokio::spawn",
+    "tokio::task::spawn",
+    "tokio::task::spawn_blocking",
+    "tokio::runtime::Handle::current",
+];
+
+impl Rule for NoRuntimeContext {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn kinds(&self) -> &'static [SyntaxKind] {
+        &[SyntaxKind::CALL_EXPR]
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
+        let Some(call) = ast::CallExpr::cast(node.clone()) else {
+            return;
+        };
+        let Some(ast::Expr::PathExpr(pe)) = call.expr() else {
+            return;
+        };
+        let Some(path) = pe.path() else { return };
+        let Some(resolved) = cx.model.resolve_path(&path) else {
+            return;
+        };
+        let driver = tokio_driver_of(&resolved);
+        let eager = EAGER.contains(&resolved.as_str()) || driver.time;
+        let lazy = driver.io || resolved.starts_with("tokio::fs::");
+        if !eager && !lazy {
+            return;
+        }
+        let Some(finding) = situation(cx, node, eager) else {
+            return;
+        };
+        let name = resolved.rsplit("::").next().unwrap_or(&resolved).to_owned();
+        out.push(Diagnostic {
+            rule: META.id,
+            severity: META.severity,
+            message: META.summary.to_owned(),
+            path: cx.file.path.clone(),
+            range: path.syntax().text_range(),
+            primary_label: Some(format!("`{name}` needs a running Tokio runtime")),
+            labels: finding.labels,
+            notes: vec![
+                format!("this panics at run time: \"{TOKIO_PANIC}\""),
+                finding.why,
+            ],
+            helps: vec![finding.help],
+            fix: finding.fix,
+        });
+    }
+}
+
+struct Finding {
+    why: String,
+    help: String,
+    labels: Vec<Label>,
+    fix: Option<Fix>,
+}
+
+/// Why no runtime is running at `node`, if none is.
+fn situation(cx: &RuleContext<'_>, node: &SyntaxNode, eager: bool) -> Option<Finding> {
+    match cx.model.exec_context(node) {
+        ExecContext::Sync(SyncContext::Fn { is_main: true, .. }) if eager => {
+            let in_binary = cx.file.owners.iter().all(|o| o.kind != Kind::Lib);
+            if !in_binary || entered_before(cx, node) {
+                return None;
+            }
+            if let Some(finding) = block_on_argument(cx, node) {
+                return Some(finding);
+            }
+            Some(Finding {
+                why: "a sync `main` has no runtime unless it builds one and runs this code on it".to_owned(),
+                help: "run this code inside the runtime (`#[tokio::main]`, or `rt.block_on(async { .. })`)".to_owned(),
+                labels: Vec::new(),
+                fix: None,
+            })
+        }
+        ExecContext::Sync(SyncContext::Fn { .. }) if eager => block_on_argument(cx, node),
+        ExecContext::Sync(SyncContext::OffThread { api }) if eager => {
+            let last = api.rsplit([':', '.']).next().unwrap_or(&api);
+            if !matches!(last, "spawn" | "spawn_scoped") || entered_before(cx, node) {
+                return None;
+            }
+            Some(Finding {
+                why: format!("a thread started by `{api}` does not inherit the runtime's context"),
+                help: "pass a `Handle` into the thread and `enter()` it first (`let _guard = handle.enter();`), \
+                       or use `handle.spawn(..)`"
+                    .to_owned(),
+                labels: Vec::new(),
+                fix: None,
+            })
+        }
+        ExecContext::Async(context) => {
+            if let Some(entry) = &context.entry
+                && entry.attr.starts_with("async_std::")
+            {
+                return Some(Finding {
+                    why: format!("`#[{}]` runs this on async-std's executor, not on Tokio", entry.attr),
+                    help: "run the program under `#[tokio::main]`, or enable async-std's `tokio1` feature".to_owned(),
+                    labels: vec![Label { range: entry.range, message: "not a Tokio runtime".to_owned() }],
+                    fix: None,
+                });
+            }
+            other_executor(cx, node)
+        }
+        _ => None,
+    }
+}
+
+/// `rt.block_on(tokio::time::timeout(d, f))` in sync code: the argument runs before the runtime
+/// is entered. The fix makes it an async block.
+fn block_on_argument(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Finding> {
+    let mut current = node.clone();
+    for anc in cx.model.ancestors(node).skip(1) {
+        if anc.kind() == SyntaxKind::ARG_LIST {
+            let call = anc.parent()?;
+            let b = cx.model.block_on(&call)?;
+            if !b.executor.panics_inside_tokio() || b.future.syntax() != &current {
+                return None;
+            }
+            let future = b.future.syntax();
+            let content = format!("async {{ {}.await }}", future.text());
+            return Some(Finding {
+                why: "the argument of `block_on` is evaluated before `block_on` enters the runtime"
+                    .to_owned(),
+                help: "build the future inside the runtime: `rt.block_on(async { .. .await })`"
+                    .to_owned(),
+                labels: vec![Label {
+                    range: b.callee_range,
+                    message: "the runtime is entered only here".to_owned(),
+                }],
+                fix: Some(Fix::new(
+                    "wrap the argument in an async block",
+                    Applicability::Safe,
+                    vec![Edit::replace(
+                        cx.file.path.clone(),
+                        future.text_range(),
+                        content,
+                    )],
+                )),
+            });
+        }
+        if matches!(
+            anc.kind(),
+            SyntaxKind::BLOCK_EXPR
+                | SyntaxKind::CLOSURE_EXPR
+                | SyntaxKind::FN
+                | SyntaxKind::STMT_LIST
+        ) {
+            return None;
+        }
+        current = anc;
+    }
+    None
+}
+
+/// Code in an async block that `futures::executor::block_on` (or smol, pollster, async-std)
+/// drives from sync code: no Tokio runtime polls it.
+fn other_executor(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Finding> {
+    let block = cx
+        .model
+        .ancestors(node)
+        .skip(1)
+        .filter_map(ast::BlockExpr::cast)
+        .find(|b| b.async_token().is_some())?;
+    let call = block
+        .syntax()
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::ARG_LIST)?
+        .parent()?;
+    let driver = cx.model.block_on(&call)?;
+    if driver.executor.panics_inside_tokio() || driver.executor == Executor::TokioTest {
+        return None;
+    }
+    if !matches!(
+        cx.model.exec_context(&call),
+        ExecContext::Sync(SyncContext::Fn { .. } | SyncContext::OffThread { .. })
+    ) {
+        return None;
+    }
+    Some(Finding {
+        why: "this future is driven by another executor, not by a Tokio runtime".to_owned(),
+        help: "drive it with a Tokio runtime (`rt.block_on(..)` or `#[tokio::main]`)".to_owned(),
+        labels: vec![Label {
+            range: driver.callee_range,
+            message: "drives the future without Tokio".to_owned(),
+        }],
+        fix: None,
+    })
+}
+
+/// Whether a runtime is entered (`x.enter()`) earlier in the same function or closure.
+fn entered_before(cx: &RuleContext<'_>, node: &SyntaxNode) -> bool {
+    let Some(scope) = cx
+        .model
+        .ancestors(node)
+        .skip(1)
+        .find(|a| matches!(a.kind(), SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR))
+    else {
+        return false;
+    };
+    let before = TextRange::new(scope.text_range().start(), node.text_range().start());
+    cx.model
+        .nodes_within(&scope)
+        .filter_map(ast::MethodCallExpr::cast)
+        .any(|mc| {
+            before.contains_range(mc.syntax().text_range())
+                && mc.name_ref().is_some_and(|n| n.text() == "enter")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::{check_text, fix_text};
+
+    const RULE: &str = "no_runtime_context";
+
+    #[test]
+    fn block_on_argument_is_wrapped_in_an_async_block() {
+        let before = "use std::time::Duration;\nfn main() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.block_on(tokio::time::timeout(Duration::from_secs(1), work()));\n}\n";
+        let after = "use std::time::Duration;\nfn main() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.block_on(async { tokio::time::timeout(Duration::from_secs(1), work()).await });\n}\n";
+        assert_eq!(fix_text(before, &[RULE], false), after);
+    }
+
+    #[test]
+    fn sync_main_threads_and_other_executors() {
+        let code = "fn main() {\n    tokio::spawn(async {});\n    std::thread::spawn(|| tokio::runtime::Handle::current());\n    futures::executor::block_on(async { tokio::time::sleep(d()).await; tokio::fs::read(\"x\").await });\n}\n#[async_std::main]\nasync fn other() {\n    tokio::spawn(async {});\n}\n";
+        let found = check_text(code, &[RULE]);
+        let lines: Vec<u32> = found.iter().map(|d| u32::from(d.range.start())).collect();
+        assert_eq!(found.len(), 5, "{lines:?}");
+    }
+
+    #[test]
+    fn silent_where_a_runtime_runs() {
+        let code = "use tokio::runtime::{Handle, Runtime};\nfn main() {\n    let rt = Runtime::new().unwrap();\n    let _guard = rt.enter();\n    tokio::spawn(async {});\n    rt.block_on(async { tokio::time::sleep(d()).await });\n    rt.block_on(work());\n    let h = rt.handle().clone();\n    std::thread::spawn(move || { let _g = h.enter(); tokio::spawn(async {}); });\n}\n#[tokio::main]\nasync fn other() {\n    tokio::spawn(async {});\n    tokio::task::spawn_blocking(|| Handle::current());\n    futures::executor::block_on(async { tokio::time::sleep(d()).await });\n}\nfn helper() { tokio::spawn(async {}); }\nfn lazy_only() { let f = tokio::fs::read(\"x\"); }\n";
+        assert_eq!(check_text(code, &[RULE]), vec![]);
+    }
+}
