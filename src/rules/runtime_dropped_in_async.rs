@@ -1,6 +1,6 @@
 //! `runtime_dropped_in_async`: a Tokio runtime built in async code and dropped there.
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
@@ -18,7 +18,8 @@ drops a runtime when async code calls it, directly or through other functions in
 shows the call chain.
 
 A runtime that is moved away (returned, passed by value, captured by a `move` closure, stored in a
-struct or a static) may be dropped elsewhere and is not reported. A runtime used only as
+struct or a static) may be dropped elsewhere and is not reported, nor one shut down with
+`shutdown_background()` or `shutdown_timeout(..)`. A runtime used only as
 `Runtime::new().unwrap().block_on(f)` is reported by `nested_block_on`, which panics first.
 
 ## Why is this bad?
@@ -148,7 +149,15 @@ fn dropped_here(cx: &RuleContext<'_>, construction: &RuntimeConstruction) -> Opt
             fallible,
         } => {
             let uses = cx.model.binding_uses(&stmt, &name);
-            if uses.moved {
+            // `shutdown_background()` / `shutdown_timeout(..)` consume the runtime: the way to get
+            // rid of one in async code.
+            let shut_down = uses.uses.iter().any(|u| {
+                u.parent()
+                    .and_then(ast::MethodCallExpr::cast)
+                    .and_then(|m| m.name_ref())
+                    .is_some_and(|n| matches!(n.text(), "shutdown_background" | "shutdown_timeout"))
+            });
+            if uses.moved || shut_down {
                 return None;
             }
             let block = stmt.syntax().parent()?;
@@ -273,7 +282,7 @@ mod tests {
     fn silent_where_the_runtime_is_not_dropped_in_async_code() {
         // Sync code, off-thread closures, runtimes moved away, `block_on` temporaries (reported by
         // `nested_block_on`), helpers only sync code calls.
-        let code = "use tokio::runtime::Runtime;\nfn main() { let rt = Runtime::new().unwrap(); rt.block_on(async {}); }\nasync fn a() { tokio::task::spawn_blocking(|| { let rt = Runtime::new().unwrap(); rt.block_on(async {}) }); }\nasync fn b() -> Runtime { Runtime::new().unwrap() }\nasync fn c() { let rt = Runtime::new().unwrap(); keep(rt); }\nasync fn d() { let rt = Runtime::new().unwrap(); std::thread::spawn(move || rt.block_on(async {})); }\nasync fn e() { Runtime::new().unwrap().block_on(async {}); }\nstruct S { rt: Runtime }\nasync fn g() -> S { S { rt: Runtime::new().unwrap() } }\nfn sync_helper() { let rt = Runtime::new().unwrap(); rt.spawn(async {}); }\nfn entry() { sync_helper(); }\n";
+        let code = "use tokio::runtime::Runtime;\nfn main() { let rt = Runtime::new().unwrap(); rt.block_on(async {}); }\nasync fn a() { tokio::task::spawn_blocking(|| { let rt = Runtime::new().unwrap(); rt.block_on(async {}) }); }\nasync fn b() -> Runtime { Runtime::new().unwrap() }\nasync fn c() { let rt = Runtime::new().unwrap(); keep(rt); }\nasync fn d() { let rt = Runtime::new().unwrap(); std::thread::spawn(move || rt.block_on(async {})); }\nasync fn e() { Runtime::new().unwrap().block_on(async {}); }\nstruct S { rt: Runtime }\nasync fn g() -> S { S { rt: Runtime::new().unwrap() } }\nasync fn h() { let rt = Runtime::new().unwrap(); rt.shutdown_background(); }\nfn sync_helper() { let rt = Runtime::new().unwrap(); rt.spawn(async {}); }\nfn entry() { sync_helper(); }\n";
         assert_eq!(check_text(code, &[RULE]), vec![]);
     }
 }

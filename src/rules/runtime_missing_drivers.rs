@@ -84,7 +84,14 @@ impl Rule for RuntimeMissingDrivers {
         let Some(methods) = &construction.builder_methods else {
             return;
         };
-        let has = |m: &str| methods.iter().any(|x| x == m || x == "enable_all");
+        // `enable_alt_timer` (tokio's unstable alternative timer) enables timers too.
+        let has = |m: &str| {
+            methods.iter().any(|x| {
+                x == m
+                    || x == "enable_all"
+                    || (m == "enable_time" && x.starts_with("enable_") && x.contains("time"))
+            })
+        };
         let mut needs = DriverNeeds::default();
         let mut where_used = Vec::new();
         for future in driven_futures(cx, &construction) {
@@ -259,7 +266,7 @@ mod tests {
 
     #[test]
     fn silent_when_enabled_unneeded_or_not_a_builder() {
-        let code = "use tokio::runtime::{Builder, Runtime};\nfn a() { let rt = Builder::new_current_thread().enable_all().build().unwrap(); rt.block_on(async { tokio::time::sleep(d()).await }); }\nfn b() { let rt = Builder::new_current_thread().enable_time().build().unwrap(); rt.block_on(async { tokio::time::sleep(d()).await }); }\nfn c() { let rt = Builder::new_current_thread().build().unwrap(); rt.block_on(async { compute() }); }\nfn e() { let rt = Runtime::new().unwrap(); rt.block_on(async { tokio::time::sleep(d()).await }); }\nfn f() { let rt = Builder::new_current_thread().build().unwrap(); let later = || tokio::time::sleep(d()); rt.block_on(async {}); }\n";
+        let code = "use tokio::runtime::{Builder, Runtime};\nfn a() { let rt = Builder::new_current_thread().enable_all().build().unwrap(); rt.block_on(async { tokio::time::sleep(d()).await }); }\nfn b() { let rt = Builder::new_current_thread().enable_time().build().unwrap(); rt.block_on(async { tokio::time::sleep(d()).await }); }\nfn b2() { let rt = Builder::new_multi_thread().enable_alt_timer().build().unwrap(); rt.block_on(async { tokio::time::sleep(d()).await }); }\nfn c() { let rt = Builder::new_current_thread().build().unwrap(); rt.block_on(async { compute() }); }\nfn e() { let rt = Runtime::new().unwrap(); rt.block_on(async { tokio::time::sleep(d()).await }); }\nfn f() { let rt = Builder::new_current_thread().build().unwrap(); let later = || tokio::time::sleep(d()); rt.block_on(async {}); }\n";
         assert_eq!(check_text(code, &[RULE]), vec![]);
     }
 }
