@@ -196,3 +196,21 @@ fn no_runtime_context_panics_before_and_runs_after_apply() {
     );
     assert_eq!(stdout(&after), "answer: 42\n");
 }
+
+#[test]
+fn async_work_in_drop_panics_before_and_runs_after_apply_with_unsafe_fixes() {
+    let pkg = package("async_work_in_drop");
+    fails_with(pkg.path(), "there is no reactor running");
+    // The guard skips the work when no runtime runs: an unsafe fix, applied on request.
+    let safe_only = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&safe_only), 1, "{}", stderr(&safe_only));
+    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs", "--unsafe-fixes"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    let after = run_package(pkg.path());
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), "answer: 42\n");
+}

@@ -1,5 +1,6 @@
 //! The rule registry. One rule per file, each with its docs next to its code.
 
+pub mod async_work_in_drop;
 pub mod block_in_place_current_thread;
 mod common;
 pub mod nested_block_on;
@@ -62,6 +63,7 @@ pub trait Rule: Sync {
 /// Every rule, in id order.
 pub fn all() -> &'static [&'static dyn Rule] {
     &[
+        &async_work_in_drop::AsyncWorkInDrop,
         &block_in_place_current_thread::BlockInPlaceCurrentThread,
         &nested_block_on::NestedBlockOn,
         &no_runtime_context::NoRuntimeContext,

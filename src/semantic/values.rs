@@ -306,13 +306,15 @@ impl FileModel<'_> {
             _ => return None,
         };
         let strukt = ast::Struct::cast(self.items_by_name().get(&self_name)?.clone())?;
-        let ast::FieldList::RecordFieldList(fields) = strukt.field_list()? else {
-            return None;
-        };
-        fields
-            .fields()
-            .find(|f| f.name().is_some_and(|n| n.text() == field))?
-            .ty()
+        match strukt.field_list()? {
+            ast::FieldList::RecordFieldList(fields) => fields
+                .fields()
+                .find(|f| f.name().is_some_and(|n| n.text() == field))?
+                .ty(),
+            ast::FieldList::TupleFieldList(fields) => {
+                fields.fields().nth(field.parse().ok()?)?.ty()
+            }
+        }
     }
 
     /// The runtime object a written type holds: `Runtime`, `&Handle`, `Arc<Runtime>`,
