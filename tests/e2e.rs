@@ -88,13 +88,14 @@ fn block_on_two_calls_from_async_is_found_with_its_chain() {
         stderr(&check)
     );
 
-    // The fix is by hand until the runtime rules make helpers async: the same program, async
-    // all the way, runs and is clean.
-    std::fs::copy(
-        pkg.path().join("fixed/main.rs"),
-        pkg.path().join("src/main.rs"),
-    )
-    .unwrap();
+    // Making the helpers async changes their signatures: an unsafe fix, applied on request.
+    let safe_only = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&safe_only), 1, "{}", stderr(&safe_only));
+    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs", "--unsafe-fixes"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    let fixed = std::fs::read_to_string(pkg.path().join("src/main.rs")).unwrap();
+    assert!(fixed.contains("async fn read_setting() -> u32"), "{fixed}");
+    assert!(fixed.contains("read_setting().await * 2"), "{fixed}");
     let after = run_package(pkg.path());
     assert!(
         after.status.success(),

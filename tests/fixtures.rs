@@ -99,7 +99,7 @@ fn fixtures() {
             let style = Style::new(false);
             let human: Vec<String> = diags
                 .iter()
-                .map(|d| human::render(d, file, &style))
+                .map(|d| human::render(d, &sources, &style))
                 .collect();
             snapshot(&format!("{name}__human"), &human.join("\n"));
             let short: String = diags.iter().map(|d| short::render(d, file)).collect();

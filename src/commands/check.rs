@@ -29,11 +29,7 @@ pub fn run(args: &CheckArgs, output: &Output) -> Result<Status> {
     match args.message_format {
         MessageFormat::Human => {
             for diag in &scan.diagnostics {
-                let file = scan
-                    .sources
-                    .get(&diag.path)
-                    .expect("diagnostics point into loaded files");
-                output.err(&human::render(diag, file, &output.stderr_style));
+                output.err(&human::render(diag, &scan.sources, &output.stderr_style));
                 output.err("\n");
             }
             output.status(&summary.line(scan.sources.files.len()));

@@ -5,7 +5,7 @@ use anstyle::{AnsiColor, Effects};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix;
-use crate::source::SourceFile;
+use crate::source::SourceSet;
 
 /// A style that renders nothing when colour is off.
 #[derive(Clone, Copy, Debug)]
@@ -51,8 +51,11 @@ impl Style {
     }
 }
 
-/// One diagnostic as rustc would show it, followed by its fix's diff.
-pub fn render(diag: &Diagnostic, file: &SourceFile, style: &Style) -> String {
+/// One diagnostic as rustc would show it, followed by its fix's diff (every file it edits).
+pub fn render(diag: &Diagnostic, sources: &SourceSet, style: &Style) -> String {
+    let Some(file) = sources.get(&diag.path) else {
+        return format!("{}: {}\n", diag.code(), diag.message);
+    };
     let code = diag.code();
     let level = match diag.severity {
         Severity::Error => Level::ERROR,
@@ -111,14 +114,24 @@ pub fn render(diag: &Diagnostic, file: &SourceFile, style: &Style) -> String {
             fix.message,
             fix.applicability.as_str(),
         ));
-        let new = fix::apply_one(file, fix);
-        out.push_str(&super::diff::fix_diff(
-            &file.rel_path,
-            &file.text,
-            &new,
-            style,
-            &indent,
-        ));
+        let mut paths: Vec<&camino::Utf8PathBuf> = fix.edits.iter().map(|e| &e.path).collect();
+        paths.dedup();
+        // The diagnostic's own file first, then the others in path order.
+        paths.sort_by_key(|p| (**p != file.path, (*p).clone()));
+        paths.dedup();
+        for path in paths {
+            let Some(edited) = sources.get(path) else {
+                continue;
+            };
+            let new = fix::apply_one(edited, fix);
+            out.push_str(&super::diff::fix_diff(
+                &edited.rel_path,
+                &edited.text,
+                &new,
+                style,
+                &indent,
+            ));
+        }
     }
     out
 }

@@ -62,7 +62,7 @@ pub fn compiler_message(
             fix_spans,
         ));
     }
-    let rendered = render_human(diag, file, &Style::new(false));
+    let rendered = render_human(diag, sources, &Style::new(false));
     let message = json!({
         "$message_type": "diagnostic",
         "message": diag.message,

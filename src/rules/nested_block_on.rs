@@ -63,13 +63,21 @@ It is unsafe when `X` calls other code (that call is removed) or when the remove
 comment. No fix is offered when the call sits in a closure that runs on the async task (such as
 `iter.map(|x| rt.block_on(..))`), since `.await` cannot be written there.
 
+For `block_on` in a sync helper that async code calls, the fix makes the helper `async` (and the
+sync functions between it and the async code), adds `.await` at every call of them in the
+workspace (a multi-file edit), and turns the `block_on` into `.await`. It is unsafe: signatures
+change, and callers outside the workspace need `.await` too. It is not offered, and the note says
+why, when a caller cannot `.await` (sync code that async code does not reach, a closure), when a
+function is `const`, `extern` or a trait method, or when the functions call each other recursively.
+
 ## Known problems
 Inside `tokio::select!` arms, a fix is offered only where the arm reads as plain expressions;
 calls in macros other than the usual expression macros (`assert*!`, `println!`/`format!`/`write!`,
 `vec!`, `dbg!`, `join!`/`try_join!`/`select!`/`pin!`, logging macros) are not seen. Calls through
 trait objects, function pointers and methods on receivers of unknown type are not followed, so
-some chains are missed. The inter-procedural form has no automatic fix yet (making the helper
-`async` changes its callers). If a runtime is built inside the async code, dropping it there panics
+some chains are missed. The other rewrites of the inter-procedural form are not offered yet:
+spawning a future whose result is unused (`tokio::spawn(fut)`), and
+`block_in_place(|| Handle::current().block_on(fut))` for sync callers on a multi-thread runtime. If a runtime is built inside the async code, dropping it there panics
 too ("Cannot drop a runtime in a context where blocking is not allowed"): the fix removes the
 `block_on`, not the runtime.
 "#;
@@ -158,9 +166,18 @@ fn through_calls(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> D
         .expect("a chain ends with the function itself")
         .function];
     let (labels, chain_note) = common::chain_labels(cx, chain, "block_on");
+    let mut notes = vec![chain_note, note(call.executor)];
+    let fix = match make_helpers_async(cx, call, chain) {
+        Ok(fix) => Some(fix),
+        Err(why) => {
+            notes.push(format!("no automatic fix: {why}"));
+            None
+        }
+    };
     Diagnostic {
         labels,
-        notes: vec![chain_note, note(call.executor)],
+        notes,
+        fix,
         helps: vec![format!(
             "make `{}` async and `.await` the future, or call it from async code through \
              `tokio::task::spawn_blocking`",
@@ -172,6 +189,77 @@ fn through_calls(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> D
             "blocks the thread that is driving the async caller",
         )
     }
+}
+
+/// The fix of the inter-procedural form: the helper (and the sync functions between it and async
+/// code) become `async fn`, every call of them is awaited, and the `block_on` becomes `.await`.
+fn make_helpers_async(
+    cx: &RuleContext<'_>,
+    call: &BlockOn,
+    chain: &[ChainStep],
+) -> Result<Fix, String> {
+    let graph = cx.model.graph();
+    let helper = chain
+        .last()
+        .expect("a chain ends with the function itself")
+        .function;
+    let in_closure = cx
+        .model
+        .ancestors(&call.call)
+        .skip(1)
+        .take_while(|a| a.kind() != SyntaxKind::FN)
+        .any(|a| a.kind() == SyntaxKind::CLOSURE_EXPR);
+    if in_closure {
+        return Err(
+            "the `block_on` is inside a closure, where `.await` cannot be written".to_owned(),
+        );
+    }
+    let plan = graph.make_async(helper)?;
+    let (range, content) = match &call.form {
+        BlockOnForm::Method { extra_args, .. } if !extra_args.is_empty() => {
+            let tail = call.method_tail.unwrap_or(call.call.text_range());
+            (
+                tail,
+                format!("run_until({}).await", call.future.syntax().text()),
+            )
+        }
+        BlockOnForm::FutureMethod => (
+            call.method_tail.unwrap_or(call.call.text_range()),
+            "await".to_owned(),
+        ),
+        _ => (call.call.text_range(), awaited(call)),
+    };
+    let mut edits = vec![Edit::replace(cx.file.path.clone(), range, content)];
+    for &f in &plan.functions {
+        let info = &graph.fns[f];
+        let at = info.async_insert.expect("make_async checked it");
+        edits.push(Edit::replace(
+            graph.paths[info.file].clone(),
+            ra_ap_syntax::TextRange::empty(at),
+            "async ",
+        ));
+    }
+    for &(file, end) in &plan.awaits {
+        edits.push(Edit::replace(
+            graph.paths[file].clone(),
+            ra_ap_syntax::TextRange::empty(end),
+            ".await",
+        ));
+    }
+    let names: Vec<String> = plan
+        .functions
+        .iter()
+        .map(|&f| format!("`{}`", graph.fns[f].display))
+        .collect();
+    Ok(Fix::new(
+        format!(
+            "make {} async and `.await` {} call(s)",
+            names.join(", "),
+            plan.awaits.len()
+        ),
+        Applicability::Unsafe,
+        edits,
+    ))
 }
 
 fn note(executor: Executor) -> String {
@@ -429,6 +517,36 @@ mod tests {
     fn sync_closure_on_the_task_is_reported_without_fix() {
         check_no_fix(
             "async fn f(rt: &tokio::runtime::Runtime, xs: Vec<u32>) {\n    let v: Vec<u32> = xs.into_iter().map(|x| rt.block_on(g(x))).collect();\n}\n",
+        );
+    }
+
+    #[test]
+    fn helpers_between_async_code_and_block_on_become_async() {
+        let before = "fn read() -> u32 {\n    futures::executor::block_on(async { 1 })\n}\nfn load() -> u32 {\n    read() * 2\n}\nasync fn handler() -> u32 {\n    load()\n}\n";
+        let after = "async fn read() -> u32 {\n    async { 1 }.await\n}\nasync fn load() -> u32 {\n    read().await * 2\n}\nasync fn handler() -> u32 {\n    load().await\n}\n";
+        assert_eq!(
+            fix_text(before, &[RULE], false),
+            before,
+            "unsafe: signatures change"
+        );
+        assert_eq!(fix_text(before, &[RULE], true), after);
+    }
+
+    #[test]
+    fn no_helper_fix_when_a_caller_cannot_await() {
+        let code = "fn read() -> u32 {\n    futures::executor::block_on(async { 1 })\n}\nasync fn handler() -> u32 {\n    read()\n}\nfn main() {\n    read();\n}\n";
+        let found = check_text(code, &[RULE]);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].fix.is_none());
+        assert!(found[0].notes.iter().any(|n| {
+            n.contains("`main` (lib.rs:7) calls `read` where `.await` cannot be written")
+        }));
+        let recursive = "fn read(n: u32) -> u32 {\n    if n == 0 { futures::executor::block_on(async { 1 }) } else { read(n - 1) }\n}\nasync fn handler() -> u32 {\n    read(3)\n}\n";
+        assert!(
+            check_text(recursive, &[RULE])[0]
+                .notes
+                .iter()
+                .any(|n| n.contains("recursive"))
         );
     }
 

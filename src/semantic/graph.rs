@@ -35,6 +35,9 @@ pub struct FnInfo {
     pub is_async: bool,
     /// Declared `pub` (or `pub(crate)`...).
     pub is_pub: bool,
+    /// Where `async ` would go; `None` when it cannot be async.
+    pub async_insert: Option<TextSize>,
+    pub in_trait_impl: bool,
     /// Where it is defined, for call chains shown to users: `src/api.rs:12`.
     pub location: String,
     /// `#[tokio::main]`, `#[tokio::test]`... with its flavor and where to edit it.
@@ -80,6 +83,16 @@ pub struct Edge {
     pub call: TextRange,
     /// `.await` can be written after the call.
     pub awaitable: bool,
+    /// Inside a closure of the caller.
+    pub in_closure: bool,
+}
+
+/// What it takes to make a sync function async: these functions become `async fn`, and these calls
+/// (file, end of the call expression) get `.await`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MakeAsync {
+    pub functions: Vec<FnId>,
+    pub awaits: Vec<(usize, TextSize)>,
 }
 
 /// One step of a call chain: a function, and where it calls the next one.
@@ -230,6 +243,8 @@ impl WorkspaceModel {
                     is_async: f.is_async,
                     entry: f.entry.clone(),
                     is_pub: f.is_pub,
+                    async_insert: f.async_insert,
+                    in_trait_impl: f.in_trait_impl,
                     facts: f.facts.clone(),
                     location: {
                         let file = &sources.files[fi];
@@ -345,6 +360,7 @@ impl WorkspaceModel {
                             context: site.context,
                             call: site.call,
                             awaitable: site.awaitable,
+                            in_closure: site.in_closure,
                         });
                     }
                 }
@@ -435,6 +451,84 @@ impl WorkspaceModel {
     pub fn dependency_feature(&self, file: usize, krate: &str, feature: &str) -> Option<bool> {
         let features = self.features.get(file)?.as_ref()?.get(krate)?;
         Some(features.iter().any(|f| f == feature || f == "full"))
+    }
+
+    /// What it takes to make the sync function `f` async: `f`, and the sync functions that call it
+    /// from async code (transitively), become `async fn`, and every call of them gets `.await`.
+    /// `Err` says why it cannot be done: a caller where `.await` cannot be written (sync code not
+    /// reached from async code, a closure), a `const`/`extern` function, a trait method, recursion.
+    pub fn make_async(&self, f: FnId) -> Result<MakeAsync, String> {
+        const MAX_FUNCTIONS: usize = 16;
+        let mut functions = vec![f];
+        let mut awaits = Vec::new();
+        let mut i = 0;
+        while i < functions.len() {
+            let g = functions[i];
+            i += 1;
+            let info = &self.fns[g];
+            if info.async_insert.is_none() {
+                return Err(format!(
+                    "`{}` is a `const` or `extern` function",
+                    info.display
+                ));
+            }
+            if info.in_trait_impl {
+                return Err(format!(
+                    "`{}` implements a trait method, whose signature is the trait's",
+                    info.display
+                ));
+            }
+            for e in self.callers_of(g) {
+                let caller = &self.fns[e.caller];
+                if e.caller == g {
+                    return Err(format!(
+                        "`{}` is recursive: an async fn would need boxing",
+                        info.display
+                    ));
+                }
+                let becomes_async = !caller.is_async
+                    && e.context == SiteContext::Direct
+                    && !e.in_closure
+                    && self.async_chain(e.caller).is_some();
+                if !e.awaitable && !becomes_async {
+                    return Err(format!(
+                        "`{}` ({}) calls `{}` where `.await` cannot be written",
+                        caller.display, caller.location, info.display
+                    ));
+                }
+                if becomes_async && !functions.contains(&e.caller) {
+                    if functions.len() == MAX_FUNCTIONS {
+                        return Err(format!(
+                            "more than {MAX_FUNCTIONS} functions would become async"
+                        ));
+                    }
+                    functions.push(e.caller);
+                }
+                awaits.push((caller.file, e.call.end()));
+            }
+        }
+        // Calls among the functions that become async must not form a cycle (async recursion).
+        let inside = |e: &&Edge| functions.contains(&e.caller) && functions.contains(&e.callee);
+        let internal: Vec<&Edge> = self.edges.iter().filter(inside).collect();
+        let mut remaining = functions.clone();
+        while !remaining.is_empty() {
+            // Peel functions that call nothing left in the set; a cycle leaves some unpeelable.
+            let before = remaining.len();
+            let snapshot = remaining.clone();
+            remaining.retain(|f| {
+                internal
+                    .iter()
+                    .any(|e| e.caller == *f && snapshot.contains(&e.callee))
+            });
+            if remaining.len() == before {
+                return Err(
+                    "these functions call each other: async recursion would need boxing".to_owned(),
+                );
+            }
+        }
+        awaits.sort_unstable();
+        awaits.dedup();
+        Ok(MakeAsync { functions, awaits })
     }
 
     /// Every call of `f` in the workspace.

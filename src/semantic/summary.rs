@@ -53,6 +53,8 @@ pub struct CallSite {
     pub call: TextRange,
     /// In async code where `.await` can be written (not inside a sync closure).
     pub awaitable: bool,
+    /// Inside a closure of the calling function.
+    pub in_closure: bool,
 }
 
 /// What a function does directly, as far as runtimes are concerned.
@@ -153,6 +155,11 @@ pub struct FnSummary {
     pub is_async: bool,
     /// Has a visibility (`pub`, `pub(crate)`...): it may be called from elsewhere.
     pub is_pub: bool,
+    /// Where `async ` goes to make it an `async fn` (before `unsafe`, else before `fn`); `None`
+    /// for `const` and `extern` functions, which cannot be async.
+    pub async_insert: Option<TextSize>,
+    /// A method of a trait implementation: its signature is the trait's.
+    pub in_trait_impl: bool,
     /// `#[tokio::main]`, `#[tokio::test]`... with its flavor.
     pub entry: Option<context::RuntimeEntry>,
     pub calls: Vec<CallSite>,
@@ -423,6 +430,19 @@ fn fn_summary(f: &ast::Fn) -> FnSummary {
         self_ty: self_type(f.syntax()),
         is_async: f.async_token().is_some(),
         is_pub: ast::HasVisibility::visibility(f).is_some(),
+        async_insert: if f.const_token().is_some() || f.abi().is_some() {
+            None
+        } else {
+            f.unsafe_token()
+                .or_else(|| f.fn_token())
+                .map(|t| t.text_range().start())
+        },
+        in_trait_impl: f
+            .syntax()
+            .parent()
+            .and_then(|p| p.parent())
+            .and_then(ast::Impl::cast)
+            .is_some_and(|i| i.trait_().is_some()),
         entry: context::runtime_entry(f),
         calls: Vec::new(),
         facts: Vec::new(),
@@ -483,6 +503,11 @@ fn call_site(model: &FileModel<'_>, node: &SyntaxNode) -> Option<(TextSize, Call
         }
     };
     let awaitable = matches!(model.exec_context(node), ExecContext::Async(a) if !a.through_closure);
+    let in_closure = model
+        .ancestors(node)
+        .skip(1)
+        .take_while(|a| a.kind() != SyntaxKind::FN)
+        .any(|a| a.kind() == SyntaxKind::CLOSURE_EXPR);
     let site = CallSite {
         range,
         offset: node.text_range().start(),
@@ -490,6 +515,7 @@ fn call_site(model: &FileModel<'_>, node: &SyntaxNode) -> Option<(TextSize, Call
         context: site_context(model, node),
         call: node.text_range(),
         awaitable,
+        in_closure,
     };
     Some((owner.syntax().text_range().start(), site))
 }
