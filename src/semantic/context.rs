@@ -98,7 +98,9 @@ impl ExecContext {
 }
 
 /// APIs that run the closure they are given on a thread where blocking is allowed. Matched on the
-/// callee's last segment: a sync closure handed to anything of these names is a thread body.
+/// callee's last segment: a sync closure handed to anything of these names is a thread body
+/// (`std::thread::spawn`, `spawn_blocking` of tokio and async-std, `smol::unblock`,
+/// `blocking::unblock`, `rayon::spawn`...); `actix_web::web::block` too.
 const OFF_THREAD_APIS: &[&str] = &[
     "spawn",
     "spawn_blocking",
@@ -134,7 +136,10 @@ pub fn exec_context_in(ancestors: impl Iterator<Item = SyntaxNode>) -> ExecConte
                         return ExecContext::Async(AsyncContext { kind: AsyncKind::Closure, anchor: token.text_range(), entry: None, through_closure });
                     }
                     match closure_call(&c) {
-                        Some(callee) if OFF_THREAD_APIS.contains(&callee.name.as_str()) => {
+                        Some(callee)
+                            if OFF_THREAD_APIS.contains(&callee.name.as_str())
+                                || callee.written.ends_with("web::block") =>
+                        {
                             return ExecContext::Sync(SyncContext::OffThread { api: callee.written });
                         }
                         Some(callee) if EAGER_APIS.contains(&callee.name.as_str()) => through_closure = true,
