@@ -417,6 +417,14 @@ mod tests {
             "async Fn through closure"
         );
         assert_eq!(
+            context_at("async fn f() { web::block(move || $0x()).await; }"),
+            "off-thread web::block"
+        );
+        assert_eq!(
+            context_at("async fn f() { smol::unblock(|| $0x()).await; }"),
+            "off-thread smol::unblock"
+        );
+        assert_eq!(
             context_at("async fn f() { let g = || $0x(); }"),
             "deferred closure"
         );
