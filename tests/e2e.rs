@@ -215,3 +215,21 @@ fn async_work_in_drop_panics_before_and_runs_after_apply_with_unsafe_fixes() {
     );
     assert_eq!(stdout(&after), "answer: 42\n");
 }
+
+#[test]
+fn spawn_local_outside_localset_panics_before_and_runs_after_apply_with_unsafe_fixes() {
+    let pkg = package("spawn_local_outside_localset");
+    fails_with(
+        pkg.path(),
+        "`spawn_local` called from outside of a `task::LocalSet`",
+    );
+    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs", "--unsafe-fixes"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    let after = run_package(pkg.path());
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), "answer: 42\n");
+}

@@ -7,6 +7,7 @@ pub mod nested_block_on;
 pub mod no_runtime_context;
 pub mod runtime_dropped_in_async;
 pub mod runtime_missing_drivers;
+pub mod spawn_local_outside_localset;
 pub mod tokio_main_on_helper;
 
 use anyhow::{Result, bail};
@@ -69,6 +70,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &no_runtime_context::NoRuntimeContext,
         &runtime_dropped_in_async::RuntimeDroppedInAsync,
         &runtime_missing_drivers::RuntimeMissingDrivers,
+        &spawn_local_outside_localset::SpawnLocalOutsideLocalset,
         &tokio_main_on_helper::TokioMainOnHelper,
     ]
 }
