@@ -641,3 +641,35 @@ fn fixes_that_need_a_missing_cargo_feature_are_not_offered() {
         stdout(&out)
     );
 }
+
+#[test]
+fn the_readme_demo_finds_its_bugs_and_apply_fixes_them() {
+    // README: `cargo loopfix check --manifest-path examples/demo/Cargo.toml`.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = loopfix(
+        repo,
+        &[
+            "check",
+            "--manifest-path",
+            "examples/demo/Cargo.toml",
+            "--color",
+            "never",
+        ],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).ends_with("found 4 problems (nested_block_on: 3, runtime_missing_drivers: 1); 4 fixable with `cargo loopfix apply`\n"),
+        "{}",
+        stderr(&out)
+    );
+    // Applied to a copy, every fix lands and nothing is left.
+    let copy = tempfile::tempdir().unwrap();
+    common::copy_dir(&repo.join("examples/demo"), copy.path());
+    let out = loopfix(copy.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(code(&loopfix(copy.path(), &["check"])), 0);
+    assert!(
+        !repo.join("examples/demo/Cargo.lock").exists(),
+        "checking the demo writes no Cargo.lock"
+    );
+}

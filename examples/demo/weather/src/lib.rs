@@ -22,9 +22,11 @@ pub async fn reports(cities: &[&str]) -> Vec<String> {
     out
 }
 
-/// Correct: a sync entry point for callers outside any runtime.
+/// A sync entry point for callers outside any runtime.
 pub fn report_blocking(city: &str) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    // Bug: `report` sleeps on a Tokio timer, and this runtime has no timer driver.
+    // At run time: "A Tokio 1.x context was found, but timers are disabled".
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     rt.block_on(report(city))
 }
 
