@@ -233,3 +233,23 @@ fn spawn_local_outside_localset_panics_before_and_runs_after_apply_with_unsafe_f
     );
     assert_eq!(stdout(&after), "answer: 42\n");
 }
+
+#[test]
+fn runtime_per_call_fails_before_and_runs_after_unifying_runtimes() {
+    let pkg = package("runtime_per_call");
+    fails_with(pkg.path(), "the worker task is gone");
+    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs", "--unsafe-fixes"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    let fixed = std::fs::read_to_string(pkg.path().join("src/main.rs")).unwrap();
+    assert!(
+        fixed.contains("static RUNTIME: std::sync::LazyLock<tokio::runtime::Runtime>"),
+        "{fixed}"
+    );
+    let after = run_package(pkg.path());
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), "answer: 42\n");
+}

@@ -7,6 +7,7 @@ pub mod nested_block_on;
 pub mod no_runtime_context;
 pub mod runtime_dropped_in_async;
 pub mod runtime_missing_drivers;
+pub mod runtime_per_call;
 pub mod spawn_local_outside_localset;
 pub mod tokio_main_on_helper;
 
@@ -70,6 +71,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &no_runtime_context::NoRuntimeContext,
         &runtime_dropped_in_async::RuntimeDroppedInAsync,
         &runtime_missing_drivers::RuntimeMissingDrivers,
+        &runtime_per_call::RuntimePerCall,
         &spawn_local_outside_localset::SpawnLocalOutsideLocalset,
         &tokio_main_on_helper::TokioMainOnHelper,
     ]

@@ -235,6 +235,14 @@ impl Imports {
         self.externs.get(name).map(String::as_str)
     }
 
+    /// The name this file uses for the crate `krate` (`rt` for `rt = { package = "tokio" }`).
+    pub fn local_crate_name(&self, krate: &str) -> Option<&str> {
+        self.externs
+            .iter()
+            .find(|(_, c)| c.as_str() == krate)
+            .map(|(local, _)| local.as_str())
+    }
+
     /// Glob-imported module paths in scope at `offset`, as written (`crate::util`).
     pub fn globs_at(&self, offset: TextSize) -> impl Iterator<Item = &Vec<String>> {
         self.scopes

@@ -227,6 +227,11 @@ impl<'a> FileModel<'a> {
             .resolve(&segments, path.syntax().text_range().start(), absolute)
     }
 
+    /// How this file names the dependency `krate` (renamed dependencies use their new name).
+    pub fn crate_name(&self, krate: &str) -> Option<&str> {
+        self.imports.local_crate_name(krate)
+    }
+
     pub fn trait_in_scope(&self, trait_path: &str, node: &SyntaxNode) -> bool {
         self.imports
             .trait_in_scope(trait_path, node.text_range().start())
