@@ -13,7 +13,8 @@ pub struct RuntimePerCall;
 pub const DOCS: &str = r#"## What it does
 Finds a Tokio runtime (`Runtime::new()`, `Builder::new_*()...build()`) that a sync function builds
 and drops on every run, when that function runs many times: it is called from two or more places
-in the workspace, or the runtime is built inside a loop. A runtime that is returned or stored (the
+in the workspace, or the runtime is built inside a loop. Functions that async code calls are left
+to `runtime_dropped_in_async`, since there the runtime panics first. A runtime that is returned or stored (the
 "bridging with sync code" pattern keeps one in a struct) is not reported, nor one in `main`.
 
 ## Why is this bad?
