@@ -94,6 +94,11 @@ impl Rule for RuntimePerCall {
         else {
             return;
         };
+        // Reached from async code, this runtime panics first: `runtime_dropped_in_async` and
+        // `nested_block_on` report it, and their fixes remove it.
+        if cx.model.async_chain(node).is_some() {
+            return;
+        }
         let Some(value) = dropped_value(cx, &construction) else {
             return;
         };
