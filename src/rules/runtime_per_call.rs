@@ -7,6 +7,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::calls::RuntimeConstruction;
 use crate::semantic::flow::Destination;
 use crate::semantic::{ExecContext, SyncContext};
+use crate::workspace::Kind;
 
 pub struct RuntimePerCall;
 
@@ -60,6 +61,9 @@ running; constructions with different builder settings now share the first one's
 `?` on the construction becomes `.expect(..)`. Prefer a runtime owned by `main` or by a struct
 where the code allows it.
 
+Tests are left alone: a runtime per test (or per iteration of a stress test) isolates them. Code
+of test and bench targets, `#[cfg(test)]` modules and `#[test]` functions is not reported.
+
 ## Known problems
 Only constructions in the same function as their drop are seen. "More than one runtime in one
 binary" is not counted yet.
@@ -94,6 +98,10 @@ impl Rule for RuntimePerCall {
         else {
             return;
         };
+        // Tests build a runtime per test on purpose (it isolates them): not reported there.
+        if in_test_code(cx, node) {
+            return;
+        }
         // Reached from async code, this runtime panics first: `runtime_dropped_in_async` and
         // `nested_block_on` report it, and their fixes remove it.
         if cx.model.async_chain(node).is_some() {
@@ -209,6 +217,32 @@ fn dropped_value(cx: &RuleContext<'_>, construction: &RuntimeConstruction) -> Op
     }
 }
 
+/// Code of a test or bench target, of a `#[cfg(test)]` module, or of a `#[test]` function.
+fn in_test_code(cx: &RuleContext<'_>, node: &SyntaxNode) -> bool {
+    let test_target = !cx.file.owners.is_empty()
+        && cx
+            .file
+            .owners
+            .iter()
+            .all(|o| matches!(o.kind, Kind::Test | Kind::Bench));
+    test_target
+        || cx.model.ancestors(node).any(|a| {
+            let attrs: Vec<String> = match a.kind() {
+                SyntaxKind::MODULE | SyntaxKind::FN => ast::AnyHasAttrs::cast(a.clone())
+                    .map(|h| {
+                        ast::HasAttrs::attrs(&h)
+                            .map(|x| x.syntax().text().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                _ => return false,
+            };
+            attrs
+                .iter()
+                .any(|t| t.replace(' ', "") == "#[cfg(test)]" || t.replace(' ', "") == "#[test]")
+        })
+}
+
 fn loop_keyword(node: &SyntaxNode) -> TextRange {
     node.first_token()
         .map_or(node.text_range(), |t| t.text_range())
@@ -315,6 +349,13 @@ mod tests {
         let found = check_text(code, &[RULE]);
         assert_eq!(found.len(), 1);
         assert!(fix_text(code, &[RULE], true).contains("        RT.block_on(async {});\n"));
+    }
+
+    #[test]
+    fn silent_in_tests() {
+        let code = "fn run_test() { tokio::runtime::Runtime::new().unwrap().block_on(async {}); }\n#[test]\nfn a() { run_test(); }\n#[test]\nfn b() { run_test(); for _ in 0..3 { tokio::runtime::Runtime::new().unwrap().block_on(async {}); } }\n#[cfg(test)]\nmod tests {\n    fn helper() { tokio::runtime::Runtime::new().unwrap().block_on(async {}); }\n    fn x() { helper(); }\n    fn y() { helper(); }\n}\n";
+        // `run_test` itself is not test code, and two tests call it: still reported.
+        assert_eq!(check_text(code, &[RULE]).len(), 1);
     }
 
     #[test]
