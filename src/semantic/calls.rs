@@ -190,7 +190,9 @@ impl FileModel<'_> {
                 ast::CallExpr(call) => {
                     let ast::Expr::PathExpr(pe) = call.expr()? else { return None };
                     let path = pe.path()?;
-                    if self.resolve_path(&path)? != "tokio::runtime::Runtime::new" {
+                    if path.segment()?.name_ref()?.text() != "new"
+                        || self.resolve_path(&path)? != "tokio::runtime::Runtime::new"
+                    {
                         return None;
                     }
                     Some(RuntimeConstruction {

@@ -33,6 +33,10 @@ pub struct FileModel<'a> {
     level_roots: Vec<SyntaxNode>,
     /// `None` while the per-file summaries that the workspace model is built from are computed.
     graph: Option<&'a WorkspaceModel>,
+    /// Paths already resolved, by range (macro arguments share the file's offsets, and the
+    /// same range always holds the same path).
+    resolved:
+        std::cell::RefCell<std::collections::HashMap<ra_ap_syntax::TextRange, Option<String>>>,
     /// Statics, consts and structs of the file by name, built on first use.
     items: std::cell::OnceCell<std::collections::HashMap<String, SyntaxNode>>,
     file: usize,
@@ -72,6 +76,7 @@ impl<'a> FileModel<'a> {
             level_roots,
             graph: None,
             items: Default::default(),
+            resolved: Default::default(),
             file,
         }
     }
@@ -216,15 +221,22 @@ impl<'a> FileModel<'a> {
     /// The crate-rooted path `path` refers to (`tokio::runtime::Runtime::new`), when it leads
     /// into a dependency or `std`; `None` for workspace-local or unknown paths.
     pub fn resolve_path(&self, path: &ast::Path) -> Option<String> {
-        if path.segments().any(|s| s.type_anchor().is_some()) {
-            return None; // `<T as Trait>::f`
+        // Several rules ask about the same call: answer each path once per file.
+        let key = path.syntax().text_range();
+        if let Some(hit) = self.resolved.borrow().get(&key) {
+            return hit.clone();
         }
-        let segments = imports::segments_of(path);
-        let absolute = path
-            .first_segment()
-            .is_some_and(|s| s.coloncolon_token().is_some());
-        self.imports
-            .resolve(&segments, path.syntax().text_range().start(), absolute)
+        let resolved = if path.segments().any(|s| s.type_anchor().is_some()) {
+            None // `<T as Trait>::f`
+        } else {
+            let segments = imports::segments_of(path);
+            let absolute = path
+                .first_segment()
+                .is_some_and(|s| s.coloncolon_token().is_some());
+            self.imports.resolve(&segments, key.start(), absolute)
+        };
+        self.resolved.borrow_mut().insert(key, resolved.clone());
+        resolved
     }
 
     /// How this file names the dependency `krate` (renamed dependencies use their new name).

@@ -502,7 +502,9 @@ fn call_site(model: &FileModel<'_>, node: &SyntaxNode) -> Option<(TextSize, Call
             _ => return None,
         }
     };
-    let awaitable = matches!(model.exec_context(node), ExecContext::Async(a) if !a.through_closure);
+    let exec = model.exec_context(node);
+    let context = context_of(&exec);
+    let awaitable = matches!(exec, ExecContext::Async(a) if !a.through_closure);
     let in_closure = model
         .ancestors(node)
         .skip(1)
@@ -512,7 +514,7 @@ fn call_site(model: &FileModel<'_>, node: &SyntaxNode) -> Option<(TextSize, Call
         range,
         offset: node.text_range().start(),
         target,
-        context: site_context(model, node),
+        context,
         call: node.text_range(),
         awaitable,
         in_closure,
@@ -522,7 +524,11 @@ fn call_site(model: &FileModel<'_>, node: &SyntaxNode) -> Option<(TextSize, Call
 
 /// Where code at `node` runs, relative to its function.
 fn site_context(model: &FileModel<'_>, node: &SyntaxNode) -> SiteContext {
-    match model.exec_context(node) {
+    context_of(&model.exec_context(node))
+}
+
+fn context_of(exec: &ExecContext) -> SiteContext {
+    match exec {
         ExecContext::Async(_) => SiteContext::Async,
         ExecContext::Sync(SyncContext::OffThread { .. }) => SiteContext::OffThread,
         ExecContext::Sync(SyncContext::DeferredClosure) => SiteContext::Deferred,
