@@ -1,6 +1,9 @@
 //! `nested_block_on`: blocking on a future from code that is itself running on an executor.
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast};
+use ra_ap_syntax::{
+    AstNode, SyntaxKind, SyntaxNode,
+    ast::{self, HasArgList},
+};
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
@@ -63,7 +66,10 @@ It is unsafe when `X` calls other code (that call is removed) or when the remove
 comment. No fix is offered when the call sits in a closure that runs on the async task (such as
 `iter.map(|x| rt.block_on(..))`), since `.await` cannot be written there.
 
-For `block_on` in a sync helper that async code calls, the fix makes the helper `async` (and the
+For `block_on` in a sync helper that async code calls, when its result is unused and the future
+owns what it uses (`rt.block_on(async move { .. });`), the fix spawns it on the runtime the async
+caller runs (`tokio::spawn(fut);`): unsafe, since the helper no longer waits for it. Otherwise the
+fix makes the helper `async` (and the
 sync functions between it and the async code), adds `.await` at every call of them in the
 workspace (a multi-file edit), and turns the `block_on` into `.await`. It is unsafe: signatures
 change, and callers outside the workspace need `.await` too. It is not offered, and the note says
@@ -75,9 +81,9 @@ Inside `tokio::select!` arms, a fix is offered only where the arm reads as plain
 calls in macros other than the usual expression macros (`assert*!`, `println!`/`format!`/`write!`,
 `vec!`, `dbg!`, `join!`/`try_join!`/`select!`/`pin!`, logging macros) are not seen. Calls through
 trait objects, function pointers and methods on receivers of unknown type are not followed, so
-some chains are missed. The other rewrites of the inter-procedural form are not offered yet:
-spawning a future whose result is unused (`tokio::spawn(fut)`), and
-`block_in_place(|| Handle::current().block_on(fut))` for sync callers on a multi-thread runtime. If a runtime is built inside the async code, dropping it there panics
+some chains are missed. `block_in_place(|| Handle::current().block_on(fut))` for sync callers on a
+multi-thread runtime is not offered: it panics on every current-thread runtime and can hang at
+shutdown (tokio-rs/tokio#6463). If a runtime is built inside the async code, dropping it there panics
 too ("Cannot drop a runtime in a context where blocking is not allowed"): the fix removes the
 `block_on`, not the runtime.
 "#;
@@ -167,7 +173,11 @@ fn through_calls(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> D
         .function];
     let (labels, chain_note) = common::chain_labels(cx, chain, "block_on");
     let mut notes = vec![chain_note, note(call.executor)];
-    let fix = match make_helpers_async(cx, call, chain) {
+    // The ladder: a result nobody uses can be spawned; otherwise the helpers become async.
+    let fix = match spawn_instead(cx, call, chain)
+        .ok_or(())
+        .or_else(|()| make_helpers_async(cx, call, chain))
+    {
         Ok(fix) => Some(fix),
         Err(why) => {
             notes.push(format!("no automatic fix: {why}"));
@@ -189,6 +199,48 @@ fn through_calls(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> D
             "blocks the thread that is driving the async caller",
         )
     }
+}
+
+/// "Replace nested `block_on` with spawn": `rt.block_on(fut);` whose result is unused becomes
+/// `tokio::spawn(fut);` on the runtime the async caller already runs. Only for futures that own
+/// what they use (`async move { .. }`, or a call without borrowed arguments), since a spawned
+/// future must be `'static`; and only when every caller runs on the async runtime.
+fn spawn_instead(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> Option<Fix> {
+    // Every caller must run on the runtime (or `tokio::spawn` would panic): the same condition as
+    // for making the helpers async.
+    let helper = chain.last()?.function;
+    cx.model.graph().make_async(helper).ok()?;
+    let stmt = call.call.parent().and_then(ast::ExprStmt::cast)?;
+    stmt.semicolon_token()?;
+    let tokio = cx.model.crate_name("tokio")?;
+    let owns_its_data = match &call.future {
+        ast::Expr::BlockExpr(b) => b.async_token().is_some() && b.move_token().is_some(),
+        ast::Expr::CallExpr(c) => c
+            .arg_list()
+            .is_some_and(|l| l.args().all(|a| !matches!(a, ast::Expr::RefExpr(_)))),
+        _ => false,
+    };
+    if !owns_its_data
+        || !matches!(
+            call.form,
+            BlockOnForm::Method { .. } | BlockOnForm::Function
+        )
+    {
+        return None;
+    }
+    if matches!(&call.form, BlockOnForm::Method { extra_args, .. } if !extra_args.is_empty()) {
+        return None;
+    }
+    let content = format!("{tokio}::spawn({})", call.future.syntax().text());
+    Some(Fix::new(
+        "spawn the future on the current runtime instead of blocking on it",
+        Applicability::Unsafe,
+        vec![Edit::replace(
+            cx.file.path.clone(),
+            call.call.text_range(),
+            content,
+        )],
+    ))
 }
 
 /// The fix of the inter-procedural form: the helper (and the sync functions between it and async
@@ -529,6 +581,13 @@ mod tests {
             before,
             "unsafe: signatures change"
         );
+        assert_eq!(fix_text(before, &[RULE], true), after);
+    }
+
+    #[test]
+    fn unused_results_of_owning_futures_are_spawned() {
+        let before = "fn log(line: String) {\n    let rt = tokio::runtime::Handle::current();\n    rt.block_on(async move { write(line).await });\n}\nasync fn handler() {\n    log(String::new());\n}\n";
+        let after = "fn log(line: String) {\n    let rt = tokio::runtime::Handle::current();\n    tokio::spawn(async move { write(line).await });\n}\nasync fn handler() {\n    log(String::new());\n}\n";
         assert_eq!(fix_text(before, &[RULE], true), after);
     }
 
