@@ -3,6 +3,7 @@
 pub mod async_work_in_drop;
 pub mod block_in_place_current_thread;
 mod common;
+pub mod mixed_runtimes;
 pub mod nested_block_on;
 pub mod no_runtime_context;
 pub mod runtime_dropped_in_async;
@@ -67,6 +68,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
     &[
         &async_work_in_drop::AsyncWorkInDrop,
         &block_in_place_current_thread::BlockInPlaceCurrentThread,
+        &mixed_runtimes::MixedRuntimes,
         &nested_block_on::NestedBlockOn,
         &no_runtime_context::NoRuntimeContext,
         &runtime_dropped_in_async::RuntimeDroppedInAsync,

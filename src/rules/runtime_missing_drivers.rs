@@ -3,7 +3,6 @@
 use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode, TextRange,
     ast::{self, HasArgList},
-    match_ast,
 };
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
@@ -11,7 +10,6 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::calls::RuntimeConstruction;
 use crate::semantic::flow::Destination;
 use crate::semantic::graph::DriverNeeds;
-use crate::semantic::summary::tokio_driver_of;
 
 pub struct RuntimeMissingDrivers;
 
@@ -95,12 +93,11 @@ impl Rule for RuntimeMissingDrivers {
         let mut needs = DriverNeeds::default();
         let mut where_used = Vec::new();
         for future in driven_futures(cx, &construction) {
-            let found = needs_of(cx, &future);
+            let found = cx.model.runtime_needs(future.syntax());
             if (found.time && !has("enable_time")) || (found.io && !has("enable_io")) {
                 where_used.push(future.syntax().text_range());
             }
-            needs.time |= found.time;
-            needs.io |= found.io;
+            needs.union(found);
         }
         let missing_time = needs.time && !has("enable_time");
         let missing_io = needs.io && !has("enable_io");
@@ -172,39 +169,6 @@ fn driven_futures(cx: &RuleContext<'_>, construction: &RuntimeConstruction) -> V
         })
         .filter_map(|c| c.arg_list()?.args().next())
         .collect()
-}
-
-/// The drivers the code of `future` needs, through the functions it calls too.
-fn needs_of(cx: &RuleContext<'_>, future: &ast::Expr) -> DriverNeeds {
-    let graph = cx.model.graph();
-    let file = cx.model.file_id();
-    let mut needs = DriverNeeds::default();
-    let mut add = |n: DriverNeeds| {
-        needs.time |= n.time;
-        needs.io |= n.io;
-    };
-    for node in cx.model.nodes_within(future.syntax()) {
-        let name = match_ast! {
-            match node {
-                ast::CallExpr(call) => {
-                    let Some(ast::Expr::PathExpr(pe)) = call.expr() else { continue };
-                    let Some(path) = pe.path() else { continue };
-                    if let Some(resolved) = cx.model.resolve_path(&path) {
-                        add(tokio_driver_of(&resolved));
-                    }
-                    path.segment().and_then(|s| s.name_ref())
-                },
-                ast::MethodCallExpr(mc) => mc.name_ref(),
-                _ => None,
-            }
-        };
-        if let Some(name) = name {
-            for &callee in graph.callees_at(file, name.syntax().text_range().start()) {
-                add(graph.driver_needs(callee));
-            }
-        }
-    }
-    needs
 }
 
 /// `.enable_all()`, on a line of its own when the chain puts one call per line.

@@ -142,12 +142,34 @@ pub struct WorkspaceModel {
     features: Vec<Option<BTreeMap<String, Vec<String>>>>,
 }
 
-/// The Tokio drivers code needs: `enable_time` for timers, `enable_io` for sockets, signals and
-/// processes.
+/// What code needs of a Tokio runtime: `enable_time` for timers, `enable_io` for sockets, signals
+/// and processes, and any Tokio runtime at all for libraries built on Tokio (reqwest, hyper,
+/// tonic, sqlx...).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DriverNeeds {
     pub time: bool,
     pub io: bool,
+    pub tokio_based: bool,
+}
+
+impl DriverNeeds {
+    fn get(&self, which: usize) -> bool {
+        [self.time, self.io, self.tokio_based][which]
+    }
+
+    fn set(&mut self, which: usize) {
+        match which {
+            0 => self.time = true,
+            1 => self.io = true,
+            _ => self.tokio_based = true,
+        }
+    }
+
+    pub fn union(&mut self, other: DriverNeeds) {
+        self.time |= other.time;
+        self.io |= other.io;
+        self.tokio_based |= other.tokio_based;
+    }
 }
 
 /// Where a file sits, for resolving the paths written in it.
@@ -617,21 +639,17 @@ fn driver_needs(fns: &[FnInfo], edges: &[Edge]) -> Vec<DriverNeeds> {
             match fact.kind {
                 FactKind::UsesTimer(_) => needs[id].time = true,
                 FactKind::UsesIo(_) => needs[id].io = true,
+                FactKind::UsesTokioLibrary(_) => needs[id].tokio_based = true,
                 _ => {}
             }
         }
     }
-    for driver in [0, 1] {
-        let get = |n: &DriverNeeds| if driver == 0 { n.time } else { n.io };
-        let mut queue: VecDeque<FnId> = (0..fns.len()).filter(|&i| get(&needs[i])).collect();
+    for which in 0..3 {
+        let mut queue: VecDeque<FnId> = (0..fns.len()).filter(|&i| needs[i].get(which)).collect();
         while let Some(f) = queue.pop_front() {
             for &caller in &callers[f] {
-                if !get(&needs[caller]) {
-                    if driver == 0 {
-                        needs[caller].time = true;
-                    } else {
-                        needs[caller].io = true;
-                    }
+                if !needs[caller].get(which) {
+                    needs[caller].set(which);
                     queue.push_back(caller);
                 }
             }

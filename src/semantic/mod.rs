@@ -254,6 +254,37 @@ impl<'a> FileModel<'a> {
         context::exec_context_in(self.ancestors(node).skip(1))
     }
 
+    /// What the code of `node` (a future, a function body) needs of a Tokio runtime: timers, I/O,
+    /// any runtime for Tokio-based libraries; through the workspace functions it calls too.
+    pub fn runtime_needs(&self, node: &SyntaxNode) -> graph::DriverNeeds {
+        let mut needs = graph::DriverNeeds::default();
+        let Some(graph) = self.graph else {
+            return needs;
+        };
+        for n in self.nodes_within(node) {
+            let name = if let Some(call) = ast::CallExpr::cast(n.clone()) {
+                let Some(ast::Expr::PathExpr(pe)) = call.expr() else {
+                    continue;
+                };
+                let Some(path) = pe.path() else { continue };
+                if let Some(resolved) = self.resolve_path(&path) {
+                    needs.union(summary::tokio_driver_of(&resolved));
+                }
+                path.segment().and_then(|s| s.name_ref())
+            } else if let Some(mc) = ast::MethodCallExpr::cast(n) {
+                mc.name_ref()
+            } else {
+                None
+            };
+            if let Some(name) = name {
+                for &callee in graph.callees_at(self.file, name.syntax().text_range().start()) {
+                    needs.union(graph.driver_needs(callee));
+                }
+            }
+        }
+        needs
+    }
+
     /// Whether an edit of `range` would touch macro arguments that did not parse as code.
     pub fn in_broken_macro(&self, range: ra_ap_syntax::TextRange) -> bool {
         self.macros.in_broken_region(range)

@@ -76,15 +76,38 @@ pub enum FactKind {
     UsesTimer(String),
     /// Uses Tokio's I/O driver: `tokio::net`, `tokio::signal`, `tokio::process`.
     UsesIo(String),
+    /// Uses a library built on Tokio (`reqwest`, `hyper`, `tonic`, `sqlx`...): needs a Tokio runtime.
+    UsesTokioLibrary(String),
 }
+
+/// Libraries whose futures need a Tokio runtime to run.
+pub const TOKIO_BASED: &[&str] = &[
+    "reqwest",
+    "hyper",
+    "hyper_util",
+    "tonic",
+    "sqlx",
+    "redis",
+    "mongodb",
+    "bb8",
+    "deadpool_postgres",
+    "tokio_postgres",
+    "axum",
+    "warp",
+    "tower_http",
+    "rdkafka",
+    "lapin",
+];
 
 /// The Tokio drivers a call to the function at `path` needs.
 pub fn tokio_driver_of(path: &str) -> DriverNeeds {
+    let krate = path.split("::").next().unwrap_or_default();
     DriverNeeds {
         time: TIMER_FNS.contains(&path),
         io: path.starts_with("tokio::net::")
             || path.starts_with("tokio::signal::")
             || path.starts_with("tokio::process::"),
+        tokio_based: TOKIO_BASED.contains(&krate) || krate.starts_with("aws_sdk_"),
     }
 }
 
@@ -255,6 +278,7 @@ fn fact(model: &FileModel<'_>, node: &SyntaxNode) -> Option<FactKind> {
                     | "smol::spawn" => Some(FactKind::Spawns(path)),
                     p if tokio_driver_of(p).time => Some(FactKind::UsesTimer(path)),
                     p if tokio_driver_of(p).io => Some(FactKind::UsesIo(path)),
+                    p if tokio_driver_of(p).tokio_based => Some(FactKind::UsesTokioLibrary(path)),
                     p if p.starts_with("std::fs::")
                         || p.starts_with("std::net::")
                         || p == "std::io::stdin" => Some(FactKind::BlockingIo(path)),
