@@ -82,6 +82,16 @@ pub struct Fix {
     pub applicability: Applicability,
     /// Sorted by (path, range start); never overlapping.
     pub edits: Vec<Edit>,
+    /// Dependency features the fixed code needs, enabled in the package's `Cargo.toml`.
+    pub features: Vec<FeatureEdit>,
+}
+
+/// Enable `feature` on the dependency `dependency` in the manifest `manifest`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FeatureEdit {
+    pub manifest: Utf8PathBuf,
+    pub dependency: String,
+    pub feature: String,
 }
 
 impl Fix {
@@ -95,7 +105,18 @@ impl Fix {
             message: message.into(),
             applicability,
             edits,
+            features: Vec::new(),
         }
+    }
+
+    /// The same fix, also enabling `feature` of `dependency` in `manifest`.
+    pub fn with_feature(mut self, manifest: Utf8PathBuf, dependency: &str, feature: &str) -> Fix {
+        self.features.push(FeatureEdit {
+            manifest,
+            dependency: dependency.to_owned(),
+            feature: feature.to_owned(),
+        });
+        self
     }
 }
 

@@ -29,9 +29,45 @@ pub struct FixOutcome {
     /// False when the pass limit was reached while fixes still applied.
     pub converged: bool,
     pub rejected: Vec<RejectedFix>,
+    /// Manifests the applied fixes change: (path, old text, new text).
+    pub manifests: Vec<(Utf8PathBuf, String, String)>,
+}
+
+/// One file the fixes rewrite.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub path: Utf8PathBuf,
+    /// Relative to the workspace root, for patches.
+    pub rel_path: String,
+    pub old: String,
+    pub new: String,
 }
 
 impl FixOutcome {
+    /// Every file to write: rewritten sources, then manifests.
+    pub fn changes(
+        &self,
+        original: &SourceSet,
+        relative: impl Fn(&camino::Utf8Path) -> String,
+    ) -> Vec<Change> {
+        let sources = self
+            .changed_files(original)
+            .into_iter()
+            .map(|(old, new)| Change {
+                path: old.path.clone(),
+                rel_path: old.rel_path.clone(),
+                old: old.text.clone(),
+                new: new.to_owned(),
+            });
+        let manifests = self.manifests.iter().map(|(path, old, new)| Change {
+            path: path.clone(),
+            rel_path: relative(path),
+            old: old.clone(),
+            new: new.clone(),
+        });
+        sources.chain(manifests).collect()
+    }
+
     /// Files whose text changed: path to (original, new).
     pub fn changed_files<'a>(&'a self, original: &'a SourceSet) -> Vec<(&'a SourceFile, &'a str)> {
         original
@@ -225,13 +261,63 @@ pub fn fix_loop(
         sources.replace(new_texts.into_values());
         applied.extend(landed);
     }
+    let (manifests, manifest_errors) = manifest_changes(&applied);
+    rejected.extend(manifest_errors);
     FixOutcome {
         sources,
         applied,
         passes,
         converged,
         rejected,
+        manifests,
     }
+}
+
+/// The `Cargo.toml` changes the applied fixes need, each manifest read once.
+fn manifest_changes(
+    applied: &[Diagnostic],
+) -> (Vec<(Utf8PathBuf, String, String)>, Vec<RejectedFix>) {
+    let mut wanted: BTreeMap<&Utf8PathBuf, Vec<(&'static str, &crate::diagnostic::FeatureEdit)>> =
+        BTreeMap::new();
+    for diag in applied {
+        for feature in diag.fix.iter().flat_map(|f| &f.features) {
+            wanted
+                .entry(&feature.manifest)
+                .or_default()
+                .push((diag.rule, feature));
+        }
+    }
+    let mut changes = Vec::new();
+    let mut errors = Vec::new();
+    for (path, features) in wanted {
+        let old = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                errors.push(RejectedFix {
+                    rule: features[0].0,
+                    path: path.clone(),
+                    reason: format!("could not read: {e}"),
+                });
+                continue;
+            }
+        };
+        let mut text = old.clone();
+        for (rule, f) in features {
+            match crate::manifest::enable_feature(&text, &f.dependency, &f.feature) {
+                Ok(Some(new)) => text = new,
+                Ok(None) => {}
+                Err(reason) => errors.push(RejectedFix {
+                    rule,
+                    path: path.clone(),
+                    reason,
+                }),
+            }
+        }
+        if text != old {
+            changes.push((path.clone(), old, text));
+        }
+    }
+    (changes, errors)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostic;
 pub mod fix;
+pub mod manifest;
 pub mod report;
 pub mod rules;
 pub mod semantic;

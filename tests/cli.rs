@@ -611,35 +611,37 @@ fn rules_rule_and_help() {
 }
 
 #[test]
-fn fixes_that_need_a_missing_cargo_feature_are_not_offered() {
+fn fixes_that_need_a_cargo_feature_enable_it_in_the_manifest() {
     let source = "#[tokio::main(flavor = \"current_thread\")]\nasync fn main() {\n    tokio::task::block_in_place(|| 1);\n}\n";
-    let manifest = |features: &str| {
-        format!(
-            "[package]\nname = \"feat\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = {{ version = \"1\", features = [{features}] }}\n"
-        )
-    };
-    let without = tree(&[
-        ("Cargo.toml", &manifest("\"rt\", \"macros\"")),
-        ("src/main.rs", source),
-    ]);
-    let out = loopfix(without.path(), &["check", "--color", "never"]);
+    let manifest = "[package]\nname = \"feat\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n# the runtime\ntokio = { version = \"1\", features = [\"rt\", \"macros\"] }\n";
+    let ws = tree(&[("Cargo.toml", manifest), ("src/main.rs", source)]);
+    let out = loopfix(ws.path(), &["check", "--color", "never"]);
     assert_eq!(code(&out), 1);
     assert!(
-        stderr(&out).contains("add it in Cargo.toml"),
+        stderr(&out).contains("+ Cargo.toml: enable feature `rt-multi-thread` of `tokio`"),
         "{}",
         stderr(&out)
     );
-    assert!(!stderr(&out).contains("= fix:"), "{}", stderr(&out));
-    let with = tree(&[
-        ("Cargo.toml", &manifest("\"rt-multi-thread\", \"macros\"")),
-        ("src/main.rs", source),
-    ]);
-    let out = loopfix(with.path(), &["check", "--diff"]);
+    let out = loopfix(ws.path(), &["check", "--diff"]);
+    let patch = stdout(&out);
     assert!(
-        stdout(&out).contains("+#[tokio::main(flavor = \"multi_thread\")]"),
-        "{}",
-        stdout(&out)
+        patch.contains("+#[tokio::main(flavor = \"multi_thread\")]"),
+        "{patch}"
     );
+    assert!(
+        patch.contains("--- a/Cargo.toml\n+++ b/Cargo.toml\n"),
+        "{patch}"
+    );
+    assert!(
+        patch.contains(
+            "+tokio = { version = \"1\", features = [\"rt\", \"macros\", \"rt-multi-thread\"] }"
+        ),
+        "{patch}"
+    );
+    let out = loopfix(ws.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(read(ws.path(), "Cargo.toml").contains("# the runtime\ntokio = { version = \"1\", features = [\"rt\", \"macros\", \"rt-multi-thread\"] }"));
+    assert_eq!(code(&loopfix(ws.path(), &["check"])), 0);
 }
 
 #[test]

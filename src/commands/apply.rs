@@ -21,7 +21,7 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
             fix::MAX_PASSES
         ));
     }
-    let changed = outcome.changed_files(&scan.sources);
+    let changed = outcome.changes(&scan.sources, |p| scan.workspace.relative(p));
     let found = Summary::of(&scan.diagnostics);
     if args.dry_run {
         output.out(&patch(&scan, &outcome, &output.stdout_style));
@@ -39,7 +39,7 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
         });
     }
     if !changed.is_empty() {
-        let paths: Vec<Utf8PathBuf> = changed.iter().map(|(f, _)| f.path.clone()).collect();
+        let paths: Vec<Utf8PathBuf> = changed.iter().map(|c| c.path.clone()).collect();
         let allow = Allow {
             dirty: args.allow_dirty,
             staged: args.allow_staged,
@@ -55,7 +55,7 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
         }
         let files: Vec<(Utf8PathBuf, String)> = changed
             .iter()
-            .map(|(f, text)| (f.path.clone(), text.to_string()))
+            .map(|c| (c.path.clone(), c.new.clone()))
             .collect();
         crate::write::write_all(&files)?;
     }
@@ -108,9 +108,9 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
 /// The patch of every change in `outcome`, relative to the workspace root.
 pub fn patch(scan: &Scan, outcome: &FixOutcome, style: &Style) -> String {
     outcome
-        .changed_files(&scan.sources)
-        .into_iter()
-        .map(|(old, new)| diff::file_patch(&old.rel_path, &old.text, new, style))
+        .changes(&scan.sources, |p| scan.workspace.relative(p))
+        .iter()
+        .map(|c| diff::file_patch(&c.rel_path, &c.old, &c.new, style))
         .collect()
 }
 

@@ -132,6 +132,26 @@ pub fn render(diag: &Diagnostic, sources: &SourceSet, style: &Style) -> String {
                 &indent,
             ));
         }
+        // The workspace root, from this file's absolute and relative paths.
+        let root = file
+            .path
+            .as_str()
+            .strip_suffix(file.rel_path.as_str())
+            .unwrap_or("");
+        for feature in &fix.features {
+            let manifest = feature
+                .manifest
+                .as_str()
+                .strip_prefix(root)
+                .unwrap_or(feature.manifest.as_str());
+            out.push_str(&format!(
+                "{indent}{}\n",
+                style.added.render_str(&format!(
+                    "+ {manifest}: enable feature `{}` of `{}`",
+                    feature.feature, feature.dependency
+                ))
+            ));
+        }
     }
     out
 }

@@ -38,10 +38,9 @@ async fn reads_config() {
 ```
 
 ## Fix safety
-The fix sets `flavor = "multi_thread"` on the attribute. It is safe when the package enables
-tokio's `rt-multi-thread` feature (or `full`); when it does not, no fix is offered and the note
-says which feature to add, and when the manifest cannot be read (a file outside any package) the
-fix is unsafe. No fix is offered with `start_paused = true`, which only a current-thread runtime
+The fix sets `flavor = "multi_thread"` on the attribute, and enables tokio's `rt-multi-thread`
+feature in the package's `Cargo.toml` when it is missing: safe. When the manifest cannot be read (a
+file outside any package) the fix is unsafe. No fix is offered with `start_paused = true`, which only a current-thread runtime
 supports. A multi-thread runtime runs tasks in parallel: code that relied on a single thread
 (`!Send` data through `spawn_local`, ordering between tasks) may need `tokio::task::spawn_blocking`
 instead.
@@ -118,11 +117,7 @@ impl Rule for BlockInPlaceCurrentThread {
         let mut notes = vec![format!("this panics at run time: \"{TOKIO_PANIC}\"")];
         notes.extend(chain_note);
         let feature = graph.dependency_feature(entry_file, "tokio", "rt-multi-thread");
-        if feature == Some(false) {
-            notes.push(
-                "the fix needs tokio's `rt-multi-thread` feature: add it in Cargo.toml".to_owned(),
-            );
-        }
+        let manifest = graph.manifests[entry_file].clone();
         if entry.start_paused {
             notes.push(
                 "`start_paused` only works on a current-thread runtime, so the flavor cannot change: \
@@ -130,19 +125,26 @@ impl Rule for BlockInPlaceCurrentThread {
                     .to_owned(),
             );
         }
-        let fix = (feature != Some(false) && !entry.start_paused).then(|| {
+        let fix = (!entry.start_paused).then(|| {
             let (range, text) = entry.to_multi_thread();
-            let applicability = if feature == Some(true) {
+            // Outside a package the manifest cannot be checked: unsafe.
+            let applicability = if feature.is_some() {
                 Applicability::Safe
             } else {
                 Applicability::Unsafe
             };
             let path = graph.paths[entry_file].clone();
-            Fix::new(
+            let fix = Fix::new(
                 format!("run `#[{}]` on a multi-thread runtime", entry.attr),
                 applicability,
                 vec![Edit::replace(path, range, text)],
-            )
+            );
+            match (feature, manifest) {
+                (Some(false), Some(manifest)) => {
+                    fix.with_feature(manifest, "tokio", "rt-multi-thread")
+                }
+                _ => fix,
+            }
         });
         out.push(Diagnostic {
             rule: META.id,

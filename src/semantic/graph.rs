@@ -138,6 +138,8 @@ pub struct WorkspaceModel {
     needs: Vec<DriverNeeds>,
     /// Per file: its absolute path, for edits in other files.
     pub paths: Vec<camino::Utf8PathBuf>,
+    /// Per file: the manifest of the (first) package that owns it.
+    pub manifests: Vec<Option<camino::Utf8PathBuf>>,
     /// Per file: the features its packages enable on each dependency (`None` outside a package).
     features: Vec<Option<BTreeMap<String, Vec<String>>>>,
 }
@@ -464,6 +466,17 @@ impl WorkspaceModel {
             callees_at,
             needs,
             paths: sources.files.iter().map(|f| f.path.clone()).collect(),
+            manifests: sources
+                .files
+                .iter()
+                .map(|f| {
+                    Some(
+                        workspace?.packages[f.owners.first()?.package]
+                            .manifest_path
+                            .clone(),
+                    )
+                })
+                .collect(),
             features,
         }
     }
