@@ -675,3 +675,21 @@ fn the_readme_demo_finds_its_bugs_and_apply_fixes_them() {
         "checking the demo writes no Cargo.lock"
     );
 }
+
+#[test]
+fn a_sync_main_that_needs_a_runtime_can_get_tokio_main() {
+    let source = "fn main() {\n    tokio::spawn(async {});\n}\n";
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("needs_rt", "")),
+        ("src/main.rs", source),
+    ]);
+    let out = loopfix(ws.path(), &["check", "--diff", "--unsafe-fixes"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stdout(&out).contains("-fn main() {\n+#[tokio::main]\n+async fn main() {\n"),
+        "{}",
+        stdout(&out)
+    );
+    // Safe fixes only: nothing to apply.
+    assert!(stdout(&loopfix(ws.path(), &["check", "--diff"])).is_empty());
+}

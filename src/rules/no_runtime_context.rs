@@ -4,7 +4,7 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
-use crate::semantic::summary::tokio_driver_of;
+use crate::semantic::summary::{FactKind, tokio_driver_of};
 use crate::semantic::{ExecContext, Executor, SyncContext};
 use crate::workspace::Kind;
 
@@ -49,7 +49,10 @@ async fn work() {}
 
 ## Fix safety
 For the `block_on` argument, the fix wraps it in an async block (`async { .. .await }`), so it is
-built inside the runtime: safe. The other cases have no automatic fix: run the code on the runtime
+built inside the runtime: safe. For a sync `main` that builds no runtime and blocks on nothing,
+the fix makes it `#[tokio::main] async fn main` when the package has tokio's `macros` and
+`rt-multi-thread` features: unsafe, since all of `main` then runs on the runtime. The other cases
+have no automatic fix: run the code on the runtime
 (`#[tokio::main]`, `rt.block_on(async { .. })`), enter it in the thread (`let _guard =
 handle.enter();`), or use the other executor's own API.
 
@@ -148,7 +151,7 @@ fn situation(cx: &RuleContext<'_>, node: &SyntaxNode, eager: bool) -> Option<Fin
                 why: "a sync `main` has no runtime unless it builds one and runs this code on it".to_owned(),
                 help: "run this code inside the runtime (`#[tokio::main]`, or `rt.block_on(async { .. })`)".to_owned(),
                 labels: Vec::new(),
-                fix: None,
+                fix: tokio_main(cx, node),
             })
         }
         ExecContext::Sync(SyncContext::Fn { .. }) if eager => block_on_argument(cx, node),
@@ -181,6 +184,49 @@ fn situation(cx: &RuleContext<'_>, node: &SyntaxNode, eager: bool) -> Option<Fin
         }
         _ => None,
     }
+}
+
+/// `#[tokio::main]` on a sync `main` that builds no runtime and blocks on nothing, when the package
+/// has tokio's `macros` and `rt-multi-thread` features.
+fn tokio_main(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Fix> {
+    let graph = cx.model.graph();
+    let main = cx.model.enclosing_fn(node)?;
+    let info = &graph.fns[main];
+    let uses_runtime = info.facts.iter().any(|f| {
+        matches!(
+            f.kind,
+            FactKind::BuildsRuntime | FactKind::BlockOn(_) | FactKind::EntersRuntime
+        )
+    });
+    let file = cx.model.file_id();
+    let ready = graph.dependency_feature(file, "tokio", "macros") == Some(true)
+        && graph.dependency_feature(file, "tokio", "rt-multi-thread") == Some(true);
+    if uses_runtime || !ready || info.is_async {
+        return None;
+    }
+    let tokio = cx.model.crate_name("tokio")?;
+    let at = info.async_insert?;
+    let item_start = cx
+        .model
+        .ancestors(node)
+        .skip(1)
+        .find_map(ast::Fn::cast)?
+        .syntax()
+        .text_range()
+        .start();
+    let indent_free = TextRange::empty(item_start);
+    Some(Fix::new(
+        "run `main` on a Tokio runtime: `#[tokio::main] async fn main`",
+        Applicability::Unsafe,
+        vec![
+            Edit::replace(
+                cx.file.path.clone(),
+                indent_free,
+                format!("#[{tokio}::main]\n"),
+            ),
+            Edit::replace(cx.file.path.clone(), TextRange::empty(at), "async "),
+        ],
+    ))
 }
 
 /// `rt.block_on(tokio::time::timeout(d, f))` in sync code: the argument runs before the runtime
