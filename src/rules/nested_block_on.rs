@@ -76,6 +76,9 @@ change, and callers outside the workspace need `.await` too. It is not offered, 
 why, when a caller cannot `.await` (sync code that async code does not reach, a closure), when a
 function is `const`, `extern` or a trait method, or when the functions call each other recursively.
 
+Findings inside `#[should_panic]` tests are not reported (for any rule): the panic is what those
+tests check.
+
 ## Known problems
 Inside `tokio::select!` arms, a fix is offered only where the arm reads as plain expressions;
 calls in macros other than the usual expression macros (`assert*!`, `println!`/`format!`/`write!`,

@@ -285,6 +285,22 @@ impl<'a> FileModel<'a> {
         needs
     }
 
+    /// Whether `range` is in (or is an attribute of) a function marked `#[should_panic]`.
+    pub fn in_should_panic_test(&self, range: ra_ap_syntax::TextRange) -> bool {
+        let element = self.root.covering_element(range);
+        let node = match element {
+            ra_ap_syntax::NodeOrToken::Node(n) => n,
+            ra_ap_syntax::NodeOrToken::Token(t) => match t.parent() {
+                Some(p) => p,
+                None => return false,
+            },
+        };
+        node.ancestors().filter_map(ast::Fn::cast).any(|f| {
+            ast::HasAttrs::attrs(&f)
+                .any(|a| a.path().is_some_and(|p| p.to_string() == "should_panic"))
+        })
+    }
+
     /// Whether an edit of `range` would touch macro arguments that did not parse as code.
     pub fn in_broken_macro(&self, range: ra_ap_syntax::TextRange) -> bool {
         self.macros.in_broken_region(range)
