@@ -75,6 +75,10 @@ workspace (a multi-file edit), and turns the `block_on` into `.await`. It is uns
 change, and callers outside the workspace need `.await` too. It is not offered, and the note says
 why, when a caller cannot `.await` (sync code that async code does not reach, a closure), when a
 function is `const`, `extern` or a trait method, or when the functions call each other recursively.
+Then, for a Tokio `block_on` reached from a multi-thread runtime (`#[tokio::main]`, or a test with
+`flavor = "multi_thread"`), the last rung is `block_in_place(|| Handle::current().block_on(fut))`:
+unsafe, since it panics on every current-thread runtime (the default `#[tokio::test]`, actix
+workers) and can hang at shutdown (tokio-rs/tokio#6463).
 
 Findings inside `#[should_panic]` tests are not reported (for any rule): the panic is what those
 tests check.
@@ -84,9 +88,7 @@ Inside `tokio::select!` arms, a fix is offered only where the arm reads as plain
 calls in macros other than the usual expression macros (`assert*!`, `println!`/`format!`/`write!`,
 `vec!`, `dbg!`, `join!`/`try_join!`/`select!`/`pin!`, logging macros) are not seen. Calls through
 trait objects, function pointers and methods on receivers of unknown type are not followed, so
-some chains are missed. `block_in_place(|| Handle::current().block_on(fut))` for sync callers on a
-multi-thread runtime is not offered: it panics on every current-thread runtime and can hang at
-shutdown (tokio-rs/tokio#6463). If a runtime is built inside the async code, dropping it there panics
+some chains are missed. Only the first chain found decides whether the runtime is multi-thread. If a runtime is built inside the async code, dropping it there panics
 too ("Cannot drop a runtime in a context where blocking is not allowed"): the fix removes the
 `block_on`, not the runtime.
 "#;
@@ -182,10 +184,16 @@ fn through_calls(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> D
         .or_else(|()| make_helpers_async(cx, call, chain))
     {
         Ok(fix) => Some(fix),
-        Err(why) => {
-            notes.push(format!("no automatic fix: {why}"));
-            None
-        }
+        Err(why) => match block_in_place(cx, call, chain) {
+            Some(fix) => {
+                notes.push(format!("the helpers cannot become async: {why}"));
+                Some(fix)
+            }
+            None => {
+                notes.push(format!("no automatic fix: {why}"));
+                None
+            }
+        },
     };
     Diagnostic {
         labels,
@@ -202,6 +210,37 @@ fn through_calls(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> D
             "blocks the thread that is driving the async caller",
         )
     }
+}
+
+/// The last rung: `tokio::task::block_in_place(|| Handle::current().block_on(fut))`, only when the
+/// async code that reaches the helper runs on a multi-thread runtime (`#[tokio::main]`, or a test
+/// with `flavor = "multi_thread"`); on a current-thread runtime it would panic.
+fn block_in_place(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> Option<Fix> {
+    let graph = cx.model.graph();
+    let origin = &graph.fns[chain.first()?.function];
+    let entry = origin.entry.as_ref()?;
+    if !entry.attr.starts_with("tokio::") || entry.flavor != crate::semantic::Flavor::MultiThread {
+        return None;
+    }
+    if !call.executor.panics_inside_tokio()
+        || !matches!(call.form, BlockOnForm::Method { ref extra_args, .. } if extra_args.is_empty())
+    {
+        return None;
+    }
+    let tokio = cx.model.crate_name("tokio")?;
+    let content = format!(
+        "{tokio}::task::block_in_place(|| {tokio}::runtime::Handle::current().block_on({}))",
+        call.future.syntax().text()
+    );
+    Some(Fix::new(
+        "block in place on the multi-thread runtime (`block_in_place`)",
+        Applicability::Unsafe,
+        vec![Edit::replace(
+            cx.file.path.clone(),
+            call.call.text_range(),
+            content,
+        )],
+    ))
 }
 
 /// "Replace nested `block_on` with spawn": `rt.block_on(fut);` whose result is unused becomes
@@ -592,6 +631,18 @@ mod tests {
         let before = "fn log(line: String) {\n    let rt = tokio::runtime::Handle::current();\n    rt.block_on(async move { write(line).await });\n}\nasync fn handler() {\n    log(String::new());\n}\n";
         let after = "fn log(line: String) {\n    let rt = tokio::runtime::Handle::current();\n    tokio::spawn(async move { write(line).await });\n}\nasync fn handler() {\n    log(String::new());\n}\n";
         assert_eq!(fix_text(before, &[RULE], true), after);
+    }
+
+    #[test]
+    fn block_in_place_is_the_last_rung_on_multi_thread_runtimes() {
+        let code = "use tokio::runtime::Handle;\nfn read() -> u32 {\n    Handle::current().block_on(async { 1 })\n}\nfn sync_cb(f: fn() -> u32) -> u32 { f() }\n#[tokio::main]\nasync fn main() {\n    read();\n    let xs: Vec<u32> = vec![1].into_iter().map(|_| read()).collect();\n}\n";
+        let fixed = fix_text(code, &[RULE], true);
+        assert!(fixed.contains("tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(async { 1 }))"), "{fixed}");
+        let current = code.replace(
+            "#[tokio::main]",
+            "#[tokio::main(flavor = \"current_thread\")]",
+        );
+        assert_eq!(fix_text(&current, &[RULE], true), current);
     }
 
     #[test]
