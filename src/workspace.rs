@@ -172,6 +172,8 @@ pub struct Workspace {
     pub root: Utf8PathBuf,
     /// The selected packages, sorted by name.
     pub packages: Vec<Package>,
+    /// `(name, version)` of every package in `Cargo.lock`, when there is one.
+    pub lock_packages: Vec<(String, String)>,
 }
 
 impl Workspace {
@@ -227,9 +229,16 @@ impl Workspace {
             .collect();
         packages.sort_by(|a, b| a.name.cmp(&b.name));
         selection.targets.check_names(&packages)?;
+        // Files are keyed by canonical path: the root must be canonical too, for relative paths.
+        let root = metadata
+            .workspace_root
+            .canonicalize_utf8()
+            .unwrap_or_else(|_| metadata.workspace_root.clone());
+        let lock_packages = read_lock(&metadata.workspace_root.join("Cargo.lock"));
         Ok(Workspace {
-            root: metadata.workspace_root.clone(),
+            root,
             packages,
+            lock_packages,
         })
     }
 
@@ -344,4 +353,26 @@ fn extern_crates(package: &cargo_metadata::Package) -> BTreeMap<String, String> 
         map.insert(name.clone(), name);
     }
     map
+}
+
+/// The packages `Cargo.lock` pins, if it exists and parses; empty otherwise.
+fn read_lock(path: &Utf8Path) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+        return Vec::new();
+    };
+    let Some(packages) = doc.get("package").and_then(|p| p.as_array_of_tables()) else {
+        return Vec::new();
+    };
+    packages
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.get("name")?.as_str()?.to_owned(),
+                p.get("version")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect()
 }

@@ -693,3 +693,32 @@ fn a_sync_main_that_needs_a_runtime_can_get_tokio_main() {
     // Safe fixes only: nothing to apply.
     assert!(stdout(&loopfix(ws.path(), &["check", "--diff"])).is_empty());
 }
+
+#[test]
+fn two_tokio_versions_in_cargo_lock_are_reported_on_binaries() {
+    let lock = "version = 3\n\n[[package]]\nname = \"old\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"tokio\"\nversion = \"0.2.25\"\n\n[[package]]\nname = \"tokio\"\nversion = \"1.40.0\"\n";
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("old", "")),
+        ("src/main.rs", CLEAN),
+        ("Cargo.lock", lock),
+    ]);
+    let out = loopfix(ws.path(), &["check", "--color", "never"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "warning[loopfix::mixed_runtimes]: two incompatible Tokio versions in one build"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("Cargo.lock has tokio 0.2.25 and tokio 1.40.0"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        read(ws.path(), "Cargo.lock"),
+        lock,
+        "the lock file is only read"
+    );
+}

@@ -5,6 +5,7 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::{ExecContext, Executor, SyncContext};
+use crate::workspace::Kind;
 
 pub struct MixedRuntimes;
 
@@ -43,9 +44,12 @@ with the `macros` and `rt-multi-thread` features: unsafe, since the program then
 provides a Tokio runtime, nothing is reported. `block_on` of another executor gets no fix: drive the
 future with a Tokio runtime (`rt.block_on(..)`).
 
+It also reads `Cargo.lock`: two semver-incompatible Tokio versions in one build (tokio 0.2 through
+actix-web 3, and tokio 1) are reported as a warning on the root of each binary.
+
 ## Known problems
-Two versions of Tokio in one build (tokio 0.2 through actix-web 3 and tokio 1) are not detected
-yet. Tokio-based types reached only through method calls on receivers of unknown type are missed.
+Which binary really links which Tokio is not worked out: the lock file is the workspace's.
+Tokio-based types reached only through method calls on receivers of unknown type are missed.
 "#;
 
 static META: RuleMeta = RuleMeta {
@@ -63,6 +67,7 @@ impl Rule for MixedRuntimes {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[
+            SyntaxKind::SOURCE_FILE,
             SyntaxKind::FN,
             SyntaxKind::CALL_EXPR,
             SyntaxKind::METHOD_CALL_EXPR,
@@ -70,12 +75,46 @@ impl Rule for MixedRuntimes {
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
-        if let Some(f) = ast::Fn::cast(node.clone()) {
+        if node.kind() == SyntaxKind::SOURCE_FILE {
+            check_lock(cx, out);
+        } else if let Some(f) = ast::Fn::cast(node.clone()) {
             check_entry(cx, &f, out);
         } else {
             check_block_on(cx, node, out);
         }
     }
+}
+
+/// Two incompatible tokio versions in `Cargo.lock`: reported once, on the root of each binary.
+fn check_lock(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    let versions = &cx.model.graph().tokio_versions;
+    let binary_root = cx
+        .file
+        .owners
+        .iter()
+        .any(|o| o.kind == Kind::Bin && o.module_path.len() == 1);
+    if versions.len() < 2 || !binary_root {
+        return;
+    }
+    let first_line = cx.file.text.lines().next().map_or(0, str::len);
+    let range = TextRange::up_to(ra_ap_syntax::TextSize::from(first_line as u32));
+    out.push(Diagnostic {
+        severity: Severity::Warning,
+        message: "two incompatible Tokio versions in one build".to_owned(),
+        primary_label: Some("this binary is built with both".to_owned()),
+        notes: vec![
+            format!("Cargo.lock has tokio {}", versions.join(" and tokio ")),
+            "futures of one version cannot run on the other's runtime: they panic with \"there is no reactor \
+             running, must be called from the context of a Tokio 1.x runtime\" (or the 0.x equivalent)"
+                .to_owned(),
+        ],
+        helps: vec![
+            "align the dependencies on one Tokio version (`cargo tree -i tokio@0.2` shows which dependency \
+             brings the old one; actix-web 4 and reqwest 0.11+ use tokio 1)"
+                .to_owned(),
+        ],
+        ..diagnostic(cx, range, String::new(), Vec::new(), None)
+    });
 }
 
 fn check_entry(cx: &RuleContext<'_>, f: &ast::Fn, out: &mut Vec<Diagnostic>) {

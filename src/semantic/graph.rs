@@ -138,6 +138,9 @@ pub struct WorkspaceModel {
     needs: Vec<DriverNeeds>,
     /// Per file: its absolute path, for edits in other files.
     pub paths: Vec<camino::Utf8PathBuf>,
+    /// Versions of tokio in `Cargo.lock` that cannot share a runtime (`0.2.25`, `1.40.0`): one per
+    /// semver-incompatible line.
+    pub tokio_versions: Vec<String>,
     /// Per file: the manifest of the (first) package that owns it.
     pub manifests: Vec<Option<camino::Utf8PathBuf>>,
     /// Per file: the features its packages enable on each dependency (`None` outside a package).
@@ -466,6 +469,9 @@ impl WorkspaceModel {
             callees_at,
             needs,
             paths: sources.files.iter().map(|f| f.path.clone()).collect(),
+            tokio_versions: workspace
+                .map(incompatible_tokio_versions)
+                .unwrap_or_default(),
             manifests: sources
                 .files
                 .iter()
@@ -633,6 +639,25 @@ impl WorkspaceModel {
         chain.reverse();
         Some(chain)
     }
+}
+
+/// One tokio version per semver-incompatible line (`0.1`, `0.2`, `1`) in `Cargo.lock`.
+fn incompatible_tokio_versions(workspace: &Workspace) -> Vec<String> {
+    let mut by_line: BTreeMap<String, String> = BTreeMap::new();
+    for (name, version) in &workspace.lock_packages {
+        if name != "tokio" {
+            continue;
+        }
+        let mut parts = version.split('.');
+        let major = parts.next().unwrap_or_default();
+        let line = if major == "0" {
+            format!("0.{}", parts.next().unwrap_or_default())
+        } else {
+            major.to_owned()
+        };
+        by_line.entry(line).or_insert_with(|| version.clone());
+    }
+    by_line.into_values().collect()
 }
 
 /// What each function needs, propagated from callees to callers over every edge but deferred
