@@ -253,3 +253,23 @@ fn runtime_per_call_fails_before_and_runs_after_unifying_runtimes() {
     );
     assert_eq!(stdout(&after), "answer: 42\n");
 }
+
+#[test]
+fn mixed_runtimes_panics_before_and_runs_after_apply_with_unsafe_fixes() {
+    let pkg = package("mixed_runtimes");
+    fails_with(pkg.path(), "there is no reactor running");
+    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs", "--unsafe-fixes"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    assert!(
+        std::fs::read_to_string(pkg.path().join("src/main.rs"))
+            .unwrap()
+            .contains("#[tokio::main]\nasync fn main()")
+    );
+    let after = run_package(pkg.path());
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), "answer: 42\n");
+}

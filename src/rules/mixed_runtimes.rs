@@ -10,14 +10,17 @@ use crate::workspace::Kind;
 pub struct MixedRuntimes;
 
 pub const DOCS: &str = r#"## What it does
-Finds libraries built on Tokio (reqwest, hyper, tonic, sqlx, redis, mongodb, the AWS SDK...) used
-by code that another executor drives: the body of `#[async_std::main]`/`#[async_std::test]`, or a
+Finds code that needs a Tokio runtime, Tokio's own (`tokio::spawn`, `tokio::time`, `tokio::net`,
+`tokio::fs`...) or a library built on it (reqwest, hyper, tonic, sqlx, redis, mongodb, the AWS
+SDK...), driven by another executor: the body of `#[async_std::main]`/`#[async_std::test]`, or a
 future passed to `futures::executor::block_on`, `smol::block_on`, `pollster::block_on` or
 `async_std::task::block_on` from sync code. It follows the functions of the workspace that the
 code calls.
 
+`tokio::sync` and `tokio::io` work on any executor and are not reported.
+
 ## Why is this bad?
-Those libraries spawn tasks and register sockets and timers with the Tokio runtime of the current
+Tokio and the libraries built on it spawn tasks and register sockets and timers with the Tokio runtime of the current
 thread. Without one they panic at run time: "there is no reactor running, must be called from the
 context of a Tokio 1.x runtime" (or hang, for some of them).
 
@@ -54,7 +57,7 @@ Tokio-based types reached only through method calls on receivers of unknown type
 
 static META: RuleMeta = RuleMeta {
     id: "mixed_runtimes",
-    summary: "library built on Tokio driven by another executor",
+    summary: "code that needs a Tokio runtime driven by another executor",
     severity: Severity::Error,
     fix: FixAvailability::Sometimes,
     docs: DOCS,

@@ -5,7 +5,7 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::summary::{FactKind, tokio_driver_of};
-use crate::semantic::{ExecContext, Executor, SyncContext};
+use crate::semantic::{ExecContext, SyncContext};
 use crate::workspace::Kind;
 
 pub struct NoRuntimeContext;
@@ -15,15 +15,13 @@ Finds Tokio functions that need a running runtime called where none can be runni
 - in a sync `fn main` that has not entered a runtime (`let _guard = rt.enter();`);
 - in a closure run by `std::thread::spawn` (or a thread builder or scope), which starts without
   the runtime's context;
-- in a future driven by another executor (`futures::executor::block_on`, `smol::block_on`,
-  `pollster::block_on`, `#[async_std::main]`);
 - as the argument of `rt.block_on(...)`: `rt.block_on(tokio::time::timeout(d, f))` builds the timer
   before `block_on` enters the runtime (tokio-rs/tokio#4423).
 
 The functions are those that need the runtime when they are called (`tokio::spawn`,
-`tokio::task::spawn_blocking`, `Handle::current()`, `tokio::time::sleep`, `interval`, `timeout`)
-and, inside futures of another executor, those that need it when polled (`tokio::net`,
-`tokio::fs`, `tokio::process`, `tokio::signal`).
+`tokio::task::spawn_blocking`, `Handle::current()`, `tokio::time::sleep`, `interval`, `timeout`).
+Tokio code driven by another executor (`#[async_std::main]`, `futures::executor::block_on`) is
+reported by `mixed_runtimes`.
 
 ## Why is this bad?
 They panic at run time: "there is no reactor running, must be called from the context of a Tokio
@@ -169,19 +167,8 @@ fn situation(cx: &RuleContext<'_>, node: &SyntaxNode, eager: bool) -> Option<Fin
                 fix: None,
             })
         }
-        ExecContext::Async(context) => {
-            if let Some(entry) = &context.entry
-                && entry.attr.starts_with("async_std::")
-            {
-                return Some(Finding {
-                    why: format!("`#[{}]` runs this on async-std's executor, not on Tokio", entry.attr),
-                    help: "run the program under `#[tokio::main]`, or enable async-std's `tokio1` feature".to_owned(),
-                    labels: vec![Label { range: entry.range, message: "not a Tokio runtime".to_owned() }],
-                    fix: None,
-                });
-            }
-            other_executor(cx, node)
-        }
+        // Another executor driving Tokio code (`#[async_std::main]`, `futures::executor::block_on`)
+        // is `mixed_runtimes`' finding.
         _ => None,
     }
 }
@@ -276,41 +263,6 @@ fn block_on_argument(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Finding>
     None
 }
 
-/// Code in an async block that `futures::executor::block_on` (or smol, pollster, async-std)
-/// drives from sync code: no Tokio runtime polls it.
-fn other_executor(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Finding> {
-    let block = cx
-        .model
-        .ancestors(node)
-        .skip(1)
-        .filter_map(ast::BlockExpr::cast)
-        .find(|b| b.async_token().is_some())?;
-    let call = block
-        .syntax()
-        .parent()
-        .filter(|p| p.kind() == SyntaxKind::ARG_LIST)?
-        .parent()?;
-    let driver = cx.model.block_on(&call)?;
-    if driver.executor.panics_inside_tokio() || driver.executor == Executor::TokioTest {
-        return None;
-    }
-    if !matches!(
-        cx.model.exec_context(&call),
-        ExecContext::Sync(SyncContext::Fn { .. } | SyncContext::OffThread { .. })
-    ) {
-        return None;
-    }
-    Some(Finding {
-        why: "this future is driven by another executor, not by a Tokio runtime".to_owned(),
-        help: "drive it with a Tokio runtime (`rt.block_on(..)` or `#[tokio::main]`)".to_owned(),
-        labels: vec![Label {
-            range: driver.callee_range,
-            message: "drives the future without Tokio".to_owned(),
-        }],
-        fix: None,
-    })
-}
-
 /// Whether a runtime is entered (`x.enter()`) earlier in the same function or closure.
 fn entered_before(cx: &RuleContext<'_>, node: &SyntaxNode) -> bool {
     let Some(scope) = cx
@@ -345,11 +297,13 @@ mod tests {
     }
 
     #[test]
-    fn sync_main_threads_and_other_executors() {
+    fn sync_main_and_threads() {
         let code = "fn main() {\n    tokio::spawn(async {});\n    std::thread::spawn(|| tokio::runtime::Handle::current());\n    futures::executor::block_on(async { tokio::time::sleep(d()).await; tokio::fs::read(\"x\").await });\n}\n#[async_std::main]\nasync fn other() {\n    tokio::spawn(async {});\n}\n";
+        // Another executor driving Tokio code is `mixed_runtimes`' finding, not this rule's.
         let found = check_text(code, &[RULE]);
         let lines: Vec<u32> = found.iter().map(|d| u32::from(d.range.start())).collect();
-        assert_eq!(found.len(), 5, "{lines:?}");
+        assert_eq!(found.len(), 2, "{lines:?}");
+        assert_eq!(check_text(code, &["mixed_runtimes"]).len(), 2);
     }
 
     #[test]

@@ -674,10 +674,19 @@ fn driver_needs(fns: &[FnInfo], edges: &[Edge]) -> Vec<DriverNeeds> {
             .iter()
             .filter(|x| x.context != SiteContext::Deferred)
         {
-            match fact.kind {
-                FactKind::UsesTimer(_) => needs[id].time = true,
-                FactKind::UsesIo(_) => needs[id].io = true,
+            match &fact.kind {
+                FactKind::UsesTimer(_) => {
+                    needs[id].time = true;
+                    needs[id].tokio_based = true;
+                }
+                FactKind::UsesIo(_) => {
+                    needs[id].io = true;
+                    needs[id].tokio_based = true;
+                }
                 FactKind::UsesTokioLibrary(_) => needs[id].tokio_based = true,
+                FactKind::Spawns(path) if path.starts_with("tokio::") => {
+                    needs[id].tokio_based = true
+                }
                 _ => {}
             }
         }

@@ -102,12 +102,25 @@ pub const TOKIO_BASED: &[&str] = &[
 /// The Tokio drivers a call to the function at `path` needs.
 pub fn tokio_driver_of(path: &str) -> DriverNeeds {
     let krate = path.split("::").next().unwrap_or_default();
+    let time = TIMER_FNS.contains(&path);
+    let io = path.starts_with("tokio::net::")
+        || path.starts_with("tokio::signal::")
+        || path.starts_with("tokio::process::");
+    // Tokio's own runtime-bound APIs (`tokio::sync` and `tokio::io` work on any executor).
+    let tokio_runtime = time
+        || io
+        || path.starts_with("tokio::fs::")
+        || matches!(
+            path,
+            "tokio::spawn"
+                | "tokio::task::spawn"
+                | "tokio::task::spawn_blocking"
+                | "tokio::runtime::Handle::current"
+        );
     DriverNeeds {
-        time: TIMER_FNS.contains(&path),
-        io: path.starts_with("tokio::net::")
-            || path.starts_with("tokio::signal::")
-            || path.starts_with("tokio::process::"),
-        tokio_based: TOKIO_BASED.contains(&krate) || krate.starts_with("aws_sdk_"),
+        time,
+        io,
+        tokio_based: tokio_runtime || TOKIO_BASED.contains(&krate) || krate.starts_with("aws_sdk_"),
     }
 }
 
