@@ -722,3 +722,19 @@ fn two_tokio_versions_in_cargo_lock_are_reported_on_binaries() {
         "the lock file is only read"
     );
 }
+
+#[test]
+fn a_second_runtime_in_a_binary_is_reported() {
+    let source = "#[tokio::main]\nasync fn main() {\n    tokio::task::spawn_blocking(report).await.unwrap();\n}\n\nfn report() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.block_on(async {});\n}\n";
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("two_rts", "")),
+        ("src/main.rs", source),
+    ]);
+    let out = loopfix(ws.path(), &["check", "--color", "never"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("this binary builds 2 runtimes"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -14,7 +14,8 @@ pub struct RuntimePerCall;
 pub const DOCS: &str = r#"## What it does
 Finds a Tokio runtime (`Runtime::new()`, `Builder::new_*()...build()`) that a sync function builds
 and drops on every run, when that function runs many times: it is called from two or more places
-in the workspace, or the runtime is built inside a loop. Functions that async code calls are left
+in the workspace, the runtime is built inside a loop, or the binary builds another runtime too
+(`#[tokio::main]` counts). Functions that async code calls are left
 to `runtime_dropped_in_async`, since there the runtime panics first. A runtime that is returned or stored (the
 "bridging with sync code" pattern keeps one in a struct) is not reported, nor one in `main`.
 
@@ -65,8 +66,8 @@ Tests are left alone: a runtime per test (or per iteration of a stress test) iso
 of test and bench targets, `#[cfg(test)]` modules and `#[test]` functions is not reported.
 
 ## Known problems
-Only constructions in the same function as their drop are seen. "More than one runtime in one
-binary" is not counted yet.
+Only constructions in the same function as their drop are reported, and the shared runtime is
+declared in the file of the construction: constructions in several files get one static each.
 "#;
 
 static META: RuleMeta = RuleMeta {
@@ -148,7 +149,19 @@ impl Rule for RuntimePerCall {
                     Vec::new(),
                 )
             }
-            _ => return,
+            _ => {
+                // One more: this binary builds other runtimes too.
+                let runtimes = graph.runtimes_in_binaries_of(cx.model.file_id());
+                if runtimes < 2 {
+                    return;
+                }
+                (
+                    format!(
+                        "this binary builds {runtimes} runtimes (counting `#[tokio::main]`); one is enough"
+                    ),
+                    Vec::new(),
+                )
+            }
         };
         out.push(Diagnostic {
             rule: META.id,
@@ -349,6 +362,13 @@ mod tests {
         let found = check_text(code, &[RULE]);
         assert_eq!(found.len(), 1);
         assert!(fix_text(code, &[RULE], true).contains("        RT.block_on(async {});\n"));
+    }
+
+    #[test]
+    fn a_second_runtime_in_a_binary() {
+        let code = "#[tokio::main]\nasync fn main() {\n    tokio::task::spawn_blocking(report).await.unwrap();\n}\nfn report() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.block_on(async {});\n}\n";
+        // Outside a package, files belong to no binary: nothing is counted.
+        assert!(check_text(code, &[RULE]).is_empty());
     }
 
     #[test]

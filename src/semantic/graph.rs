@@ -141,6 +141,10 @@ pub struct WorkspaceModel {
     /// Versions of tokio in `Cargo.lock` that cannot share a runtime (`0.2.25`, `1.40.0`): one per
     /// semver-incompatible line.
     pub tokio_versions: Vec<String>,
+    /// Per binary (package, target): how many runtimes its code builds, `#[tokio::main]` included.
+    runtimes_per_binary: HashMap<CrateId, usize>,
+    /// Per file: the binaries it is compiled into.
+    binaries_of: Vec<Vec<CrateId>>,
     /// Per file: the manifest of the (first) package that owns it.
     pub manifests: Vec<Option<camino::Utf8PathBuf>>,
     /// Per file: the features its packages enable on each dependency (`None` outside a package).
@@ -458,6 +462,7 @@ impl WorkspaceModel {
                 (!file.owners.is_empty()).then_some(merged)
             })
             .collect();
+        let runtimes_per_binary = runtimes_per_binary(sources, &fns);
         WorkspaceModel {
             fns,
             edges,
@@ -472,6 +477,8 @@ impl WorkspaceModel {
             tokio_versions: workspace
                 .map(incompatible_tokio_versions)
                 .unwrap_or_default(),
+            runtimes_per_binary,
+            binaries_of: sources.files.iter().map(binaries).collect(),
             manifests: sources
                 .files
                 .iter()
@@ -485,6 +492,18 @@ impl WorkspaceModel {
                 .collect(),
             features,
         }
+    }
+
+    /// The most runtimes any binary that `file` belongs to builds (`#[tokio::main]` included).
+    pub fn runtimes_in_binaries_of(&self, file: usize) -> usize {
+        self.binaries_of
+            .get(file)
+            .into_iter()
+            .flatten()
+            .filter_map(|b| self.runtimes_per_binary.get(b))
+            .copied()
+            .max()
+            .unwrap_or(0)
     }
 
     /// Whether the package of `file` enables `feature` on its dependency `krate` (directly, or
@@ -639,6 +658,36 @@ impl WorkspaceModel {
         chain.reverse();
         Some(chain)
     }
+}
+
+/// The binaries (package, target) a file is compiled into.
+fn binaries(file: &crate::source::SourceFile) -> Vec<CrateId> {
+    file.owners
+        .iter()
+        .filter(|o| o.kind == Kind::Bin)
+        .map(|o| (o.package, o.target))
+        .collect()
+}
+
+/// How many runtimes each binary's code builds: constructions (outside closures kept for later)
+/// and `#[tokio::main]` functions.
+fn runtimes_per_binary(sources: &SourceSet, fns: &[FnInfo]) -> HashMap<CrateId, usize> {
+    let mut counts = HashMap::new();
+    for f in fns {
+        let built = f
+            .facts
+            .iter()
+            .filter(|x| x.kind == FactKind::BuildsRuntime && x.context != SiteContext::Deferred)
+            .count()
+            + usize::from(f.entry.as_ref().is_some_and(|e| e.attr == "tokio::main"));
+        if built == 0 {
+            continue;
+        }
+        for binary in binaries(&sources.files[f.file]) {
+            *counts.entry(binary).or_insert(0) += built;
+        }
+    }
+    counts
 }
 
 /// One tokio version per semver-incompatible line (`0.1`, `0.2`, `1`) in `Cargo.lock`.
