@@ -83,3 +83,11 @@ pub fn statement_deletion(text: &str, range: TextRange) -> TextRange {
         range
     }
 }
+
+/// The whitespace before `offset` on its line.
+pub fn indentation_at(text: &str, offset: TextSize) -> &str {
+    let offset = usize::from(offset);
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &text[line_start..offset];
+    &prefix[..prefix.len() - prefix.trim_start().len()]
+}

@@ -48,9 +48,14 @@ async fn main() {
 When the runtime is bound to a variable that is not used any more (typically after
 `nested_block_on` turned `rt.block_on(f)` into `f.await`), the `let` is removed: safe, since
 building a runtime has no other effect. It is unsafe when the construction uses `?` (an error
-return disappears) or the removed text holds a comment. Otherwise no fix is offered: build the
-runtime once outside async code (in a sync `main`, or a struct owned by it), or run the code that
-needs its own runtime in `tokio::task::spawn_blocking`.
+return disappears) or the removed text holds a comment.
+
+When the runtime is still used, the fix moves the work off the async task: the `let` and the rest
+of its block run in `tokio::task::spawn_blocking(move || { .. }).await.unwrap()`, where a runtime
+may be built and dropped. It is unsafe (the code now runs on another thread, after the task yields),
+and offered only when that code awaits nothing, does not `return`, `?`, `break` or `continue`, and
+uses no variable bound before it (so the closure owns everything it uses). Otherwise, build the
+runtime once outside async code (in a sync `main`, or a struct owned by it).
 
 ## Known problems
 A runtime moved into an `async move` block or a spawned task is not reported, though it may still
@@ -91,7 +96,8 @@ impl Rule for RuntimeDroppedInAsync {
             },
             ExecContext::Sync(_) => return,
         };
-        let Some(drop) = dropped_here(cx, &construction) else {
+        let in_async = chain_note.is_none();
+        let Some(drop) = dropped_here(cx, &construction, in_async) else {
             return;
         };
         let mut notes = vec![format!("this panics at run time: \"{TOKIO_PANIC}\"")];
@@ -127,7 +133,11 @@ struct DropSite {
     fix: Option<Fix>,
 }
 
-fn dropped_here(cx: &RuleContext<'_>, construction: &RuntimeConstruction) -> Option<DropSite> {
+fn dropped_here(
+    cx: &RuleContext<'_>,
+    construction: &RuntimeConstruction,
+    in_async: bool,
+) -> Option<DropSite> {
     match cx.model.destination(&construction.call) {
         // `nested_block_on` reports this one; it panics before the drop.
         Destination::Receiver { method, .. } if method == "block_on" => None,
@@ -164,24 +174,33 @@ fn dropped_here(cx: &RuleContext<'_>, construction: &RuntimeConstruction) -> Opt
             let close = block
                 .last_token()
                 .filter(|t| t.kind() == SyntaxKind::R_CURLY)?;
-            let fix = uses.uses.is_empty().then(|| {
-                let range = common::statement_deletion(&cx.file.text, stmt.syntax().text_range());
-                let commented = common::has_comment_outside(
-                    stmt.syntax(),
-                    range,
-                    TextRange::empty(range.start()),
-                );
-                let applicability = if fallible || commented {
-                    Applicability::Unsafe
+            let fix = if !uses.uses.is_empty() {
+                if in_async {
+                    off_the_task(cx, &stmt)
                 } else {
-                    Applicability::Safe
-                };
-                Fix::new(
-                    format!("remove the unused runtime `{name}`"),
-                    applicability,
-                    vec![Edit::replace(cx.file.path.clone(), range, "")],
-                )
-            });
+                    None
+                }
+            } else {
+                Some({
+                    let range =
+                        common::statement_deletion(&cx.file.text, stmt.syntax().text_range());
+                    let commented = common::has_comment_outside(
+                        stmt.syntax(),
+                        range,
+                        TextRange::empty(range.start()),
+                    );
+                    let applicability = if fallible || commented {
+                        Applicability::Unsafe
+                    } else {
+                        Applicability::Safe
+                    };
+                    Fix::new(
+                        format!("remove the unused runtime `{name}`"),
+                        applicability,
+                        vec![Edit::replace(cx.file.path.clone(), range, "")],
+                    )
+                })
+            };
             let label = if uses.dropped_explicitly {
                 format!("`{name}` is dropped by `drop({name})`, and at the latest here")
             } else {
@@ -195,6 +214,98 @@ fn dropped_here(cx: &RuleContext<'_>, construction: &RuntimeConstruction) -> Opt
         }
         Destination::Moved => None,
     }
+}
+
+/// "Move the work to `spawn_blocking`": the `let` of the runtime and everything after it in its
+/// block run in `spawn_blocking(move || { .. }).await`, where building and dropping a runtime is
+/// allowed. Only when that code awaits nothing, leaves the block by no other way (`return`, `?`,
+/// `break`, `continue`) and uses no variable bound before it, so that the closure owns all it uses.
+fn off_the_task(cx: &RuleContext<'_>, stmt: &ast::LetStmt) -> Option<Fix> {
+    let list = ast::StmtList::cast(stmt.syntax().parent()?)?;
+    let start = stmt.syntax().text_range().start();
+    let end = list.r_curly_token()?.text_range().start();
+    let region = TextRange::new(start, end);
+    let tokio = cx.model.crate_name("tokio")?;
+    // `format!("{name}")` captures `name` without a path expression: refuse any such capture.
+    let captures = list
+        .syntax()
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .any(|t| {
+            region.contains_range(t.text_range())
+                && t.kind() == SyntaxKind::STRING
+                && t.text()
+                    .split('{')
+                    .skip(1)
+                    .any(|rest| rest.starts_with(|c: char| c.is_alphabetic() || c == '_'))
+        });
+    if captures {
+        return None;
+    }
+    for node in cx
+        .model
+        .nodes_within(list.syntax())
+        .filter(|n| region.contains_range(n.text_range()))
+    {
+        // Inside an async block or closure of the region, code is a future of its own.
+        let own_future = cx
+            .model
+            .ancestors(&node)
+            .skip(1)
+            .take_while(|a| a != list.syntax())
+            .any(|a| {
+                ast::BlockExpr::cast(a.clone()).is_some_and(|b| b.async_token().is_some())
+                    || ast::ClosureExpr::cast(a).is_some_and(|c| c.async_token().is_some())
+            });
+        match node.kind() {
+            SyntaxKind::AWAIT_EXPR | SyntaxKind::TRY_EXPR | SyntaxKind::RETURN_EXPR
+                if !own_future =>
+            {
+                return None;
+            }
+            SyntaxKind::BREAK_EXPR | SyntaxKind::CONTINUE_EXPR | SyntaxKind::YIELD_EXPR
+                if !own_future =>
+            {
+                return None;
+            }
+            SyntaxKind::PATH_EXPR => {
+                let pe = ast::PathExpr::cast(node.clone())?;
+                let Some(name) = pe.path().and_then(|p| p.as_single_name_ref()) else {
+                    continue;
+                };
+                if name.text() == "self" {
+                    return None;
+                }
+                // A local bound before the region would be borrowed or moved into the closure.
+                let bound_before = match cx.model.binding(&node, name.text()) {
+                    Some(crate::semantic::values::Binding::Let(l)) => {
+                        l.syntax().text_range().start() < start
+                    }
+                    Some(crate::semantic::values::Binding::Param(_)) => true,
+                    _ => false,
+                };
+                if bound_before {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    let text = &cx.file.text[std::ops::Range::<usize>::from(region)];
+    let body = text.trim_end();
+    let indent = common::indentation_at(&cx.file.text, start);
+    let moved: String = body.replace('\n', "\n    ");
+    let has_tail = list.tail_expr().is_some();
+    let content = format!(
+        "{tokio}::task::spawn_blocking(move || {{\n{indent}    {moved}\n{indent}}})\n{indent}.await\n{indent}.unwrap(){}\n{}",
+        if has_tail { "" } else { ";" },
+        &indent[..indent.len().saturating_sub(4)],
+    );
+    Some(Fix::new(
+        "run the runtime and the code that uses it in `spawn_blocking`",
+        Applicability::Unsafe,
+        vec![Edit::replace(cx.file.path.clone(), region, content)],
+    ))
 }
 
 #[cfg(test)]
@@ -229,10 +340,11 @@ mod tests {
     }
 
     #[test]
-    fn used_runtime_is_reported_without_fix() {
+    fn used_runtime_is_reported_and_only_moved_off_the_task_by_unsafe_fixes() {
         let code = "async fn f() {\n    let rt = tokio::runtime::Builder::new_multi_thread().build().unwrap();\n    rt.spawn(async {});\n}\n";
         assert_eq!(count(code), 1);
-        assert_eq!(fix_text(code, &[RULE], true), code);
+        assert_eq!(fix_text(code, &[RULE], false), code);
+        assert!(fix_text(code, &[RULE], true).contains("spawn_blocking(move || {"));
         assert_eq!(
             count(
                 "async fn f() {\n    tokio::runtime::Runtime::new().unwrap().spawn(async {});\n}\n"
@@ -251,11 +363,23 @@ mod tests {
     fn a_runtime_used_only_inside_a_macro_is_not_removed() {
         let code = "async fn f() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    println!(\"{:?}\", rt.handle());\n}\n";
         assert_eq!(check_text(code, &[RULE]).len(), 1);
-        assert_eq!(
-            fix_text(code, &[RULE], true),
-            code,
-            "`rt` is still used in `println!`"
+        let fixed = fix_text(code, &[RULE], true);
+        assert!(
+            fixed.contains("let rt = tokio::runtime::Runtime::new().unwrap();"),
+            "`rt` is still used in `println!`: {fixed}"
         );
+    }
+
+    #[test]
+    fn the_runtime_and_its_work_move_to_spawn_blocking() {
+        let before = "async fn f() {\n    work().await;\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.spawn(async { tick().await });\n    rt.block_on(async {});\n}\n";
+        let after = "async fn f() {\n    work().await;\n    tokio::task::spawn_blocking(move || {\n        let rt = tokio::runtime::Runtime::new().unwrap();\n        rt.spawn(async { tick().await });\n        rt.block_on(async {});\n    })\n    .await\n    .unwrap();\n}\n";
+        assert_eq!(fix_text(before, &[RULE], true), after);
+        // Awaits after the runtime, or locals from before it: no fix.
+        let awaits = "async fn f() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.spawn(async {});\n    work().await;\n}\n";
+        assert_eq!(fix_text(awaits, &[RULE], true), awaits);
+        let borrows = "async fn f(name: &str) {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.spawn(async {});\n    println!(\"{name}\");\n}\n";
+        assert_eq!(fix_text(borrows, &[RULE], true), borrows);
     }
 
     #[test]
