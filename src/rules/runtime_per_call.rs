@@ -276,6 +276,14 @@ fn unify(
         .find(|s| s.file == file && s.holds.as_deref() == Some("tokio::runtime::Runtime"))
         .map(|s| s.name.clone());
     let name = existing.clone().unwrap_or_else(|| "RUNTIME".to_owned());
+    // When the file's runtimes are built differently, the shared one is the most capable: a
+    // multi-thread runtime with every driver (`Runtime::new()`).
+    let settings = |c: &RuntimeConstruction| c.builder_methods.clone().unwrap_or_default();
+    let differ = cx
+        .model
+        .all_nodes()
+        .filter_map(|(n, _)| cx.model.runtime_construction(&n))
+        .any(|other| settings(&other) != settings(construction));
     let mut edits = Vec::new();
     if existing.is_none() {
         if cx.model.items_by_name().contains_key(&name) {
@@ -283,7 +291,11 @@ fn unify(
         }
         let tokio = cx.model.crate_name("tokio")?;
         let mut init = value.expr.text().to_string();
-        if value.fallible || !value.bound {
+        if differ {
+            init = format!(
+                "{tokio}::runtime::Runtime::new().expect(\"failed to build the Tokio runtime\")"
+            );
+        } else if value.fallible || !value.bound {
             // `let rt = Runtime::new()?;` has the `?` outside the initializer: add the unwrap.
             let built = construction.call.text().to_string();
             if !init.contains(".unwrap()") && !init.contains(".expect(") {
@@ -319,11 +331,14 @@ fn unify(
         }
     }
     edits.push(Edit::replace(cx.file.path.clone(), range, replacement));
-    Some(Fix::new(
-        format!("share one runtime: `static {name}: LazyLock<Runtime>`"),
-        Applicability::Unsafe,
-        edits,
-    ))
+    let mut message = format!("share one runtime: `static {name}: LazyLock<Runtime>`");
+    if differ {
+        message.push_str(
+            " (the runtimes here are built with different settings: the shared one is a multi-thread \
+             runtime with every driver)",
+        );
+    }
+    Some(Fix::new(message, Applicability::Unsafe, edits))
 }
 
 /// After the file's last top-level `use`, else at its start.
