@@ -42,6 +42,21 @@ pub fn externs_for(workspace: Option<&Workspace>, file: &SourceFile) -> BTreeMap
     }
 }
 
+/// Configured off-thread APIs of the packages that own `file`.
+fn off_thread_for(workspace: Option<&Workspace>, file: &SourceFile) -> Vec<String> {
+    let Some(ws) = workspace else {
+        return Vec::new();
+    };
+    let mut apis: Vec<String> = file
+        .owners
+        .iter()
+        .flat_map(|o| ws.packages[o.package].off_thread.clone())
+        .collect();
+    apis.sort();
+    apis.dedup();
+    apis
+}
+
 /// Every finding in `sources`, sorted by path and position.
 pub fn analyze(
     workspace: Option<&Workspace>,
@@ -90,7 +105,8 @@ pub fn model(
         .enumerate()
         .map(|(i, file)| {
             let tree = file.tree();
-            let imports = Imports::new(&tree, externs_for(workspace, file));
+            let imports = Imports::new(&tree, externs_for(workspace, file))
+                .with_off_thread(off_thread_for(workspace, file));
             let macros = MacroBodies::build(&tree, &file.text, file.edition);
             let summary = FileSummary::build(&FileModel::local(&tree, &imports, &macros, i));
             (FileFacts { imports, macros }, summary)

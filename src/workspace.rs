@@ -162,6 +162,9 @@ pub struct Package {
     /// Names usable in code (`tokio`, or `rt` for `rt = { package = "tokio" }`) to the crate they
     /// name (`tokio`), with `-` already turned into `_`.
     pub extern_crates: BTreeMap<String, String>,
+    /// APIs that run the closure they get off the async task, from `off-thread = [..]` in
+    /// `[package.metadata.loopfix]` and `[workspace.metadata.loopfix]`.
+    pub off_thread: Vec<String>,
     /// Features enabled on each dependency by this manifest (crate name, `-` as `_`), with
     /// `default` for default features: `tokio` -> `["default", "rt-multi-thread", ...]`.
     pub dependency_features: BTreeMap<String, Vec<String>>,
@@ -214,6 +217,10 @@ impl Workspace {
                     })
                     .collect(),
                 extern_crates: extern_crates(p),
+                off_thread: string_list(&p.metadata, "off-thread")
+                    .into_iter()
+                    .chain(string_list(&metadata.workspace_metadata, "off-thread"))
+                    .collect(),
                 dependency_features: p
                     .dependencies
                     .iter()
@@ -375,4 +382,19 @@ fn read_lock(path: &Utf8Path) -> Vec<(String, String)> {
             ))
         })
         .collect()
+}
+
+/// `loopfix.<key>` of a manifest's `metadata` table, as a list of strings.
+fn string_list(metadata: &serde_json::Value, key: &str) -> Vec<String> {
+    metadata
+        .get("loopfix")
+        .and_then(|l| l.get(key))
+        .and_then(|v| v.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -738,3 +738,24 @@ fn a_second_runtime_in_a_binary_is_reported() {
         stderr(&out)
     );
 }
+
+#[test]
+fn off_thread_apis_are_configurable_in_cargo_metadata() {
+    let source = "mod pool {\n    pub fn map<F: FnOnce() + Send + 'static>(f: F) {\n        std::thread::spawn(f);\n    }\n}\n\npub async fn work() {}\n\npub async fn f() {\n    pool::map(|| futures::executor::block_on(work()));\n}\n";
+    let plain = tree(&[
+        ("Cargo.toml", &manifest("cfg_plain", "")),
+        ("src/lib.rs", source),
+    ]);
+    assert_eq!(
+        code(&loopfix(plain.path(), &["check", "-q"])),
+        1,
+        "`map` is taken to run its closure on the task"
+    );
+    let extra = "\n[package.metadata.loopfix]\noff-thread = [\"pool::map\"]\n";
+    let configured = tree(&[
+        ("Cargo.toml", &format!("{}{extra}", manifest("cfg_set", ""))),
+        ("src/lib.rs", source),
+    ]);
+    let out = loopfix(configured.path(), &["check"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

@@ -111,11 +111,16 @@ const OFF_THREAD_APIS: &[&str] = &[
 
 /// The execution context of `node`.
 pub fn exec_context(node: &SyntaxNode) -> ExecContext {
-    exec_context_in(node.ancestors().skip(1))
+    exec_context_in(node.ancestors().skip(1), &[])
 }
 
 /// The execution context of a node whose strict ancestors, innermost first, are `ancestors`.
-pub fn exec_context_in(ancestors: impl Iterator<Item = SyntaxNode>) -> ExecContext {
+/// `off_thread`: more APIs that run the closure they are given off the async task, from the
+/// configuration (`off-thread = ["my_pool::run"]`), matched on the end of the callee's path.
+pub fn exec_context_in(
+    ancestors: impl Iterator<Item = SyntaxNode>,
+    off_thread: &[String],
+) -> ExecContext {
     let mut through_closure = false;
     for anc in ancestors {
         match_ast! {
@@ -138,7 +143,8 @@ pub fn exec_context_in(ancestors: impl Iterator<Item = SyntaxNode>) -> ExecConte
                     match closure_call(&c) {
                         Some(callee)
                             if OFF_THREAD_APIS.contains(&callee.name.as_str())
-                                || callee.written.ends_with("web::block") =>
+                                || callee.written.ends_with("web::block")
+                                || off_thread.iter().any(|api| ends_with_path(&callee.written, api)) =>
                         {
                             return ExecContext::Sync(SyncContext::OffThread { api: callee.written });
                         }
@@ -211,6 +217,13 @@ struct Callee {
     written: String,
     /// The last segment: `spawn`, `map`.
     name: String,
+}
+
+/// Whether the path `written` ends with the path `api` (`pool::run` ends with `run` and with
+/// `pool::run`, not with `un`).
+fn ends_with_path(written: &str, api: &str) -> bool {
+    let written = written.trim_start_matches('.');
+    written == api || written.ends_with(&format!("::{api}"))
 }
 
 /// The call `closure` is an argument of.
@@ -428,6 +441,36 @@ mod tests {
             context_at("async fn f() { let g = || $0x(); }"),
             "deferred closure"
         );
+    }
+
+    #[test]
+    fn configured_off_thread_apis() {
+        let text = "async fn f() { pool::map(|| x()); }";
+        let file = SourceFile::parse(text, Edition::Edition2024).tree();
+        let call = file
+            .syntax()
+            .descendants()
+            .filter_map(ast::CallExpr::cast)
+            .last()
+            .unwrap();
+        let node = call.syntax().clone();
+        assert!(matches!(
+            exec_context(&node),
+            ExecContext::Async(AsyncContext {
+                through_closure: true,
+                ..
+            })
+        ));
+        let configured = exec_context_in(node.ancestors().skip(1), &["pool::map".to_owned()]);
+        assert_eq!(
+            configured,
+            ExecContext::Sync(SyncContext::OffThread {
+                api: "pool::map".to_owned()
+            })
+        );
+        // Matched on whole path segments only.
+        let other = exec_context_in(node.ancestors().skip(1), &["ol::map".to_owned()]);
+        assert!(matches!(other, ExecContext::Async(_)));
     }
 
     #[test]

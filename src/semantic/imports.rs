@@ -80,6 +80,9 @@ pub const KNOWN_CRATES: &[&str] = &[
 
 #[derive(Debug)]
 pub struct Imports {
+    /// Configured APIs that run their closure off the async task (kept with the imports: both are
+    /// what the file's packages declare).
+    off_thread: Vec<String>,
     scopes: Vec<Scope>,
     externs: BTreeMap<String, String>,
     /// Top-level module names of the file, which shadow crate names.
@@ -124,6 +127,7 @@ impl Imports {
             .map(|n| n.text().to_string())
             .collect();
         Imports {
+            off_thread: Vec::new(),
             scopes,
             externs,
             local_modules,
@@ -235,6 +239,16 @@ impl Imports {
     /// The crate a dependency name stands for in this file (`rt` -> `tokio`).
     pub fn extern_crate(&self, name: &str) -> Option<&str> {
         self.externs.get(name).map(String::as_str)
+    }
+
+    /// The same imports, with configured off-thread APIs.
+    pub fn with_off_thread(mut self, apis: Vec<String>) -> Imports {
+        self.off_thread = apis;
+        self
+    }
+
+    pub fn off_thread(&self) -> &[String] {
+        &self.off_thread
     }
 
     /// The name this file uses for the crate `krate` (`rt` for `rt = { package = "tokio" }`).

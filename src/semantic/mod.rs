@@ -251,7 +251,7 @@ impl<'a> FileModel<'a> {
 
     /// Where `node` runs.
     pub fn exec_context(&self, node: &SyntaxNode) -> ExecContext {
-        context::exec_context_in(self.ancestors(node).skip(1))
+        context::exec_context_in(self.ancestors(node).skip(1), self.imports.off_thread())
     }
 
     /// What the code of `node` (a future, a function body) needs of a Tokio runtime: timers, I/O,
