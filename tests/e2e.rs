@@ -39,6 +39,27 @@ fn fails_with(dir: &Path, panic: &str) {
     );
 }
 
+/// `cargo loopfix apply` (with unsafe fixes if asked) in `dir`, which must leave nothing behind.
+fn apply(dir: &Path, unsafe_fixes: bool) {
+    let mut args = vec!["apply", "--allow-no-vcs"];
+    if unsafe_fixes {
+        args.push("--unsafe-fixes");
+    }
+    let out = loopfix(dir, &args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+/// Build and run the fixed package at `dir`: it must succeed and print `expected`.
+fn runs_with(dir: &Path, expected: &str) {
+    let after = run_package(dir);
+    assert!(
+        after.status.success(),
+        "the fixed program must run: {}",
+        stderr(&after)
+    );
+    assert_eq!(stdout(&after), expected);
+}
+
 /// A temporary copy of `tests/e2e/<name>`.
 fn package(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -60,16 +81,9 @@ fn nested_block_on_panics_before_and_runs_after_apply() {
     assert_eq!(code(&check), 1, "{}", stderr(&check));
     assert_eq!(stdout(&check).lines().count(), 2, "{}", stdout(&check));
 
-    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
-    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    apply(pkg.path(), false);
 
-    let after = run_package(pkg.path());
-    assert!(
-        after.status.success(),
-        "the fixed program must run: {}",
-        stderr(&after)
-    );
-    assert_eq!(stdout(&after), "answer: 84\n");
+    runs_with(pkg.path(), "answer: 84\n");
     assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
 }
 
@@ -91,18 +105,11 @@ fn block_on_two_calls_from_async_is_found_with_its_chain() {
     // Making the helpers async changes their signatures: an unsafe fix, applied on request.
     let safe_only = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
     assert_eq!(code(&safe_only), 1, "{}", stderr(&safe_only));
-    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs", "--unsafe-fixes"]);
-    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    apply(pkg.path(), true);
     let fixed = std::fs::read_to_string(pkg.path().join("src/main.rs")).unwrap();
     assert!(fixed.contains("async fn read_setting() -> u32"), "{fixed}");
     assert!(fixed.contains("read_setting().await * 2"), "{fixed}");
-    let after = run_package(pkg.path());
-    assert!(
-        after.status.success(),
-        "the fixed program must run: {}",
-        stderr(&after)
-    );
-    assert_eq!(stdout(&after), "setting: 14\n");
+    runs_with(pkg.path(), "setting: 14\n");
     assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
 }
 
@@ -118,35 +125,21 @@ fn runtime_dropped_in_async_panics_before_and_runs_after_apply() {
         stdout(&check),
         "src/main.rs:11:15: loopfix::runtime_dropped_in_async: runtime dropped inside an async context\n"
     );
-    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
-    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
-    let after = run_package(pkg.path());
-    assert!(
-        after.status.success(),
-        "the fixed program must run: {}",
-        stderr(&after)
-    );
-    assert_eq!(stdout(&after), "answer: 42\n");
+    apply(pkg.path(), false);
+    runs_with(pkg.path(), "answer: 42\n");
 }
 
 #[test]
 fn runtime_missing_drivers_panics_before_and_runs_after_apply() {
     let pkg = package("runtime_missing_drivers");
     fails_with(pkg.path(), "timers are disabled");
-    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
-    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    apply(pkg.path(), false);
     assert!(
         std::fs::read_to_string(pkg.path().join("src/main.rs"))
             .unwrap()
             .contains(".enable_all()")
     );
-    let after = run_package(pkg.path());
-    assert!(
-        after.status.success(),
-        "the fixed program must run: {}",
-        stderr(&after)
-    );
-    assert_eq!(stdout(&after), "answer: 42\n");
+    runs_with(pkg.path(), "answer: 42\n");
 }
 
 #[test]
@@ -157,45 +150,24 @@ fn block_in_place_current_thread_panics_before_and_runs_after_apply() {
         "can call blocking only when running on the multi-threaded runtime",
     );
     // The package enables `rt-multi-thread`, so the fix is safe and applies by default.
-    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
-    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
-    let after = run_package(pkg.path());
-    assert!(
-        after.status.success(),
-        "the fixed program must run: {}",
-        stderr(&after)
-    );
-    assert_eq!(stdout(&after), "answer: 42\n");
+    apply(pkg.path(), false);
+    runs_with(pkg.path(), "answer: 42\n");
 }
 
 #[test]
 fn tokio_main_on_helper_panics_before_and_runs_after_apply() {
     let pkg = package("tokio_main_on_helper");
     fails_with(pkg.path(), "Cannot start a runtime from within a runtime");
-    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
-    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
-    let after = run_package(pkg.path());
-    assert!(
-        after.status.success(),
-        "the fixed program must run: {}",
-        stderr(&after)
-    );
-    assert_eq!(stdout(&after), "answer: 42\n");
+    apply(pkg.path(), false);
+    runs_with(pkg.path(), "answer: 42\n");
 }
 
 #[test]
 fn no_runtime_context_panics_before_and_runs_after_apply() {
     let pkg = package("no_runtime_context");
     fails_with(pkg.path(), "there is no reactor running");
-    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
-    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
-    let after = run_package(pkg.path());
-    assert!(
-        after.status.success(),
-        "the fixed program must run: {}",
-        stderr(&after)
-    );
-    assert_eq!(stdout(&after), "answer: 42\n");
+    apply(pkg.path(), false);
+    runs_with(pkg.path(), "answer: 42\n");
 }
 
 #[test]
@@ -205,15 +177,8 @@ fn async_work_in_drop_panics_before_and_runs_after_apply_with_unsafe_fixes() {
     // The guard skips the work when no runtime runs: an unsafe fix, applied on request.
     let safe_only = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
     assert_eq!(code(&safe_only), 1, "{}", stderr(&safe_only));
-    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs", "--unsafe-fixes"]);
-    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
-    let after = run_package(pkg.path());
-    assert!(
-        after.status.success(),
-        "the fixed program must run: {}",
-        stderr(&after)
-    );
-    assert_eq!(stdout(&after), "answer: 42\n");
+    apply(pkg.path(), true);
+    runs_with(pkg.path(), "answer: 42\n");
 }
 
 #[test]
@@ -223,53 +188,32 @@ fn spawn_local_outside_localset_panics_before_and_runs_after_apply_with_unsafe_f
         pkg.path(),
         "`spawn_local` called from outside of a `task::LocalSet`",
     );
-    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs", "--unsafe-fixes"]);
-    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
-    let after = run_package(pkg.path());
-    assert!(
-        after.status.success(),
-        "the fixed program must run: {}",
-        stderr(&after)
-    );
-    assert_eq!(stdout(&after), "answer: 42\n");
+    apply(pkg.path(), true);
+    runs_with(pkg.path(), "answer: 42\n");
 }
 
 #[test]
 fn runtime_per_call_fails_before_and_runs_after_unifying_runtimes() {
     let pkg = package("runtime_per_call");
     fails_with(pkg.path(), "the worker task is gone");
-    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs", "--unsafe-fixes"]);
-    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    apply(pkg.path(), true);
     let fixed = std::fs::read_to_string(pkg.path().join("src/main.rs")).unwrap();
     assert!(
         fixed.contains("static RUNTIME: std::sync::LazyLock<tokio::runtime::Runtime>"),
         "{fixed}"
     );
-    let after = run_package(pkg.path());
-    assert!(
-        after.status.success(),
-        "the fixed program must run: {}",
-        stderr(&after)
-    );
-    assert_eq!(stdout(&after), "answer: 42\n");
+    runs_with(pkg.path(), "answer: 42\n");
 }
 
 #[test]
 fn mixed_runtimes_panics_before_and_runs_after_apply_with_unsafe_fixes() {
     let pkg = package("mixed_runtimes");
     fails_with(pkg.path(), "there is no reactor running");
-    let apply = loopfix(pkg.path(), &["apply", "--allow-no-vcs", "--unsafe-fixes"]);
-    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    apply(pkg.path(), true);
     assert!(
         std::fs::read_to_string(pkg.path().join("src/main.rs"))
             .unwrap()
             .contains("#[tokio::main]\nasync fn main()")
     );
-    let after = run_package(pkg.path());
-    assert!(
-        after.status.success(),
-        "the fixed program must run: {}",
-        stderr(&after)
-    );
-    assert_eq!(stdout(&after), "answer: 42\n");
+    runs_with(pkg.path(), "answer: 42\n");
 }

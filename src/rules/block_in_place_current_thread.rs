@@ -1,6 +1,6 @@
 //! `block_in_place_current_thread`: `tokio::task::block_in_place` on a current-thread runtime.
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
@@ -70,16 +70,10 @@ impl Rule for BlockInPlaceCurrentThread {
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
-        let Some(call) = ast::CallExpr::cast(node.clone()) else {
+        let Some((path, resolved)) = cx.model.called_path(node) else {
             return;
         };
-        let Some(ast::Expr::PathExpr(pe)) = call.expr() else {
-            return;
-        };
-        let Some(path) = pe.path() else {
-            return;
-        };
-        if cx.model.resolve_path(&path).as_deref() != Some("tokio::task::block_in_place") {
+        if resolved != "tokio::task::block_in_place" {
             return;
         }
         let graph = cx.model.graph();

@@ -89,14 +89,7 @@ impl Rule for NoRuntimeContext {
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
-        let Some(call) = ast::CallExpr::cast(node.clone()) else {
-            return;
-        };
-        let Some(ast::Expr::PathExpr(pe)) = call.expr() else {
-            return;
-        };
-        let Some(path) = pe.path() else { return };
-        let Some(resolved) = cx.model.resolve_path(&path) else {
+        let Some((path, resolved)) = cx.model.called_path(node) else {
             return;
         };
         let driver = tokio_driver_of(&resolved);

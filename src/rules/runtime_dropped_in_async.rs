@@ -159,15 +159,7 @@ fn dropped_here(
             fallible,
         } => {
             let uses = cx.model.binding_uses(&stmt, &name);
-            // `shutdown_background()` / `shutdown_timeout(..)` consume the runtime: the way to get
-            // rid of one in async code.
-            let shut_down = uses.uses.iter().any(|u| {
-                u.parent()
-                    .and_then(ast::MethodCallExpr::cast)
-                    .and_then(|m| m.name_ref())
-                    .is_some_and(|n| matches!(n.text(), "shutdown_background" | "shutdown_timeout"))
-            });
-            if uses.moved || shut_down {
+            if uses.moved || uses.shut_down {
                 return None;
             }
             let block = stmt.syntax().parent()?;

@@ -203,13 +203,7 @@ fn dropped_value(cx: &RuleContext<'_>, construction: &RuntimeConstruction) -> Op
             fallible,
         } => {
             let uses = cx.model.binding_uses(&stmt, &name);
-            let consumed = uses.uses.iter().any(|u| {
-                u.parent()
-                    .and_then(ast::MethodCallExpr::cast)
-                    .and_then(|m| m.name_ref())
-                    .is_some_and(|n| matches!(n.text(), "shutdown_background" | "shutdown_timeout"))
-            });
-            if uses.moved || consumed || uses.dropped_explicitly {
+            if uses.moved || uses.shut_down || uses.dropped_explicitly {
                 return None;
             }
             Some(DroppedValue {

@@ -70,14 +70,10 @@ impl Rule for SpawnLocalOutsideLocalset {
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
-        let Some(call) = ast::CallExpr::cast(node.clone()) else {
+        let Some((path, resolved)) = cx.model.called_path(node) else {
             return;
         };
-        let Some(ast::Expr::PathExpr(pe)) = call.expr() else {
-            return;
-        };
-        let Some(path) = pe.path() else { return };
-        if cx.model.resolve_path(&path).as_deref() != Some("tokio::task::spawn_local") {
+        if resolved != "tokio::task::spawn_local" {
             return;
         }
         let Some((why, label, fix)) = outside_localset(cx, node) else {

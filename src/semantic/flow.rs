@@ -36,6 +36,9 @@ pub struct BindingUses {
     pub moved: bool,
     /// Passed to `drop(..)`.
     pub dropped_explicitly: bool,
+    /// Consumed by `shutdown_background()` / `shutdown_timeout(..)`: a runtime shut down without
+    /// blocking, the way to get rid of one in async code.
+    pub shut_down: bool,
 }
 
 impl FileModel<'_> {
@@ -124,6 +127,15 @@ impl FileModel<'_> {
                 .take_while(|a| a != &block)
                 .filter_map(ast::BlockExpr::cast)
                 .any(|b| b.async_token().is_some() && b.move_token().is_some());
+            let method = node
+                .parent()
+                .and_then(ast::MethodCallExpr::cast)
+                .and_then(|m| m.name_ref());
+            if method
+                .is_some_and(|n| matches!(n.text(), "shutdown_background" | "shutdown_timeout"))
+            {
+                out.shut_down = true;
+            }
             match node.parent().map(|p| p.kind()) {
                 _ if in_move_closure || in_async_move => out.moved = true,
                 Some(

@@ -239,6 +239,17 @@ impl<'a> FileModel<'a> {
         resolved
     }
 
+    /// `node` as a call of a path (`tokio::spawn(..)`): the callee's path and what it resolves to.
+    pub fn called_path(&self, node: &SyntaxNode) -> Option<(ast::Path, String)> {
+        let call = ast::CallExpr::cast(node.clone())?;
+        let ast::Expr::PathExpr(pe) = call.expr()? else {
+            return None;
+        };
+        let path = pe.path()?;
+        let resolved = self.resolve_path(&path)?;
+        Some((path, resolved))
+    }
+
     /// How this file names the dependency `krate` (renamed dependencies use their new name).
     pub fn crate_name(&self, krate: &str) -> Option<&str> {
         self.imports.local_crate_name(krate)
