@@ -2,6 +2,7 @@
 
 pub mod async_work_in_drop;
 pub mod block_in_place_current_thread;
+pub mod client_outlives_runtime;
 mod common;
 pub mod mixed_runtimes;
 pub mod nested_block_on;
@@ -68,6 +69,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
     &[
         &async_work_in_drop::AsyncWorkInDrop,
         &block_in_place_current_thread::BlockInPlaceCurrentThread,
+        &client_outlives_runtime::ClientOutlivesRuntime,
         &mixed_runtimes::MixedRuntimes,
         &nested_block_on::NestedBlockOn,
         &no_runtime_context::NoRuntimeContext,

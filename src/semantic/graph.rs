@@ -145,6 +145,8 @@ pub struct WorkspaceModel {
     runtimes_per_binary: HashMap<CrateId, usize>,
     /// Per file: the binaries it is compiled into.
     binaries_of: Vec<Vec<CrateId>>,
+    /// Per function: the indices of the edges that call it.
+    callers: Vec<Vec<usize>>,
     /// Per file: the manifest of the (first) package that owns it.
     pub manifests: Vec<Option<camino::Utf8PathBuf>>,
     /// Per file: the features its packages enable on each dependency (`None` outside a package).
@@ -463,6 +465,10 @@ impl WorkspaceModel {
             })
             .collect();
         let runtimes_per_binary = runtimes_per_binary(sources, &fns);
+        let mut callers = vec![Vec::new(); fns.len()];
+        for (i, e) in edges.iter().enumerate() {
+            callers[e.callee].push(i);
+        }
         WorkspaceModel {
             fns,
             edges,
@@ -478,6 +484,7 @@ impl WorkspaceModel {
                 .map(incompatible_tokio_versions)
                 .unwrap_or_default(),
             runtimes_per_binary,
+            callers,
             binaries_of: sources.files.iter().map(binaries).collect(),
             manifests: sources
                 .files
@@ -593,7 +600,33 @@ impl WorkspaceModel {
 
     /// Every call of `f` in the workspace.
     pub fn callers_of(&self, f: FnId) -> impl Iterator<Item = &Edge> {
-        self.edges.iter().filter(move |e| e.callee == f)
+        self.callers
+            .get(f)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.edges[i])
+    }
+
+    /// The runtime entries (`#[tokio::main]`, `#[tokio::test]`...) whose code reaches `f`, itself
+    /// included: each is a runtime of its own. Followed up the callers, every kind of call.
+    pub fn entries_reaching(&self, f: FnId) -> Vec<FnId> {
+        let mut seen = vec![f];
+        let mut entries = Vec::new();
+        let mut i = 0;
+        while i < seen.len() {
+            let g = seen[i];
+            i += 1;
+            if self.fns[g].entry.is_some() {
+                entries.push(g);
+                continue;
+            }
+            for e in self.callers_of(g) {
+                if !seen.contains(&e.caller) && seen.len() < 256 {
+                    seen.push(e.caller);
+                }
+            }
+        }
+        entries
     }
 
     /// The workspace functions the call whose callee name starts at `name_start` calls.

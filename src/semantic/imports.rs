@@ -67,6 +67,9 @@ const PRELUDE: &[(&str, &str)] = &[
 pub const KNOWN_CRATES: &[&str] = &[
     "reqwest",
     "hyper",
+    "sqlx",
+    "tonic",
+    "redis",
     "tokio",
     "futures",
     "futures_executor",

@@ -1,0 +1,219 @@
+//! `client_outlives_runtime`: a runtime-bound client in a static, used from several runtimes.
+
+use std::collections::BTreeSet;
+
+use ra_ap_syntax::{SyntaxKind, SyntaxNode};
+
+use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+
+pub struct ClientOutlivesRuntime;
+
+pub const DOCS: &str = r#"## What it does
+Finds a client bound to the runtime that created it (`reqwest::Client`, hyper's client,
+`tonic::transport::Channel`, sqlx pools, redis multiplexed connections, `mongodb::Client`, AWS SDK
+clients, `tokio::net::TcpStream`...) kept in a `static` (`LazyLock`, `OnceLock`, `once_cell`,
+`lazy_static!`, `thread_local!`) and used from more than one runtime: two or more `#[tokio::test]`
+functions (each test builds its own runtime), or several runtime entry points. Uses are followed up
+through the functions of the workspace that lead to them.
+
+## Why is this bad?
+The client's connection pool and background tasks live on the runtime that first used it. When
+that runtime ends (the first test finishes), the next runtime's requests fail: hyper and reqwest
+with "dispatch task is gone: runtime dropped the dispatch task" (hyper 0.14: "dispatch dropped
+without returning error"), sqlx with `PoolTimedOut`, tonic with a transport error, redis with a
+hang or a broken pipe. Python users know it as "Event loop is closed". `cargo nextest` runs each
+test in its own process and hides it; `cargo test` shows it.
+
+## Example
+```rust
+static CLIENT: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(reqwest::Client::new);
+
+#[tokio::test]
+async fn first() {
+    CLIENT.get("http://127.0.0.1:1").send().await.ok();
+}
+
+#[tokio::test]
+async fn second() {
+    CLIENT.get("http://127.0.0.1:1").send().await.ok();
+}
+```
+
+## Use instead
+```rust
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+#[tokio::test]
+async fn first() {
+    client().get("http://127.0.0.1:1").send().await.ok();
+}
+
+#[tokio::test]
+async fn second() {
+    client().get("http://127.0.0.1:1").send().await.ok();
+}
+```
+
+## Fix safety
+No automatic fix yet ("move the client into a scoped block" is planned): build the client inside
+each test or runtime scope, or let the one shared runtime own it.
+
+## Known problems
+Clients created in one runtime's scope and returned or stored for another are not followed yet.
+A static client used from exactly one runtime (one binary with one `#[tokio::main]`) is correct and
+not reported.
+"#;
+
+static META: RuleMeta = RuleMeta {
+    id: "client_outlives_runtime",
+    summary: "runtime-bound client shared across runtimes through a static",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    docs: DOCS,
+};
+
+/// Types whose values belong to the runtime that created them, by crate-rooted path.
+const CLIENT_TYPES: &[&str] = &[
+    "reqwest::Client",
+    "hyper_util::client::legacy::Client",
+    "hyper::client::conn::http1::SendRequest",
+    "hyper::client::conn::http2::SendRequest",
+    "tonic::transport::Channel",
+    "sqlx::Pool",
+    "sqlx::PgPool",
+    "sqlx::MySqlPool",
+    "sqlx::SqlitePool",
+    "sqlx::postgres::PgPool",
+    "redis::aio::MultiplexedConnection",
+    "redis::aio::ConnectionManager",
+    "mongodb::Client",
+    "deadpool_postgres::Pool",
+    "bb8::Pool",
+    "tokio::net::TcpStream",
+];
+
+/// The symptom users see, by the client's crate.
+fn symptom(holds: &str) -> &'static str {
+    match holds.split("::").next().unwrap_or_default() {
+        "reqwest" | "hyper" | "hyper_util" => {
+            "\"dispatch task is gone: runtime dropped the dispatch task\" (hyper 0.14: \"dispatch dropped without returning error\")"
+        }
+        "sqlx" | "deadpool_postgres" | "bb8" => "`PoolTimedOut` errors",
+        "tonic" => "a transport error",
+        "redis" => "a hang or a broken pipe",
+        _ => "errors or hangs (\"A Tokio 1.x context was found, but it is being shutdown\")",
+    }
+}
+
+fn is_client(holds: &str) -> bool {
+    CLIENT_TYPES.contains(&holds)
+        || (holds.starts_with("aws_sdk_") && holds.ends_with("::Client"))
+        || (holds.starts_with("tonic::") && holds.ends_with("Client"))
+}
+
+impl Rule for ClientOutlivesRuntime {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn kinds(&self) -> &'static [SyntaxKind] {
+        &[SyntaxKind::STATIC, SyntaxKind::MACRO_CALL]
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
+        let graph = cx.model.graph();
+        let file = cx.model.file_id();
+        let range = node.text_range();
+        for (id, st) in graph.statics.iter().enumerate() {
+            if st.file != file || !range.contains_range(st.name_range) {
+                continue;
+            }
+            let Some(holds) = st.holds.as_deref().filter(|h| is_client(h)) else {
+                continue;
+            };
+            // The runtimes that use it: each runtime entry whose code reaches a use.
+            let mut entries: BTreeSet<usize> = BTreeSet::new();
+            let mut labels = Vec::new();
+            for u in graph.static_uses.iter().filter(|u| u.static_id == id) {
+                let Some(f) = u.function else { continue };
+                let reaching = graph.entries_reaching(f);
+                if !reaching.is_empty() && u.file == file && labels.len() < 4 {
+                    labels.push(Label {
+                        range: u.range,
+                        message: "used here".to_owned(),
+                    });
+                }
+                entries.extend(reaching);
+            }
+            if entries.len() < 2 {
+                continue;
+            }
+            let names: Vec<String> = entries
+                .iter()
+                .take(4)
+                .map(|&e| {
+                    let f = &graph.fns[e];
+                    let attr = f
+                        .entry
+                        .as_ref()
+                        .map(|x| x.attr.as_str())
+                        .unwrap_or_default();
+                    format!("`{}` (#[{attr}], {})", f.display, f.location)
+                })
+                .collect();
+            let more = entries.len().saturating_sub(4);
+            out.push(Diagnostic {
+                rule: META.id,
+                severity: META.severity,
+                message: format!("`{}` holds a `{holds}` shared by {} runtimes", st.name, entries.len()),
+                path: cx.file.path.clone(),
+                range: st.name_range,
+                primary_label: Some("bound to the first runtime that uses it".to_owned()),
+                labels,
+                notes: vec![
+                    format!(
+                        "each of these builds its own runtime: {}{}",
+                        names.join(", "),
+                        if more > 0 { format!(" and {more} more") } else { String::new() }
+                    ),
+                    format!(
+                        "once the first runtime ends, uses from the others fail with {}; `cargo nextest` (one \
+                         process per test) hides it, `cargo test` shows it",
+                        symptom(holds)
+                    ),
+                ],
+                helps: vec![
+                    "build the client inside each test or runtime scope (a constructor function instead of the \
+                     static), or let one shared runtime own it"
+                        .to_owned(),
+                ],
+                fix: None,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::check_text;
+
+    const RULE: &str = "client_outlives_runtime";
+
+    #[test]
+    fn a_static_client_used_by_two_tests() {
+        let code = "use std::sync::LazyLock;\nstatic CLIENT: LazyLock<reqwest::Client> = LazyLock::new(reqwest::Client::new);\nasync fn fetch() { CLIENT.get(\"x\"); }\n#[tokio::test]\nasync fn a() { fetch().await; }\n#[tokio::test]\nasync fn b() { CLIENT.get(\"y\"); }\n";
+        let found = check_text(code, &[RULE]);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("shared by 2 runtimes"));
+        assert!(found[0].notes[1].contains("dispatch task is gone"));
+    }
+
+    #[test]
+    fn silent_for_one_runtime_local_clients_and_own_types() {
+        let code = "use std::sync::LazyLock;\nstatic CLIENT: LazyLock<reqwest::Client> = LazyLock::new(reqwest::Client::new);\n#[tokio::main]\nasync fn main() { CLIENT.get(\"x\"); helper().await; }\nasync fn helper() { CLIENT.get(\"y\"); }\nmod mine { pub struct Client; }\nstatic OWN: LazyLock<mine::Client> = LazyLock::new(|| mine::Client);\n#[tokio::test]\nasync fn a() { let _ = &*OWN; let c = reqwest::Client::new(); }\n#[tokio::test]\nasync fn b() { let _ = &*OWN; let c = reqwest::Client::new(); }\n";
+        assert_eq!(check_text(code, &[RULE]), vec![]);
+    }
+}
