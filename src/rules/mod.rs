@@ -3,6 +3,7 @@
 pub mod async_work_in_drop;
 pub mod block_in_place_current_thread;
 pub mod client_outlives_runtime;
+pub mod client_per_request;
 mod common;
 pub mod mixed_runtimes;
 pub mod nested_block_on;
@@ -70,6 +71,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &async_work_in_drop::AsyncWorkInDrop,
         &block_in_place_current_thread::BlockInPlaceCurrentThread,
         &client_outlives_runtime::ClientOutlivesRuntime,
+        &client_per_request::ClientPerRequest,
         &mixed_runtimes::MixedRuntimes,
         &nested_block_on::NestedBlockOn,
         &no_runtime_context::NoRuntimeContext,

@@ -1,0 +1,251 @@
+//! `client_per_request`: a runtime-bound client built again on every iteration of a loop.
+
+use ra_ap_syntax::{
+    AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize,
+    ast::{self, HasName},
+};
+
+use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
+use crate::semantic::values::Binding;
+
+pub struct ClientPerRequest;
+
+pub const DOCS: &str = r#"## What it does
+Finds a client with a connection pool (`reqwest::Client`, hyper's client, redis and mongodb
+clients, sqlx pools) built with a `let` inside a loop, so every iteration builds a new one.
+
+## Why is this bad?
+Each client owns a connection pool (and for some, a background task): building one per request
+throws the pool away every time, so every request pays a new TCP (and TLS) handshake, and under
+load the discarded connections linger in `TIME_WAIT` until the process runs out of sockets.
+
+## Example
+```rust
+async fn fetch_all(urls: &[String]) {
+    for url in urls {
+        let client = reqwest::Client::new();
+        client.get(url).send().await.ok();
+    }
+}
+```
+
+## Use instead
+```rust
+async fn fetch_all(urls: &[String]) {
+    let client = reqwest::Client::new();
+    for url in urls {
+        client.get(url).send().await.ok();
+    }
+}
+```
+
+## Fix safety
+The fix hoists the `let` out of the loop, just before it. It is offered only when the construction
+uses nothing the loop binds (its pattern, or anything declared inside it) and the client is not
+moved away inside the loop. It is safe when building the client does no I/O; when the construction
+connects (`.await`) or can fail (`?`), it now runs even if the loop does not: unsafe.
+
+## Known problems
+Clients built in a request handler (once per request, outside any loop here) are not reported yet.
+"#;
+
+static META: RuleMeta = RuleMeta {
+    id: "client_per_request",
+    summary: "client with a connection pool built on every loop iteration",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    docs: DOCS,
+};
+
+/// Functions that build a client with a connection pool (or start a builder chain of one).
+const CONSTRUCTORS: &[&str] = &[
+    "reqwest::Client::new",
+    "reqwest::Client::builder",
+    "reqwest::ClientBuilder::new",
+    "hyper_util::client::legacy::Client::builder",
+    "redis::Client::open",
+    "mongodb::Client::with_uri_str",
+    "mongodb::Client::with_options",
+    "sqlx::PgPool::connect",
+    "sqlx::MySqlPool::connect",
+    "sqlx::SqlitePool::connect",
+    "sqlx::postgres::PgPoolOptions::new",
+];
+
+impl Rule for ClientPerRequest {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn kinds(&self) -> &'static [SyntaxKind] {
+        &[SyntaxKind::LET_STMT]
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
+        let Some(stmt) = ast::LetStmt::cast(node.clone()) else {
+            return;
+        };
+        let Some(ast::Pat::IdentPat(pat)) = stmt.pat() else {
+            return;
+        };
+        let Some(name) = pat.name() else { return };
+        let Some(init) = stmt.initializer() else {
+            return;
+        };
+        let Some(constructor) = client_constructor(cx, &init) else {
+            return;
+        };
+        let Some(the_loop) = cx
+            .model
+            .ancestors(node)
+            .skip(1)
+            .take_while(|a| !matches!(a.kind(), SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR))
+            .find(|a| {
+                matches!(
+                    a.kind(),
+                    SyntaxKind::FOR_EXPR | SyntaxKind::WHILE_EXPR | SyntaxKind::LOOP_EXPR
+                )
+            })
+        else {
+            return;
+        };
+        let uses = cx.model.binding_uses(&stmt, name.text().as_ref());
+        if uses.moved {
+            return;
+        }
+        let keyword = the_loop
+            .first_token()
+            .map_or(the_loop.text_range(), |t| t.text_range());
+        out.push(Diagnostic {
+            rule: META.id,
+            severity: META.severity,
+            message: META.summary.to_owned(),
+            path: cx.file.path.clone(),
+            range: name.syntax().text_range(),
+            primary_label: Some(format!("a new client (`{constructor}`) on every iteration")),
+            labels: vec![Label { range: keyword, message: "this loop".to_owned() }],
+            notes: vec![
+                "each client owns a connection pool: a new one per iteration means a new TCP/TLS handshake per \
+                 request, and under load the discarded connections exhaust the sockets"
+                    .to_owned(),
+            ],
+            helps: vec!["build the client once, before the loop, and reuse it".to_owned()],
+            fix: hoist(cx, &stmt, &init, &the_loop),
+        });
+    }
+}
+
+/// The client constructor at the root of `init`'s call chain (`reqwest::Client::builder()...`).
+fn client_constructor(cx: &RuleContext<'_>, init: &ast::Expr) -> Option<String> {
+    let mut current = init.clone();
+    loop {
+        current = match current {
+            ast::Expr::MethodCallExpr(mc) => mc.receiver()?,
+            ast::Expr::TryExpr(t) => t.expr()?,
+            ast::Expr::AwaitExpr(a) => a.expr()?,
+            ast::Expr::ParenExpr(p) => p.expr()?,
+            ast::Expr::CallExpr(_) => break,
+            _ => return None,
+        };
+    }
+    let (_, resolved) = cx.model.called_path(current.syntax())?;
+    CONSTRUCTORS
+        .contains(&resolved.as_str())
+        .then_some(resolved)
+}
+
+/// Move the `let` just before the loop, when its initializer uses nothing the loop binds.
+fn hoist(
+    cx: &RuleContext<'_>,
+    stmt: &ast::LetStmt,
+    init: &ast::Expr,
+    the_loop: &SyntaxNode,
+) -> Option<Fix> {
+    let loop_range = the_loop.text_range();
+    for node in cx.model.nodes_within(init.syntax()) {
+        let Some(pe) = ast::PathExpr::cast(node.clone()) else {
+            continue;
+        };
+        let Some(name) = pe.path().and_then(|p| p.as_single_name_ref()) else {
+            continue;
+        };
+        let outside = match cx.model.binding(&node, name.text().as_ref()) {
+            Some(Binding::Let(l)) => !loop_range.contains_range(l.syntax().text_range()),
+            Some(Binding::Param(_) | Binding::Item(_)) => true,
+            // Bound by a pattern (the loop's own, a `match` arm...): may change per iteration.
+            None => false,
+        };
+        if !outside {
+            return None;
+        }
+    }
+    // The loop must start a statement of its own line, so the `let` can go on the line above.
+    let start = usize::from(loop_range.start());
+    let line_start = cx.file.text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if !cx.file.text[line_start..start].trim().is_empty() {
+        return None;
+    }
+    let indent = &cx.file.text[line_start..start];
+    let statement = stmt.syntax().text().to_string();
+    if statement.contains('\n')
+        || common::has_comment_outside(
+            stmt.syntax(),
+            stmt.syntax().text_range(),
+            TextRange::empty(0.into()),
+        )
+    {
+        return None;
+    }
+    let removal = common::statement_deletion(&cx.file.text, stmt.syntax().text_range());
+    // A construction that connects (`.await`) or can fail (`?`) now runs even when the loop does
+    // not: unsafe.
+    let connects = init
+        .syntax()
+        .descendants()
+        .any(|n| matches!(n.kind(), SyntaxKind::AWAIT_EXPR | SyntaxKind::TRY_EXPR));
+    Some(Fix::new(
+        "build the client once, before the loop",
+        if connects {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        },
+        vec![
+            Edit::replace(
+                cx.file.path.clone(),
+                TextRange::empty(TextSize::from(line_start as u32)),
+                format!("{indent}{statement}\n"),
+            ),
+            Edit::replace(cx.file.path.clone(), removal, ""),
+        ],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::{check_text, fix_text};
+
+    const RULE: &str = "client_per_request";
+
+    #[test]
+    fn a_client_in_a_loop_is_hoisted() {
+        let before = "async fn f(urls: Vec<String>, timeout: std::time::Duration) {\n    for url in urls {\n        let client = reqwest::Client::builder().timeout(timeout).build().unwrap();\n        client.get(url).send().await.ok();\n    }\n}\n";
+        let after = "async fn f(urls: Vec<String>, timeout: std::time::Duration) {\n    let client = reqwest::Client::builder().timeout(timeout).build().unwrap();\n    for url in urls {\n        client.get(url).send().await.ok();\n    }\n}\n";
+        assert_eq!(fix_text(before, &[RULE], false), after);
+    }
+
+    #[test]
+    fn loop_dependent_construction_is_reported_without_fix() {
+        let code = "async fn f(urls: Vec<String>) {\n    for url in urls {\n        let client = reqwest::Client::builder().user_agent(url.clone()).build().unwrap();\n        client.get(url).send().await.ok();\n    }\n}\n";
+        let found = check_text(code, &[RULE]);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].fix.is_none());
+    }
+
+    #[test]
+    fn silent_outside_loops_and_for_clients_moved_away() {
+        let code = "async fn f(urls: Vec<String>) {\n    let client = reqwest::Client::new();\n    for url in urls { client.get(url); }\n    let mut all = Vec::new();\n    for _ in 0..3 {\n        let c = reqwest::Client::new();\n        all.push(c);\n    }\n    let g = || { let c = reqwest::Client::new(); };\n}\nmod mine { pub struct Client; impl Client { pub fn new() -> Client { Client } } }\nfn g() { loop { let c = mine::Client::new(); } }\n";
+        assert_eq!(check_text(code, &[RULE]), vec![]);
+    }
+}
