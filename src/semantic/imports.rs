@@ -66,6 +66,8 @@ const PRELUDE: &[(&str, &str)] = &[
 /// Crates a file is assumed to see when it belongs to no cargo package (unit tests, fixtures).
 pub const KNOWN_CRATES: &[&str] = &[
     "reqwest",
+    "ureq",
+    "postgres",
     "hyper",
     "sqlx",
     "tonic",
