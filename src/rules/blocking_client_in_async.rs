@@ -5,7 +5,6 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::semantic::{ExecContext, SyncContext};
 
 pub struct BlockingClientInAsync;
 
@@ -87,16 +86,8 @@ impl Rule for BlockingClientInAsync {
         if !blocking {
             return;
         }
-        let (labels, chain_note) = match cx.model.exec_context(node) {
-            ExecContext::Async(context) => (vec![common::async_context_label(&context)], None),
-            ExecContext::Sync(SyncContext::Fn { .. }) => match cx.model.async_chain(node) {
-                Some(chain) => {
-                    let (labels, note) = common::chain_labels(cx, &chain, &resolved);
-                    (labels, Some(note))
-                }
-                None => return,
-            },
-            ExecContext::Sync(_) => return,
+        let Some((labels, chain_note)) = common::runs_on_the_task(cx, node, &resolved) else {
+            return;
         };
         let mut notes = vec![
             "the blocking call holds the worker thread for the whole request: every other task on it stalls".to_owned(),

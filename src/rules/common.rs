@@ -4,7 +4,7 @@ use ra_ap_syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 use super::RuleContext;
 use crate::diagnostic::Label;
-use crate::semantic::{AsyncContext, AsyncKind, ChainStep};
+use crate::semantic::{AsyncContext, AsyncKind, ChainStep, ExecContext, SyncContext};
 
 /// A label on the async context that code runs in: the runtime attribute, or the `async` keyword.
 pub fn async_context_label(context: &AsyncContext) -> Label {
@@ -56,6 +56,24 @@ pub fn chain_labels(cx: &RuleContext<'_>, chain: &[ChainStep], what: &str) -> (V
         labels,
         format!("call chain: {} -> `{what}`", graph.describe_chain(chain)),
     )
+}
+
+/// When `node` runs on an async task: directly in async code (a label on that context), or in a
+/// sync function async code calls (labels along the chain, and the chain's note ending in `what`).
+pub fn runs_on_the_task(
+    cx: &RuleContext<'_>,
+    node: &SyntaxNode,
+    what: &str,
+) -> Option<(Vec<Label>, Option<String>)> {
+    match cx.model.exec_context(node) {
+        ExecContext::Async(context) => Some((vec![async_context_label(&context)], None)),
+        ExecContext::Sync(SyncContext::Fn { .. }) => {
+            let chain = cx.model.async_chain(node)?;
+            let (labels, note) = chain_labels(cx, &chain, what);
+            Some((labels, Some(note)))
+        }
+        ExecContext::Sync(_) => None,
+    }
 }
 
 /// Whether a comment in `range` (outside `keep`, which is carried over) would be deleted.

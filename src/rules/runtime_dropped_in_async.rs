@@ -6,7 +6,6 @@ use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::calls::RuntimeConstruction;
 use crate::semantic::flow::Destination;
-use crate::semantic::{ExecContext, SyncContext};
 
 pub struct RuntimeDroppedInAsync;
 
@@ -85,16 +84,8 @@ impl Rule for RuntimeDroppedInAsync {
         let Some(construction) = cx.model.runtime_construction(node) else {
             return;
         };
-        let (labels, chain_note) = match cx.model.exec_context(node) {
-            ExecContext::Async(context) => (vec![common::async_context_label(&context)], None),
-            ExecContext::Sync(SyncContext::Fn { .. }) => match cx.model.async_chain(node) {
-                Some(chain) => {
-                    let (labels, note) = common::chain_labels(cx, &chain, "Runtime::drop");
-                    (labels, Some(note))
-                }
-                None => return,
-            },
-            ExecContext::Sync(_) => return,
+        let Some((labels, chain_note)) = common::runs_on_the_task(cx, node, "Runtime::drop") else {
+            return;
         };
         let in_async = chain_note.is_none();
         let Some(drop) = dropped_here(cx, &construction, in_async) else {
