@@ -5,7 +5,7 @@ use ra_ap_syntax::{
     ast::{self, HasArgList},
 };
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::semantic::{ExecContext, SyncContext};
 
@@ -143,7 +143,7 @@ fn guarded_spawn(cx: &RuleContext<'_>, call: &ast::CallExpr) -> Option<Fix> {
         "if let Ok(handle) = tokio::runtime::Handle::try_current() {{\n{indent}    handle.spawn({});\n{indent}}}",
         // The future moves one level deeper: so do its continuation lines.
         future.syntax().text().to_string().replace('\n', "\n    "),
-        indent = indentation(&cx.file.text, stmt.syntax().text_range().start().into()),
+        indent = common::indentation_at(&cx.file.text, stmt.syntax().text_range().start()),
     );
     Some(Fix::new(
         "spawn only when a runtime is running (`Handle::try_current()`)",
@@ -154,13 +154,6 @@ fn guarded_spawn(cx: &RuleContext<'_>, call: &ast::CallExpr) -> Option<Fix> {
             content,
         )],
     ))
-}
-
-/// The whitespace before `offset` on its line.
-fn indentation(text: &str, offset: usize) -> &str {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let prefix = &text[line_start..offset];
-    &prefix[..prefix.len() - prefix.trim_start().len()]
 }
 
 #[cfg(test)]
