@@ -2,10 +2,13 @@
 
 use std::collections::BTreeSet;
 
-use ra_ap_syntax::{SyntaxKind, SyntaxNode};
+use ra_ap_syntax::{
+    AstNode, SyntaxKind, SyntaxNode, TextRange,
+    ast::{self, HasArgList, HasGenericArgs, HasVisibility},
+};
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 
 pub struct ClientOutlivesRuntime;
 
@@ -58,8 +61,10 @@ async fn second() {
 ```
 
 ## Fix safety
-No automatic fix yet ("move the client into a scoped block" is planned): build the client inside
-each test or runtime scope, or let the one shared runtime own it.
+For a `static X: LazyLock<Client>` (or `Lazy`) whose uses are all in its own file, the fix turns the
+static into a constructor function (`fn x() -> Client`) and every use into a call, so each runtime
+gets a client of its own. It is unsafe: every use now builds a client (share one per test by
+binding it once where that matters), and the initializer runs at each use.
 
 ## Known problems
 Clients created in one runtime's scope and returned or stored for another are not followed yet.
@@ -71,7 +76,7 @@ static META: RuleMeta = RuleMeta {
     id: "client_outlives_runtime",
     summary: "runtime-bound client shared across runtimes through a static",
     severity: Severity::Error,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     docs: DOCS,
 };
 
@@ -190,10 +195,99 @@ impl Rule for ClientOutlivesRuntime {
                      static), or let one shared runtime own it"
                         .to_owned(),
                 ],
-                fix: None,
+                fix: constructor_function(cx, node, id),
             });
         }
     }
+}
+
+/// `static CLIENT: LazyLock<Client> = LazyLock::new(init);` becomes `fn client() -> Client { init }`
+/// and every use of `CLIENT` a call of `client()`: each runtime gets its own client.
+fn constructor_function(cx: &RuleContext<'_>, node: &SyntaxNode, id: usize) -> Option<Fix> {
+    let graph = cx.model.graph();
+    let file = cx.model.file_id();
+    let st = ast::Static::cast(node.clone())?;
+    let info = &graph.statics[id];
+    // The lazy's type argument is what the function returns.
+    let ast::Type::PathType(ty) = st.ty()? else {
+        return None;
+    };
+    let last = ty.path()?.segment()?;
+    if !matches!(last.name_ref()?.text(), "LazyLock" | "Lazy") {
+        return None;
+    }
+    let Some(ast::GenericArg::TypeArg(held)) = last.generic_arg_list()?.generic_args().next()
+    else {
+        return None;
+    };
+    // `LazyLock::new(path)` or `LazyLock::new(|| expr)`.
+    let ast::Expr::CallExpr(call) = st.body()? else {
+        return None;
+    };
+    let arg = call.arg_list()?.args().next()?;
+    let body = match &arg {
+        ast::Expr::PathExpr(p) => format!("{}()", p.syntax().text()),
+        ast::Expr::ClosureExpr(c) if c.param_list()?.params().next().is_none() => {
+            c.body()?.syntax().text().to_string()
+        }
+        _ => return None,
+    };
+    let name = info.name.to_lowercase();
+    if cx.file.text.contains(&format!("fn {name}(")) || cx.model.items_by_name().contains_key(&name)
+    {
+        return None;
+    }
+    let uses: Vec<_> = graph
+        .static_uses
+        .iter()
+        .filter(|u| u.static_id == id)
+        .collect();
+    if uses.is_empty() || uses.iter().any(|u| u.file != file) {
+        return None;
+    }
+    let start = st
+        .visibility()
+        .map(|v| v.syntax().text_range().start())
+        .or_else(|| st.static_token().map(|t| t.text_range().start()))?;
+    let vis = st
+        .visibility()
+        .map(|v| format!("{} ", v.syntax().text()))
+        .unwrap_or_default();
+    let function = format!(
+        "{vis}fn {name}() -> {} {{\n    {body}\n}}",
+        held.syntax().text()
+    );
+    let mut edits = vec![Edit::replace(
+        cx.file.path.clone(),
+        TextRange::new(start, st.syntax().text_range().end()),
+        function,
+    )];
+    for u in uses {
+        // `*CLIENT` dereferences the lazy: the call replaces the whole `*CLIENT`.
+        let element = cx.model.root().covering_element(u.range);
+        let path_expr = element
+            .ancestors()
+            .find(|a| a.kind() == SyntaxKind::PATH_EXPR);
+        let range = path_expr
+            .and_then(|p| p.parent())
+            .filter(|p| {
+                p.kind() == SyntaxKind::PREFIX_EXPR && p.text().to_string().starts_with('*')
+            })
+            .map_or(u.range, |p| p.text_range());
+        edits.push(Edit::replace(
+            cx.file.path.clone(),
+            range,
+            format!("{name}()"),
+        ));
+    }
+    Some(Fix::new(
+        format!(
+            "make `{}` a constructor function `{name}()`: one client per runtime",
+            info.name
+        ),
+        Applicability::Unsafe,
+        edits,
+    ))
 }
 
 #[cfg(test)]
@@ -209,6 +303,14 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("shared by 2 runtimes"));
         assert!(found[0].notes[1].contains("dispatch task is gone"));
+    }
+
+    #[test]
+    fn the_static_becomes_a_constructor_function() {
+        let before = "use std::sync::LazyLock;\nstatic CLIENT: LazyLock<reqwest::Client> = LazyLock::new(reqwest::Client::new);\n#[tokio::test]\nasync fn a() { CLIENT.get(\"x\"); }\n#[tokio::test]\nasync fn b() { let c = &*CLIENT; c.get(\"y\"); }\n";
+        let after = "use std::sync::LazyLock;\nfn client() -> reqwest::Client {\n    reqwest::Client::new()\n}\n#[tokio::test]\nasync fn a() { client().get(\"x\"); }\n#[tokio::test]\nasync fn b() { let c = &client(); c.get(\"y\"); }\n";
+        assert_eq!(crate::analysis::fix_text(before, &[RULE], false), before);
+        assert_eq!(crate::analysis::fix_text(before, &[RULE], true), after);
     }
 
     #[test]
