@@ -72,6 +72,15 @@ impl Edit {
             content: content.into(),
         }
     }
+
+    /// Insert `content` at `offset`.
+    pub fn insert(
+        path: impl Into<Utf8PathBuf>,
+        offset: ra_ap_syntax::TextSize,
+        content: impl Into<String>,
+    ) -> Edit {
+        Edit::replace(path, TextRange::empty(offset), content)
+    }
 }
 
 /// A proposed change: edits applied together, or not at all.

@@ -24,6 +24,19 @@ fn run_package(dir: &Path) -> Output {
         .unwrap()
 }
 
+/// `cargo test` in the package at `dir`, two tests at a time as on any multi-core machine.
+fn test_package(dir: &Path) -> Output {
+    cargo()
+        .args(["test", "--quiet", "--locked"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("RUST_BACKTRACE", "0")
+        .env("RUST_TEST_THREADS", "2")
+        .env_remove("CARGO_TERM_COLOR")
+        .output()
+        .unwrap()
+}
+
 /// Build and run the package at `dir`, and check that it fails with `panic`.
 fn fails_with(dir: &Path, panic: &str) {
     let before = run_package(dir);
@@ -216,4 +229,51 @@ fn mixed_runtimes_panics_before_and_runs_after_apply_with_unsafe_fixes() {
             .contains("#[tokio::main]\nasync fn main()")
     );
     runs_with(pkg.path(), "answer: 42\n");
+}
+
+#[test]
+fn client_outlives_runtime_fails_in_parallel_tests_and_passes_after_apply() {
+    let pkg = package("client_outlives_runtime");
+    let before = test_package(pkg.path());
+    assert!(!before.status.success(), "{}", stdout(&before));
+    assert!(
+        stdout(&before).contains("DispatchGone), \"runtime dropped the dispatch task\""),
+        "unexpected failure: {}",
+        stdout(&before)
+    );
+    // A constructor function builds a client at each use: unsafe, applied on request.
+    let safe_only = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&safe_only), 1, "{}", stderr(&safe_only));
+    apply(pkg.path(), true);
+    let after = test_package(pkg.path());
+    assert!(after.status.success(), "{}", stdout(&after));
+    assert!(stdout(&after).contains("2 passed"), "{}", stdout(&after));
+    assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
+}
+
+#[test]
+fn blocking_client_in_async_panics_before_and_runs_after_apply_with_unsafe_fixes() {
+    let pkg = package("blocking_client_in_async");
+    fails_with(
+        pkg.path(),
+        "Cannot drop a runtime in a context where blocking is not allowed",
+    );
+    apply(pkg.path(), true);
+    let fixed = std::fs::read_to_string(pkg.path().join("src/main.rs")).unwrap();
+    assert!(
+        fixed.contains("client.get(url).send().await.unwrap().text().await.unwrap()"),
+        "{fixed}"
+    );
+    runs_with(pkg.path(), "answer: 42\n");
+    assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
+}
+
+#[test]
+fn client_per_request_opens_a_connection_per_request_until_apply() {
+    let pkg = package("client_per_request");
+    fails_with(pkg.path(), "42 requests opened 42 connections");
+    // Building the client does no I/O: hoisting it is safe and applies by default.
+    apply(pkg.path(), false);
+    runs_with(pkg.path(), "answer: 42\n");
+    assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
 }

@@ -1,10 +1,12 @@
 //! `blocking_client_in_async`: a blocking client (`reqwest::blocking`, `ureq`, `postgres`, redis's
 //! sync API) created or used in async code.
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast};
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::semantic::ExecContext;
+use crate::semantic::flow::Destination;
 
 pub struct BlockingClientInAsync;
 
@@ -36,9 +38,19 @@ async fn handler() -> String {
 ```
 
 ## Fix safety
-No automatic fix yet: use the async twin (`reqwest::Client`, `tokio-postgres`, redis's
-`aio` connections) and `.await` it, or move the blocking section into
-`tokio::task::spawn_blocking(move || ..).await`.
+Directly in async code (not through a helper or a closure), two unsafe fixes:
+- reqwest's async twin: `reqwest::blocking::get(u)` becomes `reqwest::get(u).await`, and a
+  `reqwest::blocking::Client` bound to a variable becomes a `reqwest::Client` when every use is a
+  request chain (`client.get(u).header(..).send()`); `.await` is added after `send()`, `text()`,
+  `json()` and `bytes()`. Only when each chain ends in a plain value (the body, the status...), so
+  no blocking response escapes. Unsafe: the blocking client has a 30 s default timeout, the async
+  one none.
+- a `ureq` request that uses no local variable (`ureq::get("http://..").call()`) moves into
+  `tokio::task::spawn_blocking(move || ..).await.unwrap()` (async-std:
+  `async_std::task::spawn_blocking`). Unsafe: a panic in the request becomes a panic at `.unwrap()`.
+
+A blocking client kept in a variable (`postgres::Client`, redis's `Connection`) gets no fix: its
+async twin (`tokio-postgres`, redis's `aio` connections) has a different API.
 
 ## Known problems
 Methods called on a blocking client held in a variable of unknown type are not seen; its creation
@@ -49,7 +61,7 @@ static META: RuleMeta = RuleMeta {
     id: "blocking_client_in_async",
     summary: "blocking client used in async code",
     severity: Severity::Error,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     docs: DOCS,
 };
 
@@ -113,14 +125,247 @@ impl Rule for BlockingClientInAsync {
                 "use the async client and `.await` it, or move this into `tokio::task::spawn_blocking(move || ..)`"
                     .to_owned(),
             ],
-            fix: None,
+            fix: fix(cx, node, &path, &resolved),
         });
     }
 }
 
+/// The async twin where reqwest has one, else `spawn_blocking`; only directly in async code.
+fn fix(cx: &RuleContext<'_>, call: &SyntaxNode, path: &ast::Path, resolved: &str) -> Option<Fix> {
+    let ExecContext::Async(context) = cx.model.exec_context(call) else {
+        return None;
+    };
+    if context.through_closure {
+        return None;
+    }
+    if let Some(reqwest) = cx.model.crate_name("reqwest") {
+        let twin = match resolved {
+            "reqwest::blocking::get" => twin_get(cx, call, path, reqwest),
+            "reqwest::blocking::Client::new" | "reqwest::blocking::Client::builder" => {
+                twin_client(cx, call, path, resolved, reqwest)
+            }
+            _ => None,
+        };
+        if let Some(edits) = twin {
+            return Some(Fix::new(
+                "use reqwest's async API and `.await` it",
+                Applicability::Unsafe,
+                edits,
+            ));
+        }
+    }
+    // A blocking reqwest response keeps its client's runtime alive: it must not escape to async
+    // code either, so only `ureq`'s plain values move to `spawn_blocking`.
+    if resolved.starts_with("ureq::") {
+        return off_the_task(cx, call);
+    }
+    None
+}
+
+/// What a reqwest expression is, while following a method chain up from it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Client,
+    ClientBuilder,
+    RequestBuilder,
+    Response,
+    /// A plain value: the body, the status, the headers.
+    Value,
+}
+
+/// Follow the method chain above `expr` (of kind `step`), adding `.await` where the async API
+/// returns a future. `None` unless the chain ends in a plain value (or, with `stop_at_client`,
+/// in a built client).
+fn awaits_up_the_chain(
+    cx: &RuleContext<'_>,
+    expr: &SyntaxNode,
+    mut step: Step,
+    stop_at_client: bool,
+    edits: &mut Vec<Edit>,
+) -> Option<()> {
+    let mut current = expr.clone();
+    while step != Step::Value {
+        let parent = current.parent()?;
+        match parent.kind() {
+            SyntaxKind::PAREN_EXPR | SyntaxKind::TRY_EXPR => {}
+            SyntaxKind::METHOD_CALL_EXPR => {
+                let call = ast::MethodCallExpr::cast(parent.clone())?;
+                if call.receiver()?.syntax() != &current {
+                    return None;
+                }
+                let method = call.name_ref()?.text().to_string();
+                let awaited = |edits: &mut Vec<Edit>| {
+                    edits.push(Edit::insert(
+                        cx.file.path.clone(),
+                        call.syntax().text_range().end(),
+                        ".await".to_owned(),
+                    ));
+                };
+                step = match (step, method.as_str()) {
+                    (_, "unwrap" | "expect" | "ok") => step,
+                    (
+                        Step::Client,
+                        "get" | "post" | "put" | "patch" | "delete" | "head" | "request",
+                    ) => Step::RequestBuilder,
+                    (
+                        Step::ClientBuilder,
+                        "timeout"
+                        | "connect_timeout"
+                        | "user_agent"
+                        | "default_headers"
+                        | "pool_idle_timeout"
+                        | "pool_max_idle_per_host"
+                        | "no_proxy",
+                    ) => Step::ClientBuilder,
+                    (Step::ClientBuilder, "build") => Step::Client,
+                    (
+                        Step::RequestBuilder,
+                        "header" | "headers" | "body" | "json" | "form" | "query" | "timeout"
+                        | "bearer_auth" | "basic_auth" | "version",
+                    ) => Step::RequestBuilder,
+                    (Step::RequestBuilder, "send") => {
+                        awaited(edits);
+                        Step::Response
+                    }
+                    (Step::Response, "error_for_status") => Step::Response,
+                    (Step::Response, "text" | "json" | "bytes") => {
+                        awaited(edits);
+                        Step::Value
+                    }
+                    (
+                        Step::Response,
+                        "status" | "content_length" | "url" | "version" | "headers" | "remote_addr",
+                    ) => Step::Value,
+                    _ => return None,
+                };
+            }
+            // A built client ends here; the caller follows where it goes.
+            _ if step == Step::Client && stop_at_client => return Some(()),
+            _ => return None,
+        }
+        current = parent;
+    }
+    Some(())
+}
+
+/// `reqwest::blocking::get(u)...text()` -> `reqwest::get(u).await...text().await`.
+fn twin_get(
+    cx: &RuleContext<'_>,
+    call: &SyntaxNode,
+    path: &ast::Path,
+    reqwest: &str,
+) -> Option<Vec<Edit>> {
+    let mut edits = vec![
+        Edit::replace(
+            cx.file.path.clone(),
+            path.syntax().text_range(),
+            format!("{reqwest}::get"),
+        ),
+        Edit::insert(
+            cx.file.path.clone(),
+            call.text_range().end(),
+            ".await".to_owned(),
+        ),
+    ];
+    awaits_up_the_chain(cx, call, Step::Response, false, &mut edits)?;
+    Some(edits)
+}
+
+/// `let client = reqwest::blocking::Client::new();` becomes a `reqwest::Client` when every use of
+/// `client` is a request chain that ends in a plain value.
+fn twin_client(
+    cx: &RuleContext<'_>,
+    call: &SyntaxNode,
+    path: &ast::Path,
+    resolved: &str,
+    reqwest: &str,
+) -> Option<Vec<Edit>> {
+    let builder = resolved.ends_with("::builder");
+    let mut edits = vec![Edit::replace(
+        cx.file.path.clone(),
+        path.syntax().text_range(),
+        format!(
+            "{reqwest}::Client::{}",
+            if builder { "builder" } else { "new" }
+        ),
+    )];
+    // The builder's chain up to `build()`, then where the client goes.
+    let mut client = call.clone();
+    if builder {
+        let mut probe = Vec::new();
+        awaits_up_the_chain(cx, call, Step::ClientBuilder, true, &mut probe)?;
+        client = call
+            .ancestors()
+            .skip(1)
+            .filter_map(ast::MethodCallExpr::cast)
+            .find(|m| m.name_ref().is_some_and(|n| n.text() == "build"))?
+            .syntax()
+            .clone();
+    }
+    let Destination::Bound { stmt, name, .. } = cx.model.destination(&client) else {
+        return None;
+    };
+    if stmt.ty().is_some() {
+        return None;
+    }
+    let uses = cx.model.binding_uses(&stmt, &name);
+    if uses.moved || uses.dropped_explicitly || uses.uses.is_empty() {
+        return None;
+    }
+    let here = cx.model.enclosing_fn(call);
+    for used in &uses.uses {
+        let direct =
+            matches!(cx.model.exec_context(used), ExecContext::Async(c) if !c.through_closure);
+        if !direct || cx.model.enclosing_fn(used) != here {
+            return None;
+        }
+        // A use that is not a request chain (`&client`) would hand a blocking client on.
+        awaits_up_the_chain(cx, used, Step::Client, false, &mut edits)?;
+    }
+    Some(edits)
+}
+
+/// `let body = ureq::get("http://..").call();` -> the request runs in `spawn_blocking`.
+fn off_the_task(cx: &RuleContext<'_>, call: &SyntaxNode) -> Option<Fix> {
+    // The whole initializer of a `let`, or the expression of an expression statement.
+    let stmt = call
+        .ancestors()
+        .find(|a| matches!(a.kind(), SyntaxKind::LET_STMT | SyntaxKind::EXPR_STMT))?;
+    let expr = match_stmt_expr(&stmt)?;
+    let region = expr.syntax().text_range();
+    if !common::closure_can_own(cx, &stmt, region) {
+        return None;
+    }
+    let spawn = if let Some(tokio) = cx.model.crate_name("tokio") {
+        format!(
+            "{tokio}::task::spawn_blocking(move || {}).await.unwrap()",
+            expr.syntax()
+        )
+    } else if let Some(async_std) = cx.model.crate_name("async_std") {
+        format!(
+            "{async_std}::task::spawn_blocking(move || {}).await",
+            expr.syntax()
+        )
+    } else {
+        return None;
+    };
+    Some(Fix::new(
+        "run the request in `spawn_blocking`",
+        Applicability::Unsafe,
+        vec![Edit::replace(cx.file.path.clone(), region, spawn)],
+    ))
+}
+
+fn match_stmt_expr(stmt: &SyntaxNode) -> Option<ast::Expr> {
+    if let Some(l) = ast::LetStmt::cast(stmt.clone()) {
+        return l.initializer();
+    }
+    ast::ExprStmt::cast(stmt.clone())?.expr()
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::analysis::check_text;
+    use crate::analysis::{check_text, fix_text};
 
     const RULE: &str = "blocking_client_in_async";
 
@@ -128,6 +373,39 @@ mod tests {
     fn direct_and_through_a_helper() {
         let code = "use reqwest::blocking::Client;\nasync fn a() { let c = Client::new(); }\nfn helper() -> String { reqwest::blocking::get(\"x\").unwrap().text().unwrap() }\nasync fn b() { helper(); }\n";
         assert_eq!(check_text(code, &[RULE]).len(), 2);
+    }
+
+    #[test]
+    fn reqwest_gets_its_async_twin() {
+        let before = "async fn a(u: &str) -> String {\n    reqwest::blocking::get(u).unwrap().text().unwrap()\n}\nasync fn b(u: &str) -> Option<u16> {\n    let client = reqwest::blocking::Client::builder().timeout(T).build().ok()?;\n    let body = client.post(u).json(&1).send().ok()?.error_for_status().ok()?.text().ok()?;\n    Some(client.get(u).send().ok()?.status().as_u16())\n}\n";
+        let after = "async fn a(u: &str) -> String {\n    reqwest::get(u).await.unwrap().text().await.unwrap()\n}\nasync fn b(u: &str) -> Option<u16> {\n    let client = reqwest::Client::builder().timeout(T).build().ok()?;\n    let body = client.post(u).json(&1).send().await.ok()?.error_for_status().ok()?.text().await.ok()?;\n    Some(client.get(u).send().await.ok()?.status().as_u16())\n}\n";
+        assert_eq!(fix_text(before, &[RULE], false), before);
+        assert_eq!(fix_text(before, &[RULE], true), after);
+    }
+
+    #[test]
+    fn other_requests_move_to_spawn_blocking() {
+        let before = "use tokio as _;\nasync fn a() {\n    let r = ureq::get(\"http://x\").call();\n    report(r);\n}\n";
+        let after = "use tokio as _;\nasync fn a() {\n    let r = tokio::task::spawn_blocking(move || ureq::get(\"http://x\").call()).await.unwrap();\n    report(r);\n}\n";
+        assert_eq!(fix_text(before, &[RULE], true), after);
+    }
+
+    #[test]
+    fn no_fix_when_a_blocking_value_would_escape_or_locals_are_captured() {
+        for code in [
+            // The response escapes the chain: its later uses would need `.await` too.
+            "async fn a(u: &str) { let r = reqwest::blocking::get(\"http://x\").unwrap(); r.text(); }\n",
+            // The client is handed on.
+            "async fn a(u: &str) { let c = reqwest::blocking::Client::new(); keep(&c); c.get(u).send().unwrap().text(); }\n",
+            // Through a sync closure, `.await` cannot be written.
+            "async fn a(u: &str) { let v: Vec<_> = [u].iter().map(|u| reqwest::blocking::get(*u).unwrap().text().unwrap()).collect(); }\n",
+            // `ureq` with a local: the closure would borrow it.
+            "use tokio as _;\nasync fn a(u: &str) { let r = ureq::get(u).call(); }\n",
+            "async fn a() { let mut db = postgres::Client::connect(\"host=x\", postgres::NoTls).unwrap(); }\n",
+        ] {
+            assert_eq!(fix_text(code, &[RULE], true), code, "{code}");
+            assert_eq!(check_text(code, &[RULE]).len(), 1, "{code}");
+        }
     }
 
     #[test]

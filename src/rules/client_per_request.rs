@@ -1,4 +1,5 @@
-//! `client_per_request`: a runtime-bound client built again on every iteration of a loop.
+//! `client_per_request`: a runtime-bound client built again on every iteration of a loop, or in a
+//! request handler.
 
 use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize,
@@ -13,7 +14,10 @@ pub struct ClientPerRequest;
 
 pub const DOCS: &str = r#"## What it does
 Finds a client with a connection pool (`reqwest::Client`, hyper's client, redis and mongodb
-clients, sqlx pools) built with a `let` inside a loop, so every iteration builds a new one.
+clients, sqlx pools) built with a `let` inside a loop, so every iteration builds a new one, or in
+a request handler, so every request builds one: an actix-web, rocket or poem handler (by its route
+attribute), an axum handler (a function registered with `get(handler)`, `post(..)`... anywhere in
+the workspace), and closures handed to a routing function or to hyper's or tower's `service_fn`.
 
 ## Why is this bad?
 Each client owns a connection pool (and for some, a background task): building one per request
@@ -46,13 +50,17 @@ uses nothing the loop binds (its pattern, or anything declared inside it) and th
 moved away inside the loop. It is safe when building the client does no I/O; when the construction
 connects (`.await`) or can fail (`?`), it now runs even if the loop does not: unsafe.
 
+In a request handler there is no fix: share one client built at startup through the framework's
+state (axum's `State`, actix-web's `web::Data`); clients are cheap to clone.
+
 ## Known problems
-Clients built in a request handler (once per request, outside any loop here) are not reported yet.
+Handlers registered through a macro or a framework not listed above are not recognised; a client
+built in a helper that a handler calls is not followed.
 "#;
 
 static META: RuleMeta = RuleMeta {
     id: "client_per_request",
-    summary: "client with a connection pool built on every loop iteration",
+    summary: "client with a connection pool built on every request or loop iteration",
     severity: Severity::Warning,
     fix: FixAvailability::Sometimes,
     docs: DOCS,
@@ -96,6 +104,10 @@ impl Rule for ClientPerRequest {
         let Some(constructor) = client_constructor(cx, &init) else {
             return;
         };
+        let uses = cx.model.binding_uses(&stmt, name.text().as_ref());
+        if uses.moved {
+            return;
+        }
         let Some(the_loop) = cx
             .model
             .ancestors(node)
@@ -108,19 +120,18 @@ impl Rule for ClientPerRequest {
                 )
             })
         else {
+            if let Some(route) = cx.model.request_handler(node) {
+                out.push(per_request(cx, &name, &constructor, &route));
+            }
             return;
         };
-        let uses = cx.model.binding_uses(&stmt, name.text().as_ref());
-        if uses.moved {
-            return;
-        }
         let keyword = the_loop
             .first_token()
             .map_or(the_loop.text_range(), |t| t.text_range());
         out.push(Diagnostic {
             rule: META.id,
             severity: META.severity,
-            message: META.summary.to_owned(),
+            message: "client with a connection pool built on every loop iteration".to_owned(),
             path: cx.file.path.clone(),
             range: name.syntax().text_range(),
             primary_label: Some(format!("a new client (`{constructor}`) on every iteration")),
@@ -133,6 +144,37 @@ impl Rule for ClientPerRequest {
             helps: vec!["build the client once, before the loop, and reuse it".to_owned()],
             fix: hoist(cx, &stmt, &init, &the_loop),
         });
+    }
+}
+
+/// A client built in a request handler: a finding without a fix (the client belongs in the
+/// application's state).
+fn per_request(
+    cx: &RuleContext<'_>,
+    name: &ast::Name,
+    constructor: &str,
+    route: &str,
+) -> Diagnostic {
+    Diagnostic {
+        rule: META.id,
+        severity: META.severity,
+        message: "client with a connection pool built on every request".to_owned(),
+        path: cx.file.path.clone(),
+        range: name.syntax().text_range(),
+        primary_label: Some(format!("a new client (`{constructor}`) for every request")),
+        labels: Vec::new(),
+        notes: vec![
+            format!("this code handles requests (`{route}`): it runs once per request"),
+            "each client owns a connection pool: a new one per request means a new TCP/TLS handshake per \
+             request, and under load the discarded connections exhaust the sockets"
+                .to_owned(),
+        ],
+        helps: vec![
+            "build one client at startup and share it through the application state (axum's `State`, \
+             actix-web's `web::Data`); clients are cheap to clone"
+                .to_owned(),
+        ],
+        fix: None,
     }
 }
 
@@ -241,6 +283,29 @@ mod tests {
         let found = check_text(code, &[RULE]);
         assert_eq!(found.len(), 1);
         assert!(found[0].fix.is_none());
+    }
+
+    #[test]
+    fn clients_built_per_request_in_handlers() {
+        let code = "use axum::{Router, routing::get};\nuse actix_web::post;\nasync fn index() -> String {\n    let client = reqwest::Client::new();\n    client.get(\"x\").send().await.unwrap().text().await.unwrap()\n}\n#[post(\"/\")]\nasync fn submit() {\n    let client = reqwest::Client::new();\n    client.post(\"x\");\n}\nfn app() -> Router {\n    Router::new().route(\"/\", get(index)).route(\"/p\", get(|| async { let c = reqwest::Client::new(); c.get(\"y\"); }))\n}\n";
+        let found = check_text(code, &[RULE]);
+        let lines: Vec<_> = found
+            .iter()
+            .map(|d| (d.range.start(), d.notes[0].clone()))
+            .collect();
+        assert_eq!(found.len(), 3, "{lines:?}");
+        assert!(
+            found[0].notes[0].contains("`axum::routing::get`"),
+            "{lines:?}"
+        );
+        assert!(found[1].notes[0].contains("`actix_web::post`"), "{lines:?}");
+        assert!(found.iter().all(|d| d.fix.is_none()));
+    }
+
+    #[test]
+    fn silent_for_shared_clients_and_lazy_initialisation_in_handlers() {
+        let code = "use axum::{Router, routing::get, extract::State};\nstatic C: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();\nasync fn index(State(client): State<reqwest::Client>) { client.get(\"x\"); let c = C.get_or_init(|| { let c = reqwest::Client::new(); c }); }\nfn helper() { let c = reqwest::Client::new(); c.get(\"x\"); }\n#[tokio::main]\nasync fn main() {\n    let client = reqwest::Client::new();\n    let app: Router = Router::new().route(\"/\", get(index)).with_state(client);\n}\n";
+        assert_eq!(check_text(code, &[RULE]), vec![]);
     }
 
     #[test]

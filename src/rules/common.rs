@@ -1,6 +1,6 @@
 //! Pieces several rules use to word and fix their findings (not a rule).
 
-use ra_ap_syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
 use super::RuleContext;
 use crate::diagnostic::Label;
@@ -108,4 +108,78 @@ pub fn indentation_at(text: &str, offset: TextSize) -> &str {
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let prefix = &text[line_start..offset];
     &prefix[..prefix.len() - prefix.trim_start().len()]
+}
+
+/// Whether the code at `region` (inside `container`) can move into a `move || { .. }` closure
+/// unchanged: it awaits nothing, leaves by no other way (`return`, `?`, `break`, `continue`) and
+/// uses no variable bound before it (nor `self`), so the closure owns all it uses.
+pub fn closure_can_own(cx: &RuleContext<'_>, container: &SyntaxNode, region: TextRange) -> bool {
+    let start = region.start();
+    // `format!("{name}")` captures `name` without a path expression: refuse any such capture.
+    let captures = container
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .any(|t| {
+            region.contains_range(t.text_range())
+                && t.kind() == SyntaxKind::STRING
+                && t.text()
+                    .split('{')
+                    .skip(1)
+                    .any(|rest| rest.starts_with(|c: char| c.is_alphabetic() || c == '_'))
+        });
+    if captures {
+        return false;
+    }
+    for node in cx
+        .model
+        .nodes_within(container)
+        .filter(|n| region.contains_range(n.text_range()))
+    {
+        // Inside an async block or closure of the region, code is a future of its own.
+        let own_future = cx
+            .model
+            .ancestors(&node)
+            .skip(1)
+            .take_while(|a| a != container)
+            .any(|a| {
+                ast::BlockExpr::cast(a.clone()).is_some_and(|b| b.async_token().is_some())
+                    || ast::ClosureExpr::cast(a).is_some_and(|c| c.async_token().is_some())
+            });
+        match node.kind() {
+            SyntaxKind::AWAIT_EXPR | SyntaxKind::TRY_EXPR | SyntaxKind::RETURN_EXPR
+                if !own_future =>
+            {
+                return false;
+            }
+            SyntaxKind::BREAK_EXPR | SyntaxKind::CONTINUE_EXPR | SyntaxKind::YIELD_EXPR
+                if !own_future =>
+            {
+                return false;
+            }
+            SyntaxKind::PATH_EXPR => {
+                let Some(pe) = ast::PathExpr::cast(node.clone()) else {
+                    continue;
+                };
+                let Some(name) = pe.path().and_then(|p| p.as_single_name_ref()) else {
+                    continue;
+                };
+                if name.text() == "self" {
+                    return false;
+                }
+                // A local bound before the region would be borrowed or moved into the closure.
+                let bound_before = match cx.model.binding(&node, name.text()) {
+                    Some(crate::semantic::values::Binding::Let(l)) => {
+                        l.syntax().text_range().start() < start
+                    }
+                    Some(crate::semantic::values::Binding::Param(_)) => true,
+                    _ => false,
+                };
+                if bound_before {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    true
 }

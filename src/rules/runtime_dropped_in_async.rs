@@ -209,70 +209,8 @@ fn off_the_task(cx: &RuleContext<'_>, stmt: &ast::LetStmt) -> Option<Fix> {
     let end = list.r_curly_token()?.text_range().start();
     let region = TextRange::new(start, end);
     let tokio = cx.model.crate_name("tokio")?;
-    // `format!("{name}")` captures `name` without a path expression: refuse any such capture.
-    let captures = list
-        .syntax()
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .any(|t| {
-            region.contains_range(t.text_range())
-                && t.kind() == SyntaxKind::STRING
-                && t.text()
-                    .split('{')
-                    .skip(1)
-                    .any(|rest| rest.starts_with(|c: char| c.is_alphabetic() || c == '_'))
-        });
-    if captures {
+    if !common::closure_can_own(cx, list.syntax(), region) {
         return None;
-    }
-    for node in cx
-        .model
-        .nodes_within(list.syntax())
-        .filter(|n| region.contains_range(n.text_range()))
-    {
-        // Inside an async block or closure of the region, code is a future of its own.
-        let own_future = cx
-            .model
-            .ancestors(&node)
-            .skip(1)
-            .take_while(|a| a != list.syntax())
-            .any(|a| {
-                ast::BlockExpr::cast(a.clone()).is_some_and(|b| b.async_token().is_some())
-                    || ast::ClosureExpr::cast(a).is_some_and(|c| c.async_token().is_some())
-            });
-        match node.kind() {
-            SyntaxKind::AWAIT_EXPR | SyntaxKind::TRY_EXPR | SyntaxKind::RETURN_EXPR
-                if !own_future =>
-            {
-                return None;
-            }
-            SyntaxKind::BREAK_EXPR | SyntaxKind::CONTINUE_EXPR | SyntaxKind::YIELD_EXPR
-                if !own_future =>
-            {
-                return None;
-            }
-            SyntaxKind::PATH_EXPR => {
-                let pe = ast::PathExpr::cast(node.clone())?;
-                let Some(name) = pe.path().and_then(|p| p.as_single_name_ref()) else {
-                    continue;
-                };
-                if name.text() == "self" {
-                    return None;
-                }
-                // A local bound before the region would be borrowed or moved into the closure.
-                let bound_before = match cx.model.binding(&node, name.text()) {
-                    Some(crate::semantic::values::Binding::Let(l)) => {
-                        l.syntax().text_range().start() < start
-                    }
-                    Some(crate::semantic::values::Binding::Param(_)) => true,
-                    _ => false,
-                };
-                if bound_before {
-                    return None;
-                }
-            }
-            _ => {}
-        }
     }
     let text = &cx.file.text[std::ops::Range::<usize>::from(region)];
     let body = text.trim_end();

@@ -12,7 +12,8 @@ use super::FileModel;
 /// Where the value of an expression goes.
 #[derive(Clone, Debug)]
 pub enum Destination {
-    /// `let name = <expr>;`, possibly through `.unwrap()`, `.expect(..)` or `?` (`fallible`).
+    /// `let name = <expr>;`, possibly through `.unwrap()`, `.expect(..)`, `.ok()` or `?`
+    /// (`fallible`).
     Bound {
         stmt: ast::LetStmt,
         name: String,
@@ -67,7 +68,7 @@ impl FileModel<'_> {
                         .name_ref()
                         .map(|n| n.text().to_string())
                         .unwrap_or_default();
-                    if matches!(method.as_str(), "unwrap" | "expect") {
+                    if matches!(method.as_str(), "unwrap" | "expect" | "ok") {
                         current = parent;
                     } else {
                         return Destination::Receiver { method, call: mc };

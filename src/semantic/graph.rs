@@ -44,6 +44,9 @@ pub struct FnInfo {
     pub entry: Option<RuntimeEntry>,
     /// What it does directly: blocks on a runtime, builds one, sleeps, spawns...
     pub facts: Vec<Fact>,
+    /// It runs once per request: its route attribute, or the routing function that registers it
+    /// (`axum::routing::get`).
+    pub handler: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -279,6 +282,7 @@ impl WorkspaceModel {
                     async_insert: f.async_insert,
                     in_trait_impl: f.in_trait_impl,
                     facts: f.facts.clone(),
+                    handler: f.route.clone(),
                     location: {
                         let file = &sources.files[fi];
                         format!(
@@ -434,6 +438,34 @@ impl WorkspaceModel {
                         function: u.in_fn.and_then(|start| by_file[fi].get(&start).copied()),
                         kinds: kinds.clone(),
                     });
+                }
+            }
+        }
+
+        // Functions registered as request handlers, resolved like calls.
+        for (fi, summary) in summaries.iter().enumerate() {
+            for (u, route) in &summary.handler_refs {
+                let enclosing = u
+                    .in_fn
+                    .and_then(|start| summary.fns.iter().find(|f| f.start == start));
+                let found = places[fi].iter().find_map(|place| {
+                    let mut module = place.module.clone();
+                    let inline = enclosing
+                        .map(|f| f.inline_modules.as_slice())
+                        .unwrap_or_default();
+                    module.extend(inline.iter().cloned());
+                    let written = Written {
+                        segments: &u.segments,
+                        absolute: false,
+                        offset: u.offset,
+                    };
+                    match resolver.resolve(fi, place.krate, &module, None, &written)? {
+                        Def::Fn(id) => Some(id),
+                        Def::Static(_) => None,
+                    }
+                });
+                if let Some(id) = found {
+                    fns[id].handler.get_or_insert_with(|| route.clone());
                 }
             }
         }

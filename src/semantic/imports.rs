@@ -81,6 +81,13 @@ pub const KNOWN_CRATES: &[&str] = &[
     "pollster",
     "tokio_test",
     "actix_rt",
+    "actix_web",
+    "axum",
+    "rocket",
+    "poem",
+    "tower",
+    "hyper_util",
+    "mongodb",
 ];
 
 #[derive(Debug)]

@@ -7,6 +7,7 @@ pub mod calls;
 pub mod context;
 pub mod flow;
 pub mod graph;
+pub mod handlers;
 pub mod imports;
 pub mod macros;
 pub mod summary;

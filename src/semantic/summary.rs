@@ -198,6 +198,8 @@ pub struct FnSummary {
     pub in_trait_impl: bool,
     /// `#[tokio::main]`, `#[tokio::test]`... with its flavor.
     pub entry: Option<context::RuntimeEntry>,
+    /// The route attribute that makes it a request handler (`actix_web::get`).
+    pub route: Option<String>,
     pub calls: Vec<CallSite>,
     pub facts: Vec<Fact>,
 }
@@ -211,6 +213,8 @@ pub struct FileSummary {
     pub aliases: Vec<ModuleAlias>,
     pub statics: Vec<StaticSummary>,
     pub name_uses: Vec<NameUse>,
+    /// Functions registered as request handlers (`get(handler)`), with the routing function.
+    pub handler_refs: Vec<(NameUse, String)>,
 }
 
 impl FileSummary {
@@ -227,10 +231,16 @@ impl FileSummary {
                     if in_macro => {}
                 SyntaxKind::FN => {
                     if let Some(f) = ast::Fn::cast(node) {
-                        summary.fns.push(fn_summary(&f));
+                        summary.fns.push(fn_summary(model, &f));
                     }
                 }
                 SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR => {
+                    for handler in model.registered_handlers(&node) {
+                        let route = model.routing_call(&node).unwrap_or_default();
+                        if let Some(u) = fn_reference(model, handler.syntax()) {
+                            summary.handler_refs.push((u, route));
+                        }
+                    }
                     let fact = fact(model, &node);
                     if let Some((owner, site)) = call_site(model, &node) {
                         // Functions are pushed in preorder, so the owner is already there.
@@ -454,7 +464,24 @@ fn name_use(model: &FileModel<'_>, node: &SyntaxNode) -> Option<NameUse> {
     })
 }
 
-fn fn_summary(f: &ast::Fn) -> FnSummary {
+/// A path expression naming a function (`handler` in `get(handler)`).
+fn fn_reference(model: &FileModel<'_>, node: &SyntaxNode) -> Option<NameUse> {
+    let path = ast::PathExpr::cast(node.clone())?.path()?;
+    let last = path.segment()?.name_ref()?;
+    Some(NameUse {
+        segments: imports::segments_of(&path),
+        range: last.syntax().text_range(),
+        offset: node.text_range().start(),
+        in_fn: model
+            .ancestors(node)
+            .skip(1)
+            .find_map(ast::Fn::cast)
+            .map(|f| f.syntax().text_range().start()),
+        context: site_context(model, node),
+    })
+}
+
+fn fn_summary(model: &FileModel<'_>, f: &ast::Fn) -> FnSummary {
     let name = f.name().map(|n| n.text().to_string()).unwrap_or_default();
     let name_range = f
         .name()
@@ -481,6 +508,7 @@ fn fn_summary(f: &ast::Fn) -> FnSummary {
             .and_then(ast::Impl::cast)
             .is_some_and(|i| i.trait_().is_some()),
         entry: context::runtime_entry(f),
+        route: model.route_attribute(f),
         calls: Vec::new(),
         facts: Vec::new(),
     }
