@@ -42,15 +42,19 @@ pub fn externs_for(workspace: Option<&Workspace>, file: &SourceFile) -> BTreeMap
     }
 }
 
-/// Configured off-thread APIs of the packages that own `file`.
-fn off_thread_for(workspace: Option<&Workspace>, file: &SourceFile) -> Vec<String> {
+/// A configured list (`off-thread`, `clients`) of the packages that own `file`, merged.
+fn configured(
+    workspace: Option<&Workspace>,
+    file: &SourceFile,
+    list: fn(&crate::workspace::Package) -> &Vec<String>,
+) -> Vec<String> {
     let Some(ws) = workspace else {
         return Vec::new();
     };
     let mut apis: Vec<String> = file
         .owners
         .iter()
-        .flat_map(|o| ws.packages[o.package].off_thread.clone())
+        .flat_map(|o| list(&ws.packages[o.package]).clone())
         .collect();
     apis.sort();
     apis.dedup();
@@ -106,7 +110,8 @@ pub fn model(
         .map(|(i, file)| {
             let tree = file.tree();
             let imports = Imports::new(&tree, externs_for(workspace, file))
-                .with_off_thread(off_thread_for(workspace, file));
+                .with_off_thread(configured(workspace, file, |p| &p.off_thread))
+                .with_clients(configured(workspace, file, |p| &p.clients));
             let macros = MacroBodies::build(&tree, &file.text, file.edition);
             let summary = FileSummary::build(&FileModel::local(&tree, &imports, &macros, i));
             (FileFacts { imports, macros }, summary)

@@ -165,6 +165,9 @@ pub struct Package {
     /// APIs that run the closure they get off the async task, from `off-thread = [..]` in
     /// `[package.metadata.loopfix]` and `[workspace.metadata.loopfix]`.
     pub off_thread: Vec<String>,
+    /// More runtime-bound client types (`my_api::ApiClient`), from `clients = [..]` in the same
+    /// tables.
+    pub clients: Vec<String>,
     /// Features enabled on each dependency by this manifest (crate name, `-` as `_`), with
     /// `default` for default features: `tokio` -> `["default", "rt-multi-thread", ...]`.
     pub dependency_features: BTreeMap<String, Vec<String>>,
@@ -220,6 +223,10 @@ impl Workspace {
                 off_thread: string_list(&p.metadata, "off-thread")
                     .into_iter()
                     .chain(string_list(&metadata.workspace_metadata, "off-thread"))
+                    .collect(),
+                clients: string_list(&p.metadata, "clients")
+                    .into_iter()
+                    .chain(string_list(&metadata.workspace_metadata, "clients"))
                     .collect(),
                 dependency_features: p
                     .dependencies

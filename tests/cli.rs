@@ -759,3 +759,33 @@ fn off_thread_apis_are_configurable_in_cargo_metadata() {
     let out = loopfix(configured.path(), &["check"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+#[test]
+fn client_types_are_configurable_in_cargo_metadata() {
+    let source = "pub mod api {\n    pub struct ApiClient;\n    impl ApiClient {\n        pub fn new() -> ApiClient {\n            ApiClient\n        }\n        pub async fn call(&self) {}\n    }\n}\n\nstatic API: std::sync::LazyLock<api::ApiClient> = std::sync::LazyLock::new(api::ApiClient::new);\n\npub async fn poll() {\n    for _ in 0..3 {\n        let client = api::ApiClient::new();\n        client.call().await;\n    }\n}\n\n#[tokio::test]\nasync fn first() {\n    API.call().await;\n}\n\n#[tokio::test]\nasync fn second() {\n    API.call().await;\n}\n";
+    let plain = tree(&[
+        ("Cargo.toml", &manifest("clients_plain", "")),
+        ("src/lib.rs", source),
+    ]);
+    let out = loopfix(plain.path(), &["check", "-q"]);
+    assert_eq!(
+        code(&out),
+        0,
+        "a type of the crate is not a client: {}",
+        stdout(&out)
+    );
+    let extra = "\n[workspace.metadata.loopfix]\nclients = [\"api::ApiClient\"]\n";
+    let configured = tree(&[
+        (
+            "Cargo.toml",
+            &format!("{}{extra}", manifest("clients_set", "")),
+        ),
+        ("src/lib.rs", source),
+    ]);
+    let out = loopfix(configured.path(), &["check", "--message-format", "short"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "src/lib.rs:11:8: loopfix::client_outlives_runtime: `API` holds a `api::ApiClient` shared by 2 runtimes\nsrc/lib.rs:15:13: loopfix::client_per_request: client with a connection pool built on every loop iteration\n"
+    );
+}

@@ -65,16 +65,6 @@ static META: RuleMeta = RuleMeta {
     docs: DOCS,
 };
 
-/// Paths (or path prefixes, ending in `::`) of blocking clients.
-const BLOCKING: &[&str] = &[
-    "reqwest::blocking::",
-    "ureq::",
-    "postgres::Client::connect",
-    "postgres::Config::connect",
-    "redis::Client::get_connection",
-    "redis::Connection::",
-];
-
 impl Rule for BlockingClientInAsync {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -88,14 +78,7 @@ impl Rule for BlockingClientInAsync {
         let Some((path, resolved)) = cx.model.called_path(node) else {
             return;
         };
-        let blocking = BLOCKING.iter().any(|b| {
-            if b.ends_with("::") {
-                resolved.starts_with(b)
-            } else {
-                resolved == *b
-            }
-        });
-        if !blocking {
+        if !cx.model.is_blocking_client_call(&resolved) {
             return;
         }
         let Some((labels, chain_note)) = common::runs_on_the_task(cx, node, &resolved) else {

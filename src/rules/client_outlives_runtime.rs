@@ -80,26 +80,6 @@ static META: RuleMeta = RuleMeta {
     docs: DOCS,
 };
 
-/// Types whose values belong to the runtime that created them, by crate-rooted path.
-const CLIENT_TYPES: &[&str] = &[
-    "reqwest::Client",
-    "hyper_util::client::legacy::Client",
-    "hyper::client::conn::http1::SendRequest",
-    "hyper::client::conn::http2::SendRequest",
-    "tonic::transport::Channel",
-    "sqlx::Pool",
-    "sqlx::PgPool",
-    "sqlx::MySqlPool",
-    "sqlx::SqlitePool",
-    "sqlx::postgres::PgPool",
-    "redis::aio::MultiplexedConnection",
-    "redis::aio::ConnectionManager",
-    "mongodb::Client",
-    "deadpool_postgres::Pool",
-    "bb8::Pool",
-    "tokio::net::TcpStream",
-];
-
 /// The symptom users see, by the client's crate.
 fn symptom(holds: &str) -> &'static str {
     match holds.split("::").next().unwrap_or_default() {
@@ -111,12 +91,6 @@ fn symptom(holds: &str) -> &'static str {
         "redis" => "a hang or a broken pipe",
         _ => "errors or hangs (\"A Tokio 1.x context was found, but it is being shutdown\")",
     }
-}
-
-fn is_client(holds: &str) -> bool {
-    CLIENT_TYPES.contains(&holds)
-        || (holds.starts_with("aws_sdk_") && holds.ends_with("::Client"))
-        || (holds.starts_with("tonic::") && holds.ends_with("Client"))
 }
 
 impl Rule for ClientOutlivesRuntime {
@@ -136,7 +110,11 @@ impl Rule for ClientOutlivesRuntime {
             if st.file != file || !range.contains_range(st.name_range) {
                 continue;
             }
-            let Some(holds) = st.holds.as_deref().filter(|h| is_client(h)) else {
+            let Some(holds) = st
+                .holds
+                .as_deref()
+                .filter(|h| cx.model.is_runtime_bound_client(h))
+            else {
                 continue;
             };
             // The runtimes that use it: each runtime entry whose code reaches a use.

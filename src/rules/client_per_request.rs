@@ -66,21 +66,6 @@ static META: RuleMeta = RuleMeta {
     docs: DOCS,
 };
 
-/// Functions that build a client with a connection pool (or start a builder chain of one).
-const CONSTRUCTORS: &[&str] = &[
-    "reqwest::Client::new",
-    "reqwest::Client::builder",
-    "reqwest::ClientBuilder::new",
-    "hyper_util::client::legacy::Client::builder",
-    "redis::Client::open",
-    "mongodb::Client::with_uri_str",
-    "mongodb::Client::with_options",
-    "sqlx::PgPool::connect",
-    "sqlx::MySqlPool::connect",
-    "sqlx::SqlitePool::connect",
-    "sqlx::postgres::PgPoolOptions::new",
-];
-
 impl Rule for ClientPerRequest {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -191,10 +176,7 @@ fn client_constructor(cx: &RuleContext<'_>, init: &ast::Expr) -> Option<String> 
             _ => return None,
         };
     }
-    let (_, resolved) = cx.model.called_path(current.syntax())?;
-    CONSTRUCTORS
-        .contains(&resolved.as_str())
-        .then_some(resolved)
+    cx.model.client_constructor_call(current.syntax())
 }
 
 /// Move the `let` just before the loop, when its initializer uses nothing the loop binds.

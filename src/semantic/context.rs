@@ -221,7 +221,7 @@ struct Callee {
 
 /// Whether the path `written` ends with the path `api` (`pool::run` ends with `run` and with
 /// `pool::run`, not with `un`).
-fn ends_with_path(written: &str, api: &str) -> bool {
+pub(crate) fn ends_with_path(written: &str, api: &str) -> bool {
     let written = written.trim_start_matches('.');
     written == api || written.ends_with(&format!("::{api}"))
 }

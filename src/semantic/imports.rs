@@ -95,6 +95,8 @@ pub struct Imports {
     /// Configured APIs that run their closure off the async task (kept with the imports: both are
     /// what the file's packages declare).
     off_thread: Vec<String>,
+    /// Configured runtime-bound client types.
+    clients: Vec<String>,
     scopes: Vec<Scope>,
     externs: BTreeMap<String, String>,
     /// Top-level module names of the file, which shadow crate names.
@@ -140,6 +142,7 @@ impl Imports {
             .collect();
         Imports {
             off_thread: Vec::new(),
+            clients: Vec::new(),
             scopes,
             externs,
             local_modules,
@@ -261,6 +264,16 @@ impl Imports {
 
     pub fn off_thread(&self) -> &[String] {
         &self.off_thread
+    }
+
+    /// The same imports, with configured client types.
+    pub fn with_clients(mut self, types: Vec<String>) -> Imports {
+        self.clients = types;
+        self
+    }
+
+    pub fn clients(&self) -> &[String] {
+        &self.clients
     }
 
     /// The name this file uses for the crate `krate` (`rt` for `rt = { package = "tokio" }`).

@@ -4,6 +4,7 @@
 //! Rules ask these questions; they never re-derive the answers from text.
 
 pub mod calls;
+pub mod clients;
 pub mod context;
 pub mod flow;
 pub mod graph;
