@@ -1,4 +1,5 @@
-//! `client_outlives_runtime`: a runtime-bound client in a static, used from several runtimes.
+//! `client_outlives_runtime`: a runtime-bound client in a static, used from several runtimes; or
+//! connected in one runtime's scope and used outside it.
 
 use std::collections::BTreeSet;
 
@@ -9,6 +10,10 @@ use ra_ap_syntax::{
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
+use crate::semantic::calls::BlockOnForm;
+use crate::semantic::flow::Destination;
+use crate::semantic::values::Binding;
+use crate::semantic::{BlockOn, Effect, Executor};
 
 pub struct ClientOutlivesRuntime;
 
@@ -19,6 +24,11 @@ clients, `tokio::net::TcpStream`...) kept in a `static` (`LazyLock`, `OnceLock`,
 `lazy_static!`, `thread_local!`) and used from more than one runtime: two or more `#[tokio::test]`
 functions (each test builds its own runtime), or several runtime entry points. Uses are followed up
 through the functions of the workspace that lead to them.
+
+Also finds a client connected inside one runtime's `block_on` (`rt.block_on(PgPool::connect(url))`,
+`TcpStream::connect`, tonic's `Channel::connect`, redis's multiplexed connections, mongodb) and then
+used on another runtime, used after that runtime is dropped (a temporary runtime, or `drop(rt)`),
+or returned from the function whose runtime is dropped when it returns.
 
 ## Why is this bad?
 The client's connection pool and background tasks live on the runtime that first used it. When
@@ -66,15 +76,18 @@ static into a constructor function (`fn x() -> Client`) and every use into a cal
 gets a client of its own. It is unsafe: every use now builds a client (share one per test by
 binding it once where that matters), and the initializer runs at each use.
 
+A client connected in one runtime's scope and used elsewhere gets no fix: connect where it is used,
+or keep one runtime for both.
+
 ## Known problems
-Clients created in one runtime's scope and returned or stored for another are not followed yet.
-A static client used from exactly one runtime (one binary with one `#[tokio::main]`) is correct and
+A client connected in one runtime's scope is followed within its function only (not into the
+functions it is passed to). A static client used from exactly one runtime (one binary with one `#[tokio::main]`) is correct and
 not reported.
 "#;
 
 static META: RuleMeta = RuleMeta {
     id: "client_outlives_runtime",
-    summary: "runtime-bound client shared across runtimes through a static",
+    summary: "runtime-bound client used outside the runtime that made it",
     severity: Severity::Error,
     fix: FixAvailability::Sometimes,
     docs: DOCS,
@@ -82,6 +95,9 @@ static META: RuleMeta = RuleMeta {
 
 /// The symptom users see, by the client's crate.
 fn symptom(holds: &str) -> &'static str {
+    if holds.starts_with("tokio::net::") {
+        return "\"A Tokio 1.x context was found, but it is being shutdown.\" (an I/O error)";
+    }
     match holds.split("::").next().unwrap_or_default() {
         "reqwest" | "hyper" | "hyper_util" => {
             "\"dispatch task is gone: runtime dropped the dispatch task\" (hyper 0.14: \"dispatch dropped without returning error\")"
@@ -99,10 +115,18 @@ impl Rule for ClientOutlivesRuntime {
     }
 
     fn kinds(&self) -> &'static [SyntaxKind] {
-        &[SyntaxKind::STATIC, SyntaxKind::MACRO_CALL]
+        &[
+            SyntaxKind::STATIC,
+            SyntaxKind::MACRO_CALL,
+            SyntaxKind::METHOD_CALL_EXPR,
+        ]
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
+        if node.kind() == SyntaxKind::METHOD_CALL_EXPR {
+            out.extend(connected_in_one_scope(cx, node));
+            return;
+        }
         let graph = cx.model.graph();
         let file = cx.model.file_id();
         let range = node.text_range();
@@ -175,6 +199,174 @@ impl Rule for ClientOutlivesRuntime {
                 ],
                 fix: constructor_function(cx, node, id),
             });
+        }
+    }
+}
+
+/// The runtime a `rt.block_on(..)` runs on.
+#[derive(Clone, PartialEq, Eq)]
+enum Owner {
+    /// A local `let rt = ..;` of the function.
+    Local(String),
+    /// Built in place (`Runtime::new().unwrap().block_on(..)`): dropped at the end of the
+    /// statement.
+    Temporary,
+}
+
+fn owner(cx: &RuleContext<'_>, b: &BlockOn) -> Option<Owner> {
+    if b.executor != Executor::TokioRuntime {
+        return None;
+    }
+    let BlockOnForm::Method {
+        receiver,
+        receiver_effect,
+        ..
+    } = &b.form
+    else {
+        return None;
+    };
+    if *receiver_effect == Effect::BuildsRuntime {
+        return Some(Owner::Temporary);
+    }
+    let ast::Expr::PathExpr(pe) = receiver else {
+        return None;
+    };
+    let name = pe.path()?.as_single_name_ref()?.text().to_string();
+    matches!(cx.model.binding(&b.call, &name), Some(Binding::Let(_))).then_some(Owner::Local(name))
+}
+
+/// `let pool = rt.block_on(PgPool::connect(url)).unwrap();` then `pool` used on another runtime,
+/// after `rt` is dropped, or returned from the function that owns `rt`.
+fn connected_in_one_scope(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Diagnostic> {
+    let b = cx.model.block_on(node)?;
+    let runtime = owner(cx, &b)?;
+    let connects = cx.model.connected_client(&b.future)?;
+    let runtime_text = match &runtime {
+        Owner::Local(rt) => format!("`{rt}`"),
+        Owner::Temporary => "a temporary runtime".to_owned(),
+    };
+    let finding = |name: &str, range: TextRange, problem: &str| {
+        Diagnostic {
+        rule: META.id,
+        severity: META.severity,
+        message: if problem.starts_with("used on another") {
+            format!("{name} is connected on {runtime_text} and used on another runtime")
+        } else {
+            format!("{name} outlives the runtime it is connected on ({runtime_text})")
+        },
+        path: cx.file.path.clone(),
+        range: b.callee_range,
+        primary_label: Some(format!("`{connects}` connects on this runtime")),
+        labels: vec![Label {
+            range,
+            message: problem.to_owned(),
+        }],
+        notes: vec![format!(
+            "its connections and background tasks belong to the runtime that made them: on another runtime, or \
+             once that one is dropped, it fails with {}",
+            symptom(&connects)
+        )],
+        helps: vec![
+            "connect inside the runtime scope that uses the client, or run everything on one runtime".to_owned(),
+        ],
+        fix: None,
+    }
+    };
+    let Destination::Bound { stmt, name, .. } = cx.model.destination(&b.call) else {
+        // `rt.block_on(PgPool::connect(url)).unwrap()` as the function's value.
+        let mut top = b.call.clone();
+        while let Some(parent) = top.parent().filter(|p| {
+            matches!(p.kind(), SyntaxKind::TRY_EXPR | SyntaxKind::PAREN_EXPR)
+                || ast::MethodCallExpr::cast(p.clone())
+                    .and_then(|m| m.name_ref())
+                    .is_some_and(|n| matches!(n.text().as_ref(), "unwrap" | "expect"))
+        }) {
+            top = parent;
+        }
+        return (matches!(runtime, Owner::Local(_)) && is_returned(&top)).then(|| {
+            finding(
+                "a client",
+                top.text_range(),
+                "returned here; its runtime is dropped when the function returns",
+            )
+        });
+    };
+    let dropped_at = match &runtime {
+        Owner::Temporary => Some(stmt.syntax().text_range().end()),
+        Owner::Local(rt) => {
+            let Some(Binding::Let(rt_stmt)) = cx.model.binding(&b.call, rt) else {
+                return None;
+            };
+            let rt_uses = cx.model.binding_uses(&rt_stmt, rt);
+            if rt_uses.moved && !rt_uses.dropped_explicitly {
+                return None;
+            }
+            rt_uses.dropped_at.map(|r| r.end())
+        }
+    };
+    let uses = cx.model.binding_uses(&stmt, &name);
+    let (range, problem) = uses.uses.iter().find_map(|u| {
+        let other_runtime = cx.model.ancestors(u).skip(1).find_map(|a| {
+            let inner = cx.model.block_on(&a)?;
+            inner
+                .future
+                .syntax()
+                .text_range()
+                .contains_range(u.text_range())
+                .then(|| owner(cx, &inner))
+                .flatten()
+        });
+        match other_runtime {
+            Some(o) if o != runtime || o == Owner::Temporary => {
+                Some((u.text_range(), "used on another runtime here"))
+            }
+            _ if dropped_at.is_some_and(|d| u.text_range().start() >= d) => {
+                Some((u.text_range(), "used here, after its runtime is dropped"))
+            }
+            _ if runtime != Owner::Temporary && is_returned(u) => Some((
+                u.text_range(),
+                "returned here; its runtime is dropped when the function returns",
+            )),
+            _ => None,
+        }
+    })?;
+    Some(finding(&format!("`{name}`"), range, problem))
+}
+
+/// Whether the use `u` is the value its function returns (`pool`, `Ok(pool)`, `return pool`).
+fn is_returned(u: &SyntaxNode) -> bool {
+    let mut current = u.clone();
+    loop {
+        let Some(parent) = current.parent() else {
+            return false;
+        };
+        match parent.kind() {
+            SyntaxKind::RETURN_EXPR => return true,
+            SyntaxKind::ARG_LIST => {
+                let wrapper = parent
+                    .parent()
+                    .and_then(ast::CallExpr::cast)
+                    .and_then(|c| c.expr())
+                    .is_some_and(|e| {
+                        matches!(e.syntax().text().to_string().as_str(), "Ok" | "Some")
+                    });
+                if !wrapper {
+                    return false;
+                }
+                current = parent.parent().expect("an argument list has a call");
+            }
+            SyntaxKind::STMT_LIST => {
+                let is_tail = ast::StmtList::cast(parent.clone())
+                    .and_then(|l| l.tail_expr())
+                    .is_some_and(|t| t.syntax() == &current);
+                // The tail of the function's own body.
+                return is_tail
+                    && parent
+                        .parent()
+                        .and_then(|b| b.parent())
+                        .is_some_and(|f| f.kind() == SyntaxKind::FN);
+            }
+            _ => return false,
         }
     }
 }
@@ -289,6 +481,42 @@ mod tests {
         let after = "use std::sync::LazyLock;\nfn client() -> reqwest::Client {\n    reqwest::Client::new()\n}\n#[tokio::test]\nasync fn a() { client().get(\"x\"); }\n#[tokio::test]\nasync fn b() { let c = &client(); c.get(\"y\"); }\n";
         assert_eq!(crate::analysis::fix_text(before, &[RULE], false), before);
         assert_eq!(crate::analysis::fix_text(before, &[RULE], true), after);
+    }
+
+    #[test]
+    fn a_client_connected_on_one_runtime_and_used_elsewhere() {
+        for (code, problem) in [
+            (
+                "use tokio::io::AsyncWriteExt;\nfn main() {\n    let mut stream = tokio::runtime::Runtime::new().unwrap().block_on(tokio::net::TcpStream::connect(\"127.0.0.1:1\")).unwrap();\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.block_on(async { stream.write_all(b\"x\").await }).unwrap();\n}\n",
+                "used on another runtime here",
+            ),
+            (
+                "fn main() -> Result<(), sqlx::Error> {\n    let setup = tokio::runtime::Runtime::new().unwrap();\n    let pool = setup.block_on(async {\n        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(5).connect(\"postgres://\").await?;\n        Ok::<_, sqlx::Error>(pool)\n    })?;\n    drop(setup);\n    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();\n    rt.block_on(async { sqlx::query(\"select 1\").execute(&pool).await })?;\n    Ok(())\n}\n",
+                "used on another runtime here",
+            ),
+            (
+                "fn main() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    let pool = rt.block_on(sqlx::PgPool::connect(\"postgres://\")).unwrap();\n    drop(rt);\n    use_it(&pool);\n}\n",
+                "used here, after its runtime is dropped",
+            ),
+            (
+                "fn connect() -> sqlx::PgPool {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.block_on(sqlx::PgPool::connect(\"postgres://\")).unwrap()\n}\n",
+                "returned here; its runtime is dropped when the function returns",
+            ),
+            (
+                "fn connect() -> redis::aio::MultiplexedConnection {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    let conn = rt.block_on(async { redis::Client::open(\"redis://\").unwrap().get_multiplexed_async_connection().await.unwrap() });\n    conn\n}\n",
+                "returned here; its runtime is dropped when the function returns",
+            ),
+        ] {
+            let found = check_text(code, &[RULE]);
+            assert_eq!(found.len(), 1, "{code}");
+            assert_eq!(found[0].labels[0].message, problem, "{code}");
+        }
+    }
+
+    #[test]
+    fn silent_when_the_client_stays_with_its_runtime() {
+        let code = "struct Db { rt: tokio::runtime::Runtime, pool: sqlx::PgPool }\nfn open() -> Db {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    let pool = rt.block_on(sqlx::PgPool::connect(\"postgres://\")).unwrap();\n    rt.block_on(async { sqlx::query(\"select 1\").execute(&pool).await }).unwrap();\n    Db { rt, pool }\n}\nfn lazy() -> reqwest::Client {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.block_on(async { reqwest::Client::new() })\n}\n#[tokio::main]\nasync fn main() {\n    let pool = sqlx::PgPool::connect(\"postgres://\").await.unwrap();\n}\n";
+        assert_eq!(check_text(code, &[RULE]), vec![]);
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! extended per package by `clients = [..]` in `[package.metadata.loopfix]` or
 //! `[workspace.metadata.loopfix]`.
 
-use ra_ap_syntax::{AstNode, SyntaxNode, ast};
+use ra_ap_syntax::{
+    AstNode, SyntaxNode,
+    ast::{self, HasArgList},
+};
 
 use super::context::ends_with_path;
 use super::{FileModel, imports};
@@ -102,5 +105,134 @@ impl FileModel<'_> {
                 callee == *b
             }
         })
+    }
+}
+
+/// Calls whose awaited result is a client already connected on the runtime that awaited it: the
+/// call at the root of the chain, and the chain's method that connects (if not the root itself).
+const CONNECTING: &[(&str, Option<&str>)] = &[
+    ("sqlx::Pool::connect", None),
+    ("sqlx::PgPool::connect", None),
+    ("sqlx::MySqlPool::connect", None),
+    ("sqlx::SqlitePool::connect", None),
+    ("sqlx::AnyPool::connect", None),
+    ("sqlx::postgres::PgPool::connect", None),
+    ("sqlx::postgres::PgPoolOptions::new", Some("connect")),
+    ("sqlx::mysql::MySqlPoolOptions::new", Some("connect")),
+    ("sqlx::sqlite::SqlitePoolOptions::new", Some("connect")),
+    ("sqlx::pool::PoolOptions::new", Some("connect")),
+    ("tonic::transport::Channel::from_static", Some("connect")),
+    ("tonic::transport::Channel::from_shared", Some("connect")),
+    ("tonic::transport::Endpoint::from_static", Some("connect")),
+    ("tonic::transport::Endpoint::from_shared", Some("connect")),
+    ("tokio::net::TcpStream::connect", None),
+    ("tokio::net::UnixStream::connect", None),
+    (
+        "redis::Client::open",
+        Some("get_multiplexed_async_connection"),
+    ),
+    (
+        "redis::Client::open",
+        Some("get_multiplexed_tokio_connection"),
+    ),
+    ("redis::Client::open", Some("get_connection_manager")),
+    ("redis::aio::ConnectionManager::new", None),
+    ("mongodb::Client::with_uri_str", None),
+];
+
+impl FileModel<'_> {
+    /// When driving `future` to completion yields a client connected on the runtime that drives
+    /// it (`PgPool::connect(url)`, `async { TcpStream::connect(a).await.unwrap() }`): the call
+    /// that connects.
+    pub fn connected_client(&self, future: &ast::Expr) -> Option<String> {
+        let awaited = match future {
+            ast::Expr::BlockExpr(block) if block.async_token().is_some() => {
+                let list = block.stmt_list()?;
+                let mut tail = strip_result(list.tail_expr()?);
+                // `let pool = connect().await?; Ok(pool)`
+                if let ast::Expr::PathExpr(pe) = &tail {
+                    let name = pe.path()?.as_single_name_ref()?;
+                    let init = list.statements().find_map(|s| match s {
+                        ast::Stmt::LetStmt(l) => {
+                            let ast::Pat::IdentPat(p) = l.pat()? else {
+                                return None;
+                            };
+                            (ast::HasName::name(&p)?.text() == name.text())
+                                .then(|| l.initializer())
+                                .flatten()
+                        }
+                        _ => None,
+                    })?;
+                    tail = strip_result(init);
+                }
+                let ast::Expr::AwaitExpr(a) = tail else {
+                    return None;
+                };
+                a.expr()?
+            }
+            other => other.clone(),
+        };
+        // The connecting method (if any), then the call at the root of the chain.
+        let (method, mut root) = match &awaited {
+            ast::Expr::MethodCallExpr(mc) => {
+                (Some(mc.name_ref()?.text().to_string()), mc.receiver()?)
+            }
+            other => (None, other.clone()),
+        };
+        if method.is_some() {
+            loop {
+                root = match strip_result(root) {
+                    ast::Expr::MethodCallExpr(mc) => mc.receiver()?,
+                    other => break root = other,
+                };
+            }
+        }
+        let callee = self.called_path(root.syntax())?.1;
+        CONNECTING.iter().find_map(|(call, connects)| {
+            let matches = match (connects, &method) {
+                (None, None) => *call == callee,
+                (Some(m), Some(method)) => *call == callee && m == method,
+                _ => false,
+            };
+            matches.then(|| match connects {
+                Some(m) => format!("{callee}(..).{m}"),
+                None => callee.clone(),
+            })
+        })
+    }
+}
+
+/// `e?`, `e.unwrap()`, `e.expect(..)`, `Ok(e)`, `Some(e)`, `(e)` -> `e`.
+fn strip_result(mut e: ast::Expr) -> ast::Expr {
+    loop {
+        e = match &e {
+            ast::Expr::TryExpr(t) => match t.expr() {
+                Some(inner) => inner,
+                None => return e,
+            },
+            ast::Expr::ParenExpr(p) => match p.expr() {
+                Some(inner) => inner,
+                None => return e,
+            },
+            ast::Expr::MethodCallExpr(mc)
+                if mc
+                    .name_ref()
+                    .is_some_and(|n| matches!(n.text().as_ref(), "unwrap" | "expect")) =>
+            {
+                match mc.receiver() {
+                    Some(inner) => inner,
+                    None => return e,
+                }
+            }
+            ast::Expr::CallExpr(c) => {
+                let wrapper = matches!(c.expr(), Some(ast::Expr::PathExpr(pe))
+                    if pe.path().and_then(|p| p.segment()?.name_ref()).is_some_and(|n| matches!(n.text().as_ref(), "Ok" | "Some")));
+                match (wrapper, c.arg_list().and_then(|l| l.args().next())) {
+                    (true, Some(inner)) => inner,
+                    _ => return e,
+                }
+            }
+            _ => return e,
+        };
     }
 }

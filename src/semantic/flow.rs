@@ -37,6 +37,8 @@ pub struct BindingUses {
     pub moved: bool,
     /// Passed to `drop(..)`.
     pub dropped_explicitly: bool,
+    /// Where it is first passed to `drop(..)`.
+    pub dropped_at: Option<TextRange>,
     /// Consumed by `shutdown_background()` / `shutdown_timeout(..)`: a runtime shut down without
     /// blocking, the way to get rid of one in async code.
     pub shut_down: bool,
@@ -143,7 +145,8 @@ impl FileModel<'_> {
                     SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::FIELD_EXPR | SyntaxKind::REF_EXPR,
                 ) => {}
                 Some(SyntaxKind::ARG_LIST) if self.is_drop_call(&node) => {
-                    out.dropped_explicitly = true
+                    out.dropped_explicitly = true;
+                    out.dropped_at.get_or_insert(node.text_range());
                 }
                 _ => out.moved = true,
             }
