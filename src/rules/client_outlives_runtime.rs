@@ -279,7 +279,7 @@ fn connected_in_one_scope(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Dia
             matches!(p.kind(), SyntaxKind::TRY_EXPR | SyntaxKind::PAREN_EXPR)
                 || ast::MethodCallExpr::cast(p.clone())
                     .and_then(|m| m.name_ref())
-                    .is_some_and(|n| matches!(n.text().as_ref(), "unwrap" | "expect"))
+                    .is_some_and(|n| matches!(n.text(), "unwrap" | "expect"))
         }) {
             top = parent;
         }

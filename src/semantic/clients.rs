@@ -217,7 +217,7 @@ fn strip_result(mut e: ast::Expr) -> ast::Expr {
             ast::Expr::MethodCallExpr(mc)
                 if mc
                     .name_ref()
-                    .is_some_and(|n| matches!(n.text().as_ref(), "unwrap" | "expect")) =>
+                    .is_some_and(|n| matches!(n.text(), "unwrap" | "expect")) =>
             {
                 match mc.receiver() {
                     Some(inner) => inner,
@@ -226,7 +226,7 @@ fn strip_result(mut e: ast::Expr) -> ast::Expr {
             }
             ast::Expr::CallExpr(c) => {
                 let wrapper = matches!(c.expr(), Some(ast::Expr::PathExpr(pe))
-                    if pe.path().and_then(|p| p.segment()?.name_ref()).is_some_and(|n| matches!(n.text().as_ref(), "Ok" | "Some")));
+                    if pe.path().and_then(|p| p.segment()?.name_ref()).is_some_and(|n| matches!(n.text(), "Ok" | "Some")));
                 match (wrapper, c.arg_list().and_then(|l| l.args().next())) {
                     (true, Some(inner)) => inner,
                     _ => return e,
