@@ -84,7 +84,7 @@ pub fn analyze_with_stats(
         .flat_map_iter(|(i, file)| {
             let tree = file.tree();
             let model = FileModel::new(&tree, &facts[i].imports, &facts[i].macros, &graph, i);
-            check_file(file, &model, rules)
+            check_file(sources, file, &model, rules)
         })
         .collect();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -123,8 +123,17 @@ pub fn model(
 }
 
 /// One walk over `file`, dispatching each node to the rules that asked for its kind.
-pub fn check_file(file: &SourceFile, model: &FileModel<'_>, rules: &RuleSet) -> Vec<Diagnostic> {
-    let cx = RuleContext { file, model };
+pub fn check_file(
+    sources: &SourceSet,
+    file: &SourceFile,
+    model: &FileModel<'_>,
+    rules: &RuleSet,
+) -> Vec<Diagnostic> {
+    let cx = RuleContext {
+        sources,
+        file,
+        model,
+    };
     let mut out = Vec::new();
     for (node, _) in model.all_nodes() {
         let kind = node.kind();

@@ -789,3 +789,36 @@ fn client_types_are_configurable_in_cargo_metadata() {
         "src/lib.rs:11:8: loopfix::client_outlives_runtime: `API` holds a `api::ApiClient` shared by 2 runtimes\nsrc/lib.rs:15:13: loopfix::client_per_request: client with a connection pool built on every loop iteration\n"
     );
 }
+
+#[test]
+fn a_static_client_used_from_other_files_becomes_a_constructor_everywhere() {
+    let ws = tree(&[
+        (
+            "Cargo.toml",
+            &manifest("clients_files", "reqwest = \"0.12\"\n"),
+        ),
+        (
+            "src/lib.rs",
+            "pub mod shared;\n#[cfg(test)]\nmod api_tests;\n",
+        ),
+        (
+            "src/shared.rs",
+            "use std::sync::LazyLock;\n\npub static CLIENT: LazyLock<reqwest::Client> = LazyLock::new(reqwest::Client::new);\n",
+        ),
+        (
+            "src/api_tests.rs",
+            "use crate::shared::CLIENT;\n\n#[tokio::test]\nasync fn a() {\n    CLIENT.get(\"http://127.0.0.1:1\");\n}\n\n#[tokio::test]\nasync fn b() {\n    let c = &*crate::shared::CLIENT;\n    c.get(\"http://127.0.0.1:1\");\n}\n",
+        ),
+    ]);
+    let out = loopfix(ws.path(), &["apply", "--unsafe-fixes", "--allow-no-vcs"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let read = |p: &str| std::fs::read_to_string(ws.path().join(p)).unwrap();
+    assert_eq!(
+        read("src/shared.rs"),
+        "use std::sync::LazyLock;\n\npub fn client() -> reqwest::Client {\n    reqwest::Client::new()\n}\n"
+    );
+    assert_eq!(
+        read("src/api_tests.rs"),
+        "use crate::shared::client;\n\n#[tokio::test]\nasync fn a() {\n    client().get(\"http://127.0.0.1:1\");\n}\n\n#[tokio::test]\nasync fn b() {\n    let c = &crate::shared::client();\n    c.get(\"http://127.0.0.1:1\");\n}\n"
+    );
+}

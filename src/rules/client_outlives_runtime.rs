@@ -1,14 +1,14 @@
 //! `client_outlives_runtime`: a runtime-bound client in a static, used from several runtimes; or
 //! connected in one runtime's scope and used outside it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode, TextRange,
     ast::{self, HasArgList, HasGenericArgs, HasVisibility},
 };
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::calls::BlockOnForm;
 use crate::semantic::flow::Destination;
@@ -71,10 +71,16 @@ async fn second() {
 ```
 
 ## Fix safety
-For a `static X: LazyLock<Client>` (or `Lazy`) whose uses are all in its own file, the fix turns the
-static into a constructor function (`fn x() -> Client`) and every use into a call, so each runtime
-gets a client of its own. It is unsafe: every use now builds a client (share one per test by
-binding it once where that matters), and the initializer runs at each use.
+For a `static X: LazyLock<Client>` (or `Lazy`), the fix turns the static into a constructor function
+(`fn x() -> Client`), so each runtime gets a client of its own; uses and imports (`use
+crate::shared::X;`) in other files are rewritten too. A public static named in a file where no use
+was resolved gets no fix. A
+function that uses the client more than once, all in its own body, binds it once
+(`let x = x();`) and uses the binding; elsewhere (one use, or a use in a closure or async block that
+could move a binding away) each use becomes a call. It is unsafe: a function called many times now
+builds a client each time (a server's handler shared with the tests loses its shared pool), and
+the initializer runs again for each. No fix when a local of the new function's name would shadow
+it.
 
 A client connected in one runtime's scope and used elsewhere gets no fix: connect where it is used,
 or keep one runtime for both.
@@ -371,6 +377,106 @@ fn is_returned(u: &SyntaxNode) -> bool {
     }
 }
 
+/// What a use of the static at `range` (its name) stands for: `CLIENT`, `path::CLIENT`, or with a
+/// `*`, which dereferences the lazy. The whole range, and the path before the name
+/// (`crate::shared::`), to keep in a call.
+fn use_range(root: &SyntaxNode, range: TextRange) -> (TextRange, String) {
+    let element = root.covering_element(range);
+    let Some(path_expr) = element
+        .ancestors()
+        .find(|a| a.kind() == SyntaxKind::PATH_EXPR)
+    else {
+        return (range, String::new());
+    };
+    let prefix = root.text().slice(TextRange::new(
+        path_expr.text_range().start(),
+        range.start(),
+    ));
+    let whole = path_expr
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::PREFIX_EXPR && p.text().to_string().starts_with('*'))
+        .map_or(path_expr.text_range(), |p| p.text_range());
+    (whole, prefix.to_string())
+}
+
+/// Whether `text` names `ident` as a whole word.
+fn mentions(text: &str, ident: &str) -> bool {
+    text.match_indices(ident).any(|(at, _)| {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        !text[..at].ends_with(word) && !text[at + ident.len()..].starts_with(word)
+    })
+}
+
+/// `use crate::CLIENT;` -> `use crate::client;` in the file at `path`; `None` for a renaming
+/// import (`use crate::CLIENT as C;`), whose uses go by another name.
+fn imports_renamed(
+    path: &camino::Utf8Path,
+    root: &SyntaxNode,
+    static_name: &str,
+    name: &str,
+) -> Option<Vec<Edit>> {
+    let mut edits = Vec::new();
+    for tree in root.descendants().filter_map(ast::UseTree::cast) {
+        let Some(last) = tree.path().and_then(|p| p.segment()?.name_ref()) else {
+            continue;
+        };
+        if last.text() != static_name || tree.use_tree_list().is_some() {
+            continue;
+        }
+        if tree.rename().is_some() {
+            return None;
+        }
+        edits.push(Edit::replace(path, last.syntax().text_range(), name));
+    }
+    Some(edits)
+}
+
+/// `let client = client();` at the top of `f`, when every use (`ranges`) is in `f`'s own body:
+/// not in a closure or an async block (which could move the binding away), nor in a macro.
+fn local_binding(
+    cx: &RuleContext<'_>,
+    f: &SyntaxNode,
+    ranges: &[TextRange],
+    name: &str,
+) -> Option<Edit> {
+    for range in ranges {
+        let own_body = cx
+            .model
+            .root()
+            .covering_element(*range)
+            .ancestors()
+            .take_while(|a| a != f)
+            .all(|a| match a.kind() {
+                SyntaxKind::CLOSURE_EXPR | SyntaxKind::TOKEN_TREE => false,
+                SyntaxKind::BLOCK_EXPR => {
+                    ast::BlockExpr::cast(a).is_some_and(|b| b.async_token().is_none())
+                }
+                _ => true,
+            });
+        if !own_body {
+            return None;
+        }
+    }
+    let list = ast::Fn::cast(f.clone())?.body()?.stmt_list()?;
+    let first = list
+        .statements()
+        .next()
+        .map(|s| s.syntax().clone())
+        .or_else(|| list.tail_expr().map(|t| t.syntax().clone()))?;
+    let text = &cx.file.text;
+    let start = first.text_range().start();
+    let indent = common::indentation_at(text, start);
+    let own_line = text[..usize::from(start)]
+        .rfind('\n')
+        .is_some_and(|nl| text[nl + 1..usize::from(start)].trim().is_empty());
+    let content = if own_line {
+        format!("let {name} = {name}();\n{indent}")
+    } else {
+        format!("let {name} = {name}(); ")
+    };
+    Some(Edit::insert(cx.file.path.clone(), start, content))
+}
+
 /// `static CLIENT: LazyLock<Client> = LazyLock::new(init);` becomes `fn client() -> Client { init }`
 /// and every use of `CLIENT` a call of `client()`: each runtime gets its own client.
 fn constructor_function(cx: &RuleContext<'_>, node: &SyntaxNode, id: usize) -> Option<Fix> {
@@ -412,8 +518,20 @@ fn constructor_function(cx: &RuleContext<'_>, node: &SyntaxNode, id: usize) -> O
         .iter()
         .filter(|u| u.static_id == id)
         .collect();
-    if uses.is_empty() || uses.iter().any(|u| u.file != file) {
+    if uses.is_empty() {
         return None;
+    }
+    let other_files: BTreeSet<usize> = uses.iter().map(|u| u.file).filter(|&f| f != file).collect();
+    // A public static may be named where no use was resolved (another crate, a macro): every
+    // file that mentions it must be one whose uses are rewritten.
+    if st.visibility().is_some() {
+        let unresolved =
+            cx.sources.files.iter().enumerate().any(|(i, f)| {
+                i != file && !other_files.contains(&i) && mentions(&f.text, &info.name)
+            });
+        if unresolved {
+            return None;
+        }
     }
     let start = st
         .visibility()
@@ -432,23 +550,72 @@ fn constructor_function(cx: &RuleContext<'_>, node: &SyntaxNode, id: usize) -> O
         TextRange::new(start, st.syntax().text_range().end()),
         function,
     )];
-    for u in uses {
-        // `*CLIENT` dereferences the lazy: the call replaces the whole `*CLIENT`.
-        let element = cx.model.root().covering_element(u.range);
-        let path_expr = element
+    // One `let client = client();` per function that uses the static more than once, where every
+    // use is in the function's own body; elsewhere a call at each use.
+    edits.extend(imports_renamed(
+        &cx.file.path,
+        cx.model.root(),
+        &info.name,
+        &name,
+    )?);
+    let mut by_fn: BTreeMap<Option<usize>, Vec<TextRange>> = BTreeMap::new();
+    for u in uses.iter().filter(|u| u.file == file) {
+        by_fn.entry(u.function).or_default().push(u.range);
+    }
+    for (function, ranges) in by_fn {
+        let fn_node = cx
+            .model
+            .root()
+            .covering_element(ranges[0])
             .ancestors()
-            .find(|a| a.kind() == SyntaxKind::PATH_EXPR);
-        let range = path_expr
-            .and_then(|p| p.parent())
-            .filter(|p| {
-                p.kind() == SyntaxKind::PREFIX_EXPR && p.text().to_string().starts_with('*')
-            })
-            .map_or(u.range, |p| p.text_range());
-        edits.push(Edit::replace(
-            cx.file.path.clone(),
-            range,
-            format!("{name}()"),
-        ));
+            .find(|a| a.kind() == SyntaxKind::FN);
+        if let Some(f) = &fn_node {
+            // A local of that name would shadow the new function.
+            let clash = f
+                .descendants_with_tokens()
+                .filter_map(|e| e.into_token())
+                .any(|t| t.kind() == SyntaxKind::IDENT && t.text() == name);
+            if clash {
+                return None;
+            }
+        }
+        let binding = fn_node
+            .as_ref()
+            .filter(|_| function.is_some() && ranges.len() > 1)
+            .and_then(|f| local_binding(cx, f, &ranges, &name));
+        if let Some(insert) = &binding {
+            edits.push(insert.clone());
+        }
+        for range in ranges {
+            let (whole, prefix) = use_range(cx.model.root(), range);
+            let replacement = match binding {
+                Some(_) => name.clone(),
+                None => format!("{prefix}{name}()"),
+            };
+            edits.push(Edit::replace(cx.file.path.clone(), whole, replacement));
+        }
+    }
+    // Other files: a call at each use, and their imports renamed.
+    for &other in &other_files {
+        let source = &cx.sources.files[other];
+        let root = source.tree().syntax().clone();
+        // A local or an item of the new name there would shadow the function.
+        let clash = root
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .any(|t| t.kind() == SyntaxKind::IDENT && t.text() == name);
+        if clash {
+            return None;
+        }
+        edits.extend(imports_renamed(&source.path, &root, &info.name, &name)?);
+        for u in uses.iter().filter(|u| u.file == other) {
+            let (whole, prefix) = use_range(&root, u.range);
+            edits.push(Edit::replace(
+                source.path.clone(),
+                whole,
+                format!("{prefix}{name}()"),
+            ));
+        }
     }
     Some(Fix::new(
         format!(
@@ -517,6 +684,16 @@ mod tests {
     fn silent_when_the_client_stays_with_its_runtime() {
         let code = "struct Db { rt: tokio::runtime::Runtime, pool: sqlx::PgPool }\nfn open() -> Db {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    let pool = rt.block_on(sqlx::PgPool::connect(\"postgres://\")).unwrap();\n    rt.block_on(async { sqlx::query(\"select 1\").execute(&pool).await }).unwrap();\n    Db { rt, pool }\n}\nfn lazy() -> reqwest::Client {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.block_on(async { reqwest::Client::new() })\n}\n#[tokio::main]\nasync fn main() {\n    let pool = sqlx::PgPool::connect(\"postgres://\").await.unwrap();\n}\n";
         assert_eq!(check_text(code, &[RULE]), vec![]);
+    }
+
+    #[test]
+    fn a_function_using_the_client_twice_binds_it_once() {
+        let before = "use std::sync::LazyLock;\nstatic CLIENT: LazyLock<reqwest::Client> = LazyLock::new(|| reqwest::Client::builder().build().unwrap());\n#[tokio::test]\nasync fn a() {\n    CLIENT.get(\"x\");\n    let c = &*CLIENT;\n    c.get(\"y\");\n}\n#[tokio::test]\nasync fn b() { CLIENT.get(\"x\"); CLIENT.get(\"y\"); }\n#[tokio::test]\nasync fn c() {\n    CLIENT.get(\"x\");\n    tokio::spawn(async move { CLIENT.get(\"y\"); });\n}\n";
+        let after = "use std::sync::LazyLock;\nfn client() -> reqwest::Client {\n    reqwest::Client::builder().build().unwrap()\n}\n#[tokio::test]\nasync fn a() {\n    let client = client();\n    client.get(\"x\");\n    let c = &client;\n    c.get(\"y\");\n}\n#[tokio::test]\nasync fn b() { let client = client(); client.get(\"x\"); client.get(\"y\"); }\n#[tokio::test]\nasync fn c() {\n    client().get(\"x\");\n    tokio::spawn(async move { client().get(\"y\"); });\n}\n";
+        assert_eq!(crate::analysis::fix_text(before, &[RULE], true), after);
+        // A local named like the new function would shadow it: no fix.
+        let clash = "use std::sync::LazyLock;\nstatic CLIENT: LazyLock<reqwest::Client> = LazyLock::new(reqwest::Client::new);\n#[tokio::test]\nasync fn a() { let client = 1; CLIENT.get(\"x\"); }\n#[tokio::test]\nasync fn b() { CLIENT.get(\"x\"); }\n";
+        assert_eq!(crate::analysis::fix_text(clash, &[RULE], true), clash);
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub struct RuleMeta {
 
 /// What a rule sees of the file it checks. Rules never read files or print.
 pub struct RuleContext<'a> {
+    /// Every file of the run, for fixes that edit other files too.
+    pub sources: &'a crate::source::SourceSet,
     pub file: &'a SourceFile,
     pub model: &'a FileModel<'a>,
 }
