@@ -332,7 +332,8 @@ fn collect_mods(
             _ => continue,
         };
         let Some(name) = module.name() else { continue };
-        let name = name.text().to_string();
+        // `mod r#ref;` lives in `ref.rs`.
+        let name = name.text().trim_start_matches("r#").to_string();
         let path_attr = path_attribute(&module);
         let cfg_gated = module.attrs().any(|a| {
             matches!(
@@ -412,6 +413,6 @@ fn macro_mod_names(call: &ast::MacroCall) -> Vec<String> {
                 && w[1].kind() == ra_ap_syntax::SyntaxKind::IDENT
                 && w[2].text() == ";"
         })
-        .map(|w| w[1].text().to_owned())
+        .map(|w| w[1].text().trim_start_matches("r#").to_owned())
         .collect()
 }

@@ -250,13 +250,15 @@ fn modules_are_followed_and_problem_files_are_warnings() {
         ("Cargo.toml", &manifest("mods", "")),
         (
             "src/lib.rs",
-            "mod net;\nmod deep { pub mod inner; }\n#[path = \"elsewhere/custom.rs\"]\nmod custom;\nmod missing;\n#[cfg(windows)]\nmod windows_only;\nmod broken;\nmod latin1;\ncfg_if::cfg_if! {\n    if #[cfg(unix)] { mod gated; } else { mod gated_absent; }\n}\n",
+            "mod net;\nmod deep { pub mod inner; }\n#[path = \"elsewhere/custom.rs\"]\nmod custom;\nmod missing;\n#[cfg(windows)]\nmod windows_only;\nmod broken;\nmod latin1;\nmod r#ref;\ncfg_if::cfg_if! {\n    if #[cfg(unix)] { mod gated; } else { mod gated_absent; }\n}\n",
         ),
         ("src/net/mod.rs", "mod client;\n"),
         ("src/net/client.rs", LIB_BUGGY),
         ("src/deep/inner.rs", LIB_BUGGY),
         ("src/gated.rs", LIB_BUGGY),
         ("src/elsewhere/custom.rs", LIB_BUGGY),
+        // A raw identifier names the file without `r#`.
+        ("src/ref.rs", LIB_BUGGY),
         // A syntax error in one item: the finding in the other item keeps its fix.
         (
             "src/broken.rs",
@@ -280,7 +282,8 @@ fn modules_are_followed_and_problem_files_are_warnings() {
          src/deep/inner.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n\
          src/elsewhere/custom.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n\
          src/gated.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n\
-         src/net/client.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n"
+         src/net/client.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n\
+         src/ref.rs:2:5: loopfix::nested_block_on: `block_on` called inside an async context\n"
     );
     let err = stderr(&out);
     assert!(

@@ -45,9 +45,10 @@ async fn fetch_all(urls: &[String]) {
 ```
 
 ## Fix safety
-The fix hoists the `let` out of the loop, just before it. It is offered only when the construction
-uses nothing the loop binds (its pattern, or anything declared inside it) and the client is not
-moved away inside the loop. It is safe when building the client does no I/O; when the construction
+A construction that uses anything the loop binds (its pattern, or anything declared inside it) or,
+in a handler, any parameter or local, is not reported: a client per server or per user is
+deliberate. Nor is a client moved away (kept in a collection, returned). The fix hoists the `let`
+out of the loop, just before it. It is safe when building the client does no I/O; when the construction
 connects (`.await`) or can fail (`?`), it now runs even if the loop does not: unsafe.
 
 In a request handler there is no fix: share one client built at startup through the framework's
@@ -105,11 +106,16 @@ impl Rule for ClientPerRequest {
                 )
             })
         else {
-            if let Some(route) = cx.model.request_handler(node) {
+            if let Some(route) = cx.model.request_handler(node)
+                && !varies(cx, &init, None)
+            {
                 out.push(per_request(cx, &name, &constructor, &route));
             }
             return;
         };
+        if varies(cx, &init, Some(the_loop.text_range())) {
+            return;
+        }
         let keyword = the_loop
             .first_token()
             .map_or(the_loop.text_range(), |t| t.text_range());
@@ -179,7 +185,34 @@ fn client_constructor(cx: &RuleContext<'_>, init: &ast::Expr) -> Option<String> 
     cx.model.client_constructor_call(current.syntax())
 }
 
-/// Move the `let` just before the loop, when its initializer uses nothing the loop binds.
+/// Whether the construction `init` uses a variable bound inside `scope` (the loop's pattern,
+/// anything declared in the loop), or, with `scope` `None` (a request handler), any local or
+/// parameter: then each client may differ (one per server, per user), which is deliberate.
+fn varies(cx: &RuleContext<'_>, init: &ast::Expr, scope: Option<TextRange>) -> bool {
+    cx.model.nodes_within(init.syntax()).any(|node| {
+        let Some(pe) = ast::PathExpr::cast(node.clone()) else {
+            return false;
+        };
+        let Some(name) = pe.path().and_then(|p| p.as_single_name_ref()) else {
+            return false;
+        };
+        match (cx.model.binding(&node, name.text().as_ref()), scope) {
+            (Some(Binding::Item(_)), _) => false,
+            (Some(Binding::Let(l)), Some(scope)) => scope.contains_range(l.syntax().text_range()),
+            (Some(Binding::Param(_)), Some(_)) => false,
+            (Some(_), None) => true,
+            // Bound by a pattern (the loop's own, a `match` arm...): may change per iteration.
+            (None, _) => true,
+        }
+    }) || cx.model.nodes_within(init.syntax()).any(|n| {
+        // `format!("{user}")` uses a variable without a path expression.
+        n.kind() == SyntaxKind::MACRO_CALL
+            && n.descendants_with_tokens()
+                .any(|t| t.kind() == SyntaxKind::STRING && t.to_string().contains('{'))
+    })
+}
+
+/// Move the `let` just before the loop (its initializer uses nothing the loop binds).
 fn hoist(
     cx: &RuleContext<'_>,
     stmt: &ast::LetStmt,
@@ -187,23 +220,6 @@ fn hoist(
     the_loop: &SyntaxNode,
 ) -> Option<Fix> {
     let loop_range = the_loop.text_range();
-    for node in cx.model.nodes_within(init.syntax()) {
-        let Some(pe) = ast::PathExpr::cast(node.clone()) else {
-            continue;
-        };
-        let Some(name) = pe.path().and_then(|p| p.as_single_name_ref()) else {
-            continue;
-        };
-        let outside = match cx.model.binding(&node, name.text().as_ref()) {
-            Some(Binding::Let(l)) => !loop_range.contains_range(l.syntax().text_range()),
-            Some(Binding::Param(_) | Binding::Item(_)) => true,
-            // Bound by a pattern (the loop's own, a `match` arm...): may change per iteration.
-            None => false,
-        };
-        if !outside {
-            return None;
-        }
-    }
     // The loop must start a statement of its own line, so the `let` can go on the line above.
     let start = usize::from(loop_range.start());
     let line_start = cx.file.text[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -260,11 +276,9 @@ mod tests {
     }
 
     #[test]
-    fn loop_dependent_construction_is_reported_without_fix() {
-        let code = "async fn f(urls: Vec<String>) {\n    for url in urls {\n        let client = reqwest::Client::builder().user_agent(url.clone()).build().unwrap();\n        client.get(url).send().await.ok();\n    }\n}\n";
-        let found = check_text(code, &[RULE]);
-        assert_eq!(found.len(), 1);
-        assert!(found[0].fix.is_none());
+    fn loop_or_request_dependent_construction_is_deliberate() {
+        let code = "async fn f(urls: Vec<String>) {\n    for url in urls {\n        let client = reqwest::Client::builder().user_agent(url.clone()).build().unwrap();\n        client.get(url).send().await.ok();\n    }\n    for server in servers() {\n        let mut conn = redis::Client::open(server.clone()).unwrap().get_connection().unwrap();\n        ping(&mut conn);\n    }\n    for user in users() {\n        let client = reqwest::Client::builder().user_agent(format!(\"{user}\")).build().unwrap();\n        client.get(\"x\");\n    }\n}\n#[actix_web::get(\"/\")]\nasync fn index(token: String) {\n    let client = reqwest::Client::builder().default_headers(headers(&token)).build().unwrap();\n    client.get(\"x\");\n}\n";
+        assert_eq!(check_text(code, &[RULE]), vec![]);
     }
 
     #[test]
