@@ -136,8 +136,9 @@ impl Rule for ClientOutlivesRuntime {
         let graph = cx.model.graph();
         let file = cx.model.file_id();
         let range = node.text_range();
-        for (id, st) in graph.statics.iter().enumerate() {
-            if st.file != file || !range.contains_range(st.name_range) {
+        for id in graph.statics_in_file(file) {
+            let st = &graph.statics[id];
+            if !range.contains_range(st.name_range) {
                 continue;
             }
             let Some(holds) = st
@@ -150,7 +151,7 @@ impl Rule for ClientOutlivesRuntime {
             // The runtimes that use it: each runtime entry whose code reaches a use.
             let mut entries: BTreeSet<usize> = BTreeSet::new();
             let mut labels = Vec::new();
-            for u in graph.static_uses.iter().filter(|u| u.static_id == id) {
+            for u in graph.uses_of_static(id) {
                 let Some(f) = u.function else { continue };
                 let reaching = graph.entries_reaching(f);
                 if !reaching.is_empty() && u.file == file && labels.len() < 4 {
@@ -513,11 +514,7 @@ fn constructor_function(cx: &RuleContext<'_>, node: &SyntaxNode, id: usize) -> O
     {
         return None;
     }
-    let uses: Vec<_> = graph
-        .static_uses
-        .iter()
-        .filter(|u| u.static_id == id)
-        .collect();
+    let uses: Vec<_> = graph.uses_of_static(id).collect();
     if uses.is_empty() {
         return None;
     }

@@ -134,6 +134,8 @@ pub struct WorkspaceModel {
     pub statics: Vec<StaticInfo>,
     /// Every resolved read of a static, in file order.
     pub static_uses: Vec<StaticUse>,
+    /// Per static: its uses (indexes into `static_uses`).
+    uses_by_static: Vec<Vec<usize>>,
     pub stats: GraphStats,
     /// Call sites (file, start of the callee's name) to the workspace functions they call.
     callees_at: HashMap<(usize, TextSize), Vec<FnId>>,
@@ -501,6 +503,10 @@ impl WorkspaceModel {
         for (i, e) in edges.iter().enumerate() {
             callers[e.callee].push(i);
         }
+        let mut uses_by_static = vec![Vec::new(); statics.len()];
+        for (i, u) in static_uses.iter().enumerate() {
+            uses_by_static[u.static_id].push(i);
+        }
         WorkspaceModel {
             fns,
             edges,
@@ -508,6 +514,7 @@ impl WorkspaceModel {
             reached_by,
             statics,
             static_uses,
+            uses_by_static,
             stats,
             callees_at,
             needs,
@@ -628,6 +635,23 @@ impl WorkspaceModel {
         awaits.sort_unstable();
         awaits.dedup();
         Ok(MakeAsync { functions, awaits })
+    }
+
+    /// The statics of the file `file` (ids, in source order).
+    pub fn statics_in_file(&self, file: usize) -> std::ops::Range<usize> {
+        // Statics are collected file by file, in file order.
+        let start = self.statics.partition_point(|s| s.file < file);
+        let end = self.statics.partition_point(|s| s.file <= file);
+        start..end
+    }
+
+    /// Every resolved read of the static `id`.
+    pub fn uses_of_static(&self, id: usize) -> impl Iterator<Item = &StaticUse> {
+        self.uses_by_static
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.static_uses[i])
     }
 
     /// Every call of `f` in the workspace.
