@@ -12,6 +12,8 @@ use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::calls::BlockOnForm;
 use crate::semantic::flow::Destination;
+use crate::semantic::graph::RuntimeScope;
+use crate::semantic::summary::StaticKind;
 use crate::semantic::values::Binding;
 use crate::semantic::{BlockOn, Effect, Executor};
 
@@ -19,11 +21,16 @@ pub struct ClientOutlivesRuntime;
 
 pub const DOCS: &str = r#"## What it does
 Finds a client bound to the runtime that created it (`reqwest::Client`, hyper's client,
-`tonic::transport::Channel`, sqlx pools, redis multiplexed connections, `mongodb::Client`, AWS SDK
-clients, `tokio::net::TcpStream`...) kept in a `static` (`LazyLock`, `OnceLock`, `once_cell`,
-`lazy_static!`, `thread_local!`) and used from more than one runtime: two or more `#[tokio::test]`
-functions (each test builds its own runtime), or several runtime entry points. Uses are followed up
-through the functions of the workspace that lead to them.
+`tonic::transport::Channel` and generated clients, sqlx, deadpool and bb8 pools, redis multiplexed
+connections, `mongodb::Client`, AWS SDK clients, OpenTelemetry exporters and providers,
+`tokio::net` sockets; more with `clients = [..]` in the configuration) kept in a `static`
+(`LazyLock`, `OnceLock`, `once_cell`, `lazy_static!`, `thread_local!`) and used from more than one
+runtime: two or more `#[tokio::test]` functions (each test builds its own runtime), a
+`#[tokio::main]` and another runtime, or several runtimes driven with `block_on` (the same `rt` or
+`RUNTIME` is one runtime, however many `block_on`s; a runtime built for one `block_on` is one of its
+own). Uses are followed up through the functions of the workspace that lead to them. A
+`thread_local!` has a value per thread and each test runs on a thread of its own, so tests do not
+count for it.
 
 Also finds a client connected inside one runtime's `block_on` (`rt.block_on(PgPool::connect(url))`,
 `TcpStream::connect`, tonic's `Channel::connect`, redis's multiplexed connections, mongodb) and then
@@ -108,9 +115,12 @@ fn symptom(holds: &str) -> &'static str {
         "reqwest" | "hyper" | "hyper_util" => {
             "\"dispatch task is gone: runtime dropped the dispatch task\" (hyper 0.14: \"dispatch dropped without returning error\")"
         }
-        "sqlx" | "deadpool_postgres" | "bb8" => "`PoolTimedOut` errors",
+        "sqlx" | "deadpool_postgres" | "deadpool" | "bb8" => "`PoolTimedOut` errors",
         "tonic" => "a transport error",
-        "redis" => "a hang or a broken pipe",
+        "redis" | "deadpool_redis" => "a hang or a broken pipe",
+        "opentelemetry_otlp" | "opentelemetry_sdk" => {
+            "\"channel is closed\" export errors (and lost telemetry)"
+        }
         _ => "errors or hangs (\"A Tokio 1.x context was found, but it is being shutdown\")",
     }
 }
@@ -148,34 +158,41 @@ impl Rule for ClientOutlivesRuntime {
             else {
                 continue;
             };
-            // The runtimes that use it: each runtime entry whose code reaches a use.
-            let mut entries: BTreeSet<usize> = BTreeSet::new();
+            // The runtimes that use it: each runtime entry or `block_on` whose code reaches a use.
+            // A `thread_local!` has a value per thread, and each test runs on a thread of its
+            // own: tests do not share it.
+            let per_thread = st.kind == StaticKind::ThreadLocal;
+            let mut entries: BTreeMap<String, RuntimeScope> = BTreeMap::new();
             let mut labels = Vec::new();
             for u in graph.uses_of_static(id) {
                 let Some(f) = u.function else { continue };
-                let reaching = graph.entries_reaching(f);
+                let reaching: Vec<RuntimeScope> = graph
+                    .runtimes_reaching(f, u.range)
+                    .into_iter()
+                    .filter(|r| !(per_thread && is_test(graph, r)))
+                    .collect();
                 if !reaching.is_empty() && u.file == file && labels.len() < 4 {
                     labels.push(Label {
                         range: u.range,
                         message: "used here".to_owned(),
                     });
                 }
-                entries.extend(reaching);
+                entries.extend(reaching.into_iter().map(|r| (r.key.clone(), r)));
             }
             if entries.len() < 2 {
                 continue;
             }
             let names: Vec<String> = entries
-                .iter()
+                .values()
                 .take(4)
-                .map(|&e| {
-                    let f = &graph.fns[e];
-                    let attr = f
-                        .entry
-                        .as_ref()
-                        .map(|x| x.attr.as_str())
-                        .unwrap_or_default();
-                    format!("`{}` (#[{attr}], {})", f.display, f.location)
+                .map(|r| {
+                    let f = &graph.fns[r.function];
+                    match (&f.entry, r.block_on) {
+                        (Some(entry), None) => {
+                            format!("`{}` (#[{}], {})", f.display, entry.attr, f.location)
+                        }
+                        _ => format!("a `block_on` in `{}` ({})", f.display, f.location),
+                    }
                 })
                 .collect();
             let more = entries.len().saturating_sub(4);
@@ -189,7 +206,7 @@ impl Rule for ClientOutlivesRuntime {
                 labels,
                 notes: vec![
                     format!(
-                        "each of these builds its own runtime: {}{}",
+                        "each of these runs its own runtime: {}{}",
                         names.join(", "),
                         if more > 0 { format!(" and {more} more") } else { String::new() }
                     ),
@@ -208,6 +225,15 @@ impl Rule for ClientOutlivesRuntime {
             });
         }
     }
+}
+
+/// Whether the runtime `r` is a test's (`#[tokio::test]`...).
+fn is_test(graph: &crate::semantic::WorkspaceModel, r: &RuntimeScope) -> bool {
+    r.block_on.is_none()
+        && graph.fns[r.function]
+            .entry
+            .as_ref()
+            .is_some_and(|e| e.attr.ends_with("test"))
 }
 
 /// The runtime a `rt.block_on(..)` runs on.
@@ -645,6 +671,54 @@ mod tests {
         let after = "use std::sync::LazyLock;\nfn client() -> reqwest::Client {\n    reqwest::Client::new()\n}\n#[tokio::test]\nasync fn a() { client().get(\"x\"); }\n#[tokio::test]\nasync fn b() { let c = &client(); c.get(\"y\"); }\n";
         assert_eq!(crate::analysis::fix_text(before, &[RULE], false), before);
         assert_eq!(crate::analysis::fix_text(before, &[RULE], true), after);
+    }
+
+    #[test]
+    fn runtimes_of_block_on_sites_count_once_each() {
+        let prelude = "static CLIENT: once_cell::sync::Lazy<reqwest::Client> = once_cell::sync::Lazy::new(reqwest::Client::new);\nasync fn fetch() { CLIENT.get(\"x\"); }\n";
+        for (body, runtimes) in [
+            // Two runtimes in one function.
+            (
+                "fn main() {\n    let rt1 = tokio::runtime::Runtime::new().unwrap();\n    rt1.block_on(fetch());\n    let rt2 = tokio::runtime::Runtime::new().unwrap();\n    rt2.block_on(async { fetch().await });\n}\n",
+                2,
+            ),
+            // A runtime built for each call, and `#[tokio::main]`.
+            (
+                "fn sync_fetch() { tokio::runtime::Runtime::new().unwrap().block_on(fetch()) }\n#[tokio::main]\nasync fn main() { fetch().await; }\n",
+                2,
+            ),
+            // One runtime, however many `block_on`s.
+            (
+                "fn main() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.block_on(fetch());\n    rt.block_on(fetch());\n}\n",
+                0,
+            ),
+            (
+                "static RT: std::sync::LazyLock<tokio::runtime::Runtime> = std::sync::LazyLock::new(|| tokio::runtime::Runtime::new().unwrap());\nfn a() { RT.block_on(fetch()) }\nfn b() { RT.block_on(async { fetch().await }) }\n",
+                0,
+            ),
+        ] {
+            let code = format!("{prelude}{body}");
+            let found = check_text(&code, &[RULE]);
+            assert_eq!(found.len(), usize::from(runtimes > 0), "{code}");
+            if runtimes > 0 {
+                assert!(
+                    found[0]
+                        .message
+                        .contains(&format!("shared by {runtimes} runtimes")),
+                    "{code}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn thread_locals_are_not_shared_by_tests_but_are_by_runtimes_on_one_thread() {
+        let tests = "thread_local! { static CLIENT: reqwest::Client = reqwest::Client::new(); }\n#[tokio::test]\nasync fn a() { CLIENT.with(|c| c.get(\"x\")); }\n#[tokio::test]\nasync fn b() { CLIENT.with(|c| c.get(\"y\")); }\n";
+        assert_eq!(check_text(tests, &[RULE]), vec![]);
+        let one_thread = "thread_local! { static CLIENT: reqwest::Client = reqwest::Client::new(); }\nasync fn fetch() { CLIENT.with(|c| c.get(\"x\")); }\nfn main() {\n    tokio::runtime::Runtime::new().unwrap().block_on(fetch());\n    tokio::runtime::Runtime::new().unwrap().block_on(fetch());\n}\n";
+        assert_eq!(check_text(one_thread, &[RULE]).len(), 1);
+        let lazy_static = "lazy_static::lazy_static! { static ref CLIENT: reqwest::Client = reqwest::Client::new(); }\n#[tokio::test]\nasync fn a() { CLIENT.get(\"x\"); }\n#[tokio::test]\nasync fn b() { CLIENT.get(\"y\"); }\n";
+        assert_eq!(check_text(lazy_static, &[RULE]).len(), 1);
     }
 
     #[test]

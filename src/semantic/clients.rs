@@ -15,6 +15,9 @@ use super::{FileModel, imports};
 const RUNTIME_BOUND: &[&str] = &[
     "reqwest::Client",
     "hyper_util::client::legacy::Client",
+    // hyper 0.14
+    "hyper::Client",
+    "hyper::client::Client",
     "hyper::client::conn::http1::SendRequest",
     "hyper::client::conn::http2::SendRequest",
     "tonic::transport::Channel",
@@ -27,8 +30,25 @@ const RUNTIME_BOUND: &[&str] = &[
     "redis::aio::ConnectionManager",
     "mongodb::Client",
     "deadpool_postgres::Pool",
+    "deadpool_redis::Pool",
+    "deadpool::managed::Pool",
     "bb8::Pool",
+    // Exporters and processors that send from a task or a channel on the runtime.
+    "opentelemetry_otlp::SpanExporter",
+    "opentelemetry_otlp::MetricExporter",
+    "opentelemetry_otlp::LogExporter",
+    "opentelemetry_sdk::trace::SdkTracerProvider",
+    "opentelemetry_sdk::trace::BatchSpanProcessor",
+    "opentelemetry_sdk::logs::SdkLoggerProvider",
+    "opentelemetry_sdk::logs::BatchLogProcessor",
+    "opentelemetry_sdk::metrics::SdkMeterProvider",
+    "opentelemetry_sdk::metrics::PeriodicReader",
+    // I/O objects registered with the runtime's driver.
     "tokio::net::TcpStream",
+    "tokio::net::TcpListener",
+    "tokio::net::UdpSocket",
+    "tokio::net::UnixStream",
+    "tokio::net::UnixListener",
 ];
 
 /// Calls that build a client with a connection pool (or start a builder chain of one).

@@ -11,7 +11,9 @@ use ra_ap_syntax::{TextRange, TextSize};
 
 use super::context::RuntimeEntry;
 use super::imports::Imports;
-use super::summary::{CallTarget, Fact, FactKind, FileSummary, FnSummary, SiteContext, StaticKind};
+use super::summary::{
+    CallTarget, Fact, FactKind, FileSummary, FnSummary, RuntimeOwner, SiteContext, StaticKind,
+};
 use crate::source::SourceSet;
 use crate::workspace::{Kind, Workspace};
 
@@ -122,6 +124,19 @@ pub struct GraphStats {
     pub unknown: usize,
     /// Of `unknown`: method calls on receivers whose type the model does not know.
     pub unknown_methods: usize,
+}
+
+/// A runtime that code runs on: a runtime entry's (`#[tokio::main]`, `#[tokio::test]`), or a
+/// `block_on`'s on a Tokio runtime the code shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuntimeScope {
+    /// The same key means the same runtime: an entry, a runtime built for one `block_on`, a
+    /// function's local `rt`, a static `RUNTIME`.
+    pub key: String,
+    /// The entry, or the function that calls `block_on`.
+    pub function: FnId,
+    /// The `block_on` call; `None` for an entry.
+    pub block_on: Option<TextRange>,
 }
 
 pub struct WorkspaceModel {
@@ -661,6 +676,63 @@ impl WorkspaceModel {
             .into_iter()
             .flatten()
             .map(|&i| &self.edges[i])
+    }
+
+    /// The runtimes that code at `at` in `f` runs on: the innermost `block_on` (on a Tokio runtime
+    /// the code shows) around it or around a call that leads to it, else the runtime entries
+    /// (`#[tokio::main]`, `#[tokio::test]`) that reach it. Followed up the callers, every kind of
+    /// call; one key per runtime, sorted.
+    pub fn runtimes_reaching(&self, f: FnId, at: TextRange) -> Vec<RuntimeScope> {
+        let mut out: Vec<RuntimeScope> = Vec::new();
+        let mut queue = vec![(f, at)];
+        let mut seen_edges = std::collections::HashSet::new();
+        let mut visits = 0;
+        while let Some((g, range)) = queue.pop() {
+            visits += 1;
+            if visits > 256 {
+                break;
+            }
+            let info = &self.fns[g];
+            let block_on = info
+                .facts
+                .iter()
+                .filter(|fact| {
+                    fact.runtime.is_some()
+                        && fact.call.contains_range(range)
+                        && range.start() >= fact.range.end()
+                })
+                .min_by_key(|fact| fact.call.len());
+            if let Some(fact) = block_on {
+                let key = match fact.runtime.as_ref().expect("filtered") {
+                    RuntimeOwner::Own => format!("own {g} {:?}", fact.call),
+                    RuntimeOwner::Local(name) => format!("local {g} {name}"),
+                    RuntimeOwner::Static(name) => format!("static {name}"),
+                };
+                out.push(RuntimeScope {
+                    key,
+                    function: g,
+                    block_on: Some(fact.range),
+                });
+                continue;
+            }
+            if info.entry.is_some() {
+                out.push(RuntimeScope {
+                    key: format!("entry {g}"),
+                    function: g,
+                    block_on: None,
+                });
+                continue;
+            }
+            for &i in self.callers.get(g).into_iter().flatten() {
+                if seen_edges.insert(i) {
+                    let e = &self.edges[i];
+                    queue.push((e.caller, e.site));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        out.dedup_by(|a, b| a.key == b.key);
+        out
     }
 
     /// The runtime entries (`#[tokio::main]`, `#[tokio::test]`...) whose code reaches `f`, itself
