@@ -1,7 +1,7 @@
 //! `blocking_client_in_async`: a blocking client (`reqwest::blocking`, `ureq`, `postgres`, redis's
 //! sync API) created or used in async code.
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
@@ -53,8 +53,9 @@ A blocking client kept in a variable (`postgres::Client`, redis's `Connection`) 
 async twin (`tokio-postgres`, redis's `aio` connections) has a different API.
 
 ## Known problems
-Methods called on a blocking client held in a variable of unknown type are not seen; its creation
-is.
+Methods called on a blocking client are seen when it is a parameter with a declared type
+(`client: &reqwest::blocking::Client`); a client in a variable is seen where it is created, one
+in a struct field not at all.
 "#;
 
 static META: RuleMeta = RuleMeta {
@@ -71,10 +72,14 @@ impl Rule for BlockingClientInAsync {
     }
 
     fn kinds(&self) -> &'static [SyntaxKind] {
-        &[SyntaxKind::CALL_EXPR]
+        &[SyntaxKind::CALL_EXPR, SyntaxKind::METHOD_CALL_EXPR]
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
+        if let Some(mc) = ast::MethodCallExpr::cast(node.clone()) {
+            out.extend(method_on_a_parameter(cx, &mc));
+            return;
+        }
         let Some((path, resolved)) = cx.model.called_path(node) else {
             return;
         };
@@ -111,6 +116,32 @@ impl Rule for BlockingClientInAsync {
             fix: fix(cx, node, &path, &resolved),
         });
     }
+}
+
+/// `client.get(u)` on a parameter declared as a blocking client, in async code.
+fn method_on_a_parameter(cx: &RuleContext<'_>, mc: &ast::MethodCallExpr) -> Option<Diagnostic> {
+    let receiver = mc.receiver()?;
+    let ty = cx.model.blocking_client_param(&receiver)?;
+    let name = mc.name_ref()?;
+    let (labels, chain_note) = common::runs_on_the_task(cx, mc.syntax(), &format!("{ty}::{name}"))?;
+    let mut notes = vec![
+        "the blocking call holds the worker thread for the whole request: every other task on it stalls".to_owned(),
+    ];
+    notes.extend(chain_note);
+    Some(Diagnostic {
+        rule: META.id,
+        severity: META.severity,
+        message: META.summary.to_owned(),
+        path: cx.file.path.clone(),
+        range: TextRange::new(receiver.syntax().text_range().start(), name.syntax().text_range().end()),
+        primary_label: Some(format!("`{receiver}` is a blocking `{ty}`")),
+        labels,
+        notes,
+        helps: vec![
+            "pass the async client instead, or move this into `tokio::task::spawn_blocking(move || ..)`".to_owned(),
+        ],
+        fix: None,
+    })
 }
 
 /// The async twin where reqwest has one, else `spawn_blocking`; only directly in async code.
@@ -389,6 +420,23 @@ mod tests {
             assert_eq!(fix_text(code, &[RULE], true), code, "{code}");
             assert_eq!(check_text(code, &[RULE]).len(), 1, "{code}");
         }
+    }
+
+    #[test]
+    fn a_blocking_client_parameter_used_in_async_code() {
+        let code = "use reqwest::blocking::Client;\nasync fn a(client: &Client, db: &mut postgres::Client) {\n    client.get(\"x\").send().unwrap();\n    db.execute(\"select 1\", &[]).unwrap();\n}\nfn sync_ok(client: &Client) { client.get(\"x\").send().unwrap(); }\nasync fn async_ok(client: &reqwest::Client) { client.get(\"x\").send().await.unwrap(); }\n";
+        let found = check_text(code, &[RULE]);
+        let labels: Vec<_> = found
+            .iter()
+            .map(|d| d.primary_label.clone().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "`client` is a blocking `reqwest::blocking::Client`",
+                "`db` is a blocking `postgres::Client`"
+            ]
+        );
     }
 
     #[test]

@@ -76,6 +76,14 @@ const BLOCKING: &[&str] = &[
     "redis::Connection::",
 ];
 
+/// Types of blocking clients.
+const BLOCKING_TYPES: &[&str] = &[
+    "reqwest::blocking::Client",
+    "ureq::Agent",
+    "postgres::Client",
+    "redis::Connection",
+];
+
 /// Associated functions that build a configured client type.
 const CONFIGURED_CONSTRUCTORS: &[&str] = &["new", "builder", "connect"];
 
@@ -114,6 +122,37 @@ impl FileModel<'_> {
         };
         CONFIGURED_CONSTRUCTORS.contains(&function)
             && self.imports.clients().iter().any(|c| ends_with_path(ty, c))
+    }
+
+    /// When `receiver` is a parameter whose declared type is a blocking client: that type
+    /// (`reqwest::blocking::Client`). Clients built in the function are found by their
+    /// constructor instead.
+    pub fn blocking_client_param(&self, receiver: &ast::Expr) -> Option<String> {
+        let mut inner = receiver.clone();
+        while let ast::Expr::RefExpr(_) | ast::Expr::ParenExpr(_) = inner {
+            inner = match inner {
+                ast::Expr::RefExpr(r) => r.expr()?,
+                ast::Expr::ParenExpr(p) => p.expr()?,
+                _ => unreachable!(),
+            };
+        }
+        let ast::Expr::PathExpr(pe) = &inner else {
+            return None;
+        };
+        let name = pe.path()?.as_single_name_ref()?;
+        if !matches!(
+            self.binding(pe.syntax(), name.text().as_ref())?,
+            super::values::Binding::Param(_)
+        ) {
+            return None;
+        }
+        let segments = self.receiver_type(&inner)?;
+        let resolved =
+            self.imports
+                .resolve(&segments, receiver.syntax().text_range().start(), false)?;
+        BLOCKING_TYPES
+            .contains(&resolved.as_str())
+            .then_some(resolved)
     }
 
     /// Whether the call of `callee` (a resolved path) uses a blocking client.
