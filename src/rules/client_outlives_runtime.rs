@@ -108,6 +108,9 @@ static META: RuleMeta = RuleMeta {
 
 /// The symptom users see, by the client's crate.
 fn symptom(holds: &str) -> &'static str {
+    if holds.ends_with("<tonic::transport::Channel>") {
+        return "a transport error";
+    }
     if holds.starts_with("tokio::net::") {
         return "\"A Tokio 1.x context was found, but it is being shutdown.\" (an I/O error)";
     }
@@ -671,6 +674,21 @@ mod tests {
         let after = "use std::sync::LazyLock;\nfn client() -> reqwest::Client {\n    reqwest::Client::new()\n}\n#[tokio::test]\nasync fn a() { client().get(\"x\"); }\n#[tokio::test]\nasync fn b() { let c = &client(); c.get(\"y\"); }\n";
         assert_eq!(crate::analysis::fix_text(before, &[RULE], false), before);
         assert_eq!(crate::analysis::fix_text(before, &[RULE], true), after);
+    }
+
+    #[test]
+    fn a_generated_tonic_client_over_a_channel() {
+        let code = "use tonic::transport::Channel;\nmod pb { pub struct GreeterClient<T>(T); }\nstatic CLIENT: std::sync::OnceLock<pb::GreeterClient<Channel>> = std::sync::OnceLock::new();\n#[tokio::test]\nasync fn a() { CLIENT.get(); }\n#[tokio::test]\nasync fn b() { CLIENT.get(); }\n";
+        let found = check_text(code, &[RULE]);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .message
+                .contains("`pb::GreeterClient<tonic::transport::Channel>`"),
+            "{}",
+            found[0].message
+        );
+        assert!(found[0].notes[1].contains("a transport error"));
     }
 
     #[test]

@@ -94,6 +94,7 @@ impl FileModel<'_> {
         RUNTIME_BOUND.contains(&ty)
             || (ty.starts_with("aws_sdk_") && ty.ends_with("::Client"))
             || (ty.starts_with("tonic::") && ty.ends_with("Client"))
+            || ty.ends_with("<tonic::transport::Channel>")
             || self.imports.clients().iter().any(|c| ends_with_path(ty, c))
     }
 

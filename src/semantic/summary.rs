@@ -418,11 +418,23 @@ fn held_type(model: &FileModel<'_>, ty: &ast::Type) -> Option<String> {
             {
                 return held_type(model, &arg.ty()?);
             }
-            Some(
-                model
-                    .resolve_path(&path)
-                    .unwrap_or_else(|| imports::segments_of(&path).join("::")),
-            )
+            let resolved = model
+                .resolve_path(&path)
+                .unwrap_or_else(|| imports::segments_of(&path).join("::"));
+            // A tonic-generated client keeps its transport in its type argument:
+            // `GreeterClient<Channel>`.
+            let transport = last
+                .generic_arg_list()
+                .and_then(|l| l.generic_args().next())
+                .and_then(|a| match a {
+                    ast::GenericArg::TypeArg(t) => held_type(model, &t.ty()?),
+                    _ => None,
+                })
+                .filter(|t| t == "tonic::transport::Channel");
+            Some(match transport {
+                Some(t) => format!("{resolved}<{t}>"),
+                None => resolved,
+            })
         }
         _ => None,
     }
