@@ -118,7 +118,9 @@ fn symptom(holds: &str) -> &'static str {
         "reqwest" | "hyper" | "hyper_util" => {
             "\"dispatch task is gone: runtime dropped the dispatch task\" (hyper 0.14: \"dispatch dropped without returning error\")"
         }
-        "sqlx" | "deadpool_postgres" | "deadpool" | "bb8" => "`PoolTimedOut` errors",
+        "sqlx" | "deadpool_postgres" | "deadpool" | "bb8" => {
+            "intermittent `PoolTimedOut` errors (a connection or pool task lost with the ended runtime)"
+        }
         "tonic" => "a transport error",
         "redis" | "deadpool_redis" => "a hang or a broken pipe",
         "opentelemetry_otlp" | "opentelemetry_sdk" => {
