@@ -111,7 +111,8 @@ pub fn model(
             let tree = file.tree();
             let imports = Imports::new(&tree, externs_for(workspace, file))
                 .with_off_thread(configured(workspace, file, |p| &p.off_thread))
-                .with_clients(configured(workspace, file, |p| &p.clients));
+                .with_clients(configured(workspace, file, |p| &p.clients))
+                .with_blocking(configured(workspace, file, |p| &p.blocking));
             let macros = MacroBodies::build(&tree, &file.text, file.edition);
             let summary = FileSummary::build(&FileModel::local(&tree, &imports, &macros, i));
             (FileFacts { imports, macros }, summary)

@@ -168,6 +168,8 @@ pub struct Package {
     /// More runtime-bound client types (`my_api::ApiClient`), from `clients = [..]` in the same
     /// tables.
     pub clients: Vec<String>,
+    /// More functions that block the thread (`my_db::query_sync`), from `blocking = [..]`.
+    pub blocking: Vec<String>,
     /// Features enabled on each dependency by this manifest (crate name, `-` as `_`), with
     /// `default` for default features: `tokio` -> `["default", "rt-multi-thread", ...]`.
     pub dependency_features: BTreeMap<String, Vec<String>>,
@@ -227,6 +229,10 @@ impl Workspace {
                 clients: string_list(&p.metadata, "clients")
                     .into_iter()
                     .chain(string_list(&metadata.workspace_metadata, "clients"))
+                    .collect(),
+                blocking: string_list(&p.metadata, "blocking")
+                    .into_iter()
+                    .chain(string_list(&metadata.workspace_metadata, "blocking"))
                     .collect(),
                 dependency_features: p
                     .dependencies

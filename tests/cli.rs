@@ -825,3 +825,27 @@ fn a_static_client_used_from_other_files_becomes_a_constructor_everywhere() {
         "use crate::shared::client;\n\n#[tokio::test]\nasync fn a() {\n    client().get(\"http://127.0.0.1:1\");\n}\n\n#[tokio::test]\nasync fn b() {\n    let c = &crate::shared::client();\n    c.get(\"http://127.0.0.1:1\");\n}\n"
     );
 }
+
+#[test]
+fn blocking_functions_are_configurable_in_cargo_metadata() {
+    let source = "pub mod legacy {\n    pub fn query_sync() -> u32 {\n        7\n    }\n}\n\npub async fn handler() -> u32 {\n    legacy::query_sync()\n}\n";
+    let plain = tree(&[
+        ("Cargo.toml", &manifest("blocking_plain", "")),
+        ("src/lib.rs", source),
+    ]);
+    assert_eq!(code(&loopfix(plain.path(), &["check", "-q"])), 0);
+    let extra = "\n[package.metadata.loopfix]\nblocking = [\"legacy::query_sync\"]\n";
+    let configured = tree(&[
+        (
+            "Cargo.toml",
+            &format!("{}{extra}", manifest("blocking_set", "")),
+        ),
+        ("src/lib.rs", source),
+    ]);
+    let out = loopfix(configured.path(), &["check", "--message-format", "short"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "src/lib.rs:8:5: loopfix::blocking_call_in_async: call that blocks the thread made in async code\n"
+    );
+}

@@ -277,3 +277,32 @@ fn client_per_request_opens_a_connection_per_request_until_apply() {
     runs_with(pkg.path(), "answer: 42\n");
     assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
 }
+
+#[test]
+fn blocking_call_in_async_stalls_the_executor_until_apply() {
+    let pkg = package("blocking_call_in_async");
+    fails_with(
+        pkg.path(),
+        "the executor stalled: no other task ran during the 200 ms step",
+    );
+    // `tokio::time::sleep` needs tokio's `time` feature: the fix enables it in Cargo.toml.
+    apply(pkg.path(), false);
+    let manifest = std::fs::read_to_string(pkg.path().join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(r#"features = ["rt", "macros", "time"]"#),
+        "{manifest}"
+    );
+    runs_with(pkg.path(), "answer: 42\n");
+    assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
+}
+
+#[test]
+fn blocking_call_in_async_panics_on_tokio_blocking_lock_until_apply() {
+    let pkg = package("blocking_call_in_async_panic");
+    fails_with(
+        pkg.path(),
+        "Cannot block the current thread from within a runtime",
+    );
+    apply(pkg.path(), false);
+    runs_with(pkg.path(), "answer: 42\n");
+}

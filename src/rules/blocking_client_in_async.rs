@@ -171,7 +171,7 @@ fn fix(cx: &RuleContext<'_>, call: &SyntaxNode, path: &ast::Path, resolved: &str
     // A blocking reqwest response keeps its client's runtime alive: it must not escape to async
     // code either, so only `ureq`'s plain values move to `spawn_blocking`.
     if resolved.starts_with("ureq::") {
-        return off_the_task(cx, call);
+        return common::spawn_blocking_statement(cx, call, "run the request in `spawn_blocking`");
     }
     None
 }
@@ -337,44 +337,6 @@ fn twin_client(
         awaits_up_the_chain(cx, used, Step::Client, false, &mut edits)?;
     }
     Some(edits)
-}
-
-/// `let body = ureq::get("http://..").call();` -> the request runs in `spawn_blocking`.
-fn off_the_task(cx: &RuleContext<'_>, call: &SyntaxNode) -> Option<Fix> {
-    // The whole initializer of a `let`, or the expression of an expression statement.
-    let stmt = call
-        .ancestors()
-        .find(|a| matches!(a.kind(), SyntaxKind::LET_STMT | SyntaxKind::EXPR_STMT))?;
-    let expr = match_stmt_expr(&stmt)?;
-    let region = expr.syntax().text_range();
-    if !common::closure_can_own(cx, &stmt, region) {
-        return None;
-    }
-    let spawn = if let Some(tokio) = cx.model.crate_name("tokio") {
-        format!(
-            "{tokio}::task::spawn_blocking(move || {}).await.unwrap()",
-            expr.syntax()
-        )
-    } else if let Some(async_std) = cx.model.crate_name("async_std") {
-        format!(
-            "{async_std}::task::spawn_blocking(move || {}).await",
-            expr.syntax()
-        )
-    } else {
-        return None;
-    };
-    Some(Fix::new(
-        "run the request in `spawn_blocking`",
-        Applicability::Unsafe,
-        vec![Edit::replace(cx.file.path.clone(), region, spawn)],
-    ))
-}
-
-fn match_stmt_expr(stmt: &SyntaxNode) -> Option<ast::Expr> {
-    if let Some(l) = ast::LetStmt::cast(stmt.clone()) {
-        return l.initializer();
-    }
-    ast::ExprStmt::cast(stmt.clone())?.expr()
 }
 
 #[cfg(test)]

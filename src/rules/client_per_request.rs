@@ -198,7 +198,9 @@ fn varies(cx: &RuleContext<'_>, init: &ast::Expr, scope: Option<TextRange>) -> b
         };
         match (cx.model.binding(&node, name.text().as_ref()), scope) {
             (Some(Binding::Item(_)), _) => false,
-            (Some(Binding::Let(l)), Some(scope)) => scope.contains_range(l.syntax().text_range()),
+            (Some(Binding::Let(l) | Binding::Destructured(l)), Some(scope)) => {
+                scope.contains_range(l.syntax().text_range())
+            }
             (Some(Binding::Param(_)), Some(_)) => false,
             (Some(_), None) => true,
             // Bound by a pattern (the loop's own, a `match` arm...): may change per iteration.

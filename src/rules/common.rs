@@ -3,7 +3,7 @@
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
 use super::RuleContext;
-use crate::diagnostic::Label;
+use crate::diagnostic::{Applicability, Edit, Fix, Label};
 use crate::semantic::{AsyncContext, AsyncKind, ChainStep, ExecContext, SyncContext};
 
 /// A label on the async context that code runs in: the runtime attribute, or the `async` keyword.
@@ -168,9 +168,10 @@ pub fn closure_can_own(cx: &RuleContext<'_>, container: &SyntaxNode, region: Tex
                 }
                 // A local bound before the region would be borrowed or moved into the closure.
                 let bound_before = match cx.model.binding(&node, name.text()) {
-                    Some(crate::semantic::values::Binding::Let(l)) => {
-                        l.syntax().text_range().start() < start
-                    }
+                    Some(
+                        crate::semantic::values::Binding::Let(l)
+                        | crate::semantic::values::Binding::Destructured(l),
+                    ) => l.syntax().text_range().start() < start,
                     Some(crate::semantic::values::Binding::Param(_)) => true,
                     _ => false,
                 };
@@ -182,4 +183,51 @@ pub fn closure_can_own(cx: &RuleContext<'_>, container: &SyntaxNode, region: Tex
         }
     }
     true
+}
+
+/// `let body = ureq::get("http://..").call();` -> the statement's expression runs in
+/// `spawn_blocking(move || ..).await` (Tokio, unwrapped) or async-std's: when it can move into the
+/// closure unchanged (see [`closure_can_own`]). Unsafe: a panic there becomes a panic at
+/// `.unwrap()`, and a value that was borrowed is now moved.
+pub fn spawn_blocking_statement(
+    cx: &RuleContext<'_>,
+    call: &SyntaxNode,
+    message: &str,
+) -> Option<Fix> {
+    // The whole initializer of a `let`, or the expression of an expression statement.
+    let stmt = call
+        .ancestors()
+        .find(|a| matches!(a.kind(), SyntaxKind::LET_STMT | SyntaxKind::EXPR_STMT))?;
+    let expr = stmt_expr(&stmt)?;
+    let region = expr.syntax().text_range();
+    if !closure_can_own(cx, &stmt, region) {
+        return None;
+    }
+    let spawn = if let Some(tokio) = cx.model.crate_name("tokio") {
+        format!(
+            "{tokio}::task::spawn_blocking(move || {}).await.unwrap()",
+            expr.syntax()
+        )
+    } else if let Some(async_std) = cx.model.crate_name("async_std") {
+        format!(
+            "{async_std}::task::spawn_blocking(move || {}).await",
+            expr.syntax()
+        )
+    } else if let Some(smol) = cx.model.crate_name("smol") {
+        format!("{smol}::unblock(move || {}).await", expr.syntax())
+    } else {
+        return None;
+    };
+    Some(Fix::new(
+        message,
+        Applicability::Unsafe,
+        vec![Edit::replace(cx.file.path.clone(), region, spawn)],
+    ))
+}
+
+fn stmt_expr(stmt: &SyntaxNode) -> Option<ast::Expr> {
+    if let Some(l) = ast::LetStmt::cast(stmt.clone()) {
+        return l.initializer();
+    }
+    ast::ExprStmt::cast(stmt.clone())?.expr()
 }

@@ -2,6 +2,7 @@
 
 pub mod async_work_in_drop;
 pub mod block_in_place_current_thread;
+pub mod blocking_call_in_async;
 pub mod blocking_client_in_async;
 pub mod client_outlives_runtime;
 pub mod client_per_request;
@@ -73,6 +74,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
     &[
         &async_work_in_drop::AsyncWorkInDrop,
         &block_in_place_current_thread::BlockInPlaceCurrentThread,
+        &blocking_call_in_async::BlockingCallInAsync,
         &blocking_client_in_async::BlockingClientInAsync,
         &client_outlives_runtime::ClientOutlivesRuntime,
         &client_per_request::ClientPerRequest,

@@ -97,6 +97,8 @@ pub struct Imports {
     off_thread: Vec<String>,
     /// Configured runtime-bound client types.
     clients: Vec<String>,
+    /// Configured blocking functions.
+    blocking: Vec<String>,
     scopes: Vec<Scope>,
     externs: BTreeMap<String, String>,
     /// Top-level module names of the file, which shadow crate names.
@@ -143,6 +145,7 @@ impl Imports {
         Imports {
             off_thread: Vec::new(),
             clients: Vec::new(),
+            blocking: Vec::new(),
             scopes,
             externs,
             local_modules,
@@ -274,6 +277,16 @@ impl Imports {
 
     pub fn clients(&self) -> &[String] {
         &self.clients
+    }
+
+    /// The same imports, with configured blocking functions.
+    pub fn with_blocking(mut self, functions: Vec<String>) -> Imports {
+        self.blocking = functions;
+        self
+    }
+
+    pub fn blocking(&self) -> &[String] {
+        &self.blocking
     }
 
     /// The name this file uses for the crate `krate` (`rt` for `rt = { package = "tokio" }`).

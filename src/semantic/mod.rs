@@ -3,6 +3,7 @@
 //!
 //! Rules ask these questions; they never re-derive the answers from text.
 
+pub mod blocking;
 pub mod calls;
 pub mod clients;
 pub mod context;

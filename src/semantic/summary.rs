@@ -340,7 +340,7 @@ fn runtime_owner(model: &FileModel<'_>, node: &SyntaxNode) -> Option<RuntimeOwne
                 match model.binding(node, &name)? {
                     Binding::Let(_) => return Some(RuntimeOwner::Local(name)),
                     Binding::Item(_) => return Some(RuntimeOwner::Static(name)),
-                    Binding::Param(_) => return None,
+                    Binding::Param(_) | Binding::Destructured(_) => return None,
                 }
             }
             name.chars()

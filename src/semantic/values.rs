@@ -189,10 +189,14 @@ impl FileModel<'_> {
                                 ast::Stmt::LetStmt(l) => Some(l),
                                 _ => None,
                             })
-                            .filter(|l| pat_binds(l.pat(), name))
+                            .filter(|l| pat_binds(l.pat(), name) || pat_destructures(l.pat(), name))
                             .last();
                         if let Some(l) = found {
-                            return Some(Binding::Let(l));
+                            return Some(if pat_binds(l.pat(), name) {
+                                Binding::Let(l)
+                            } else {
+                                Binding::Destructured(l)
+                            });
                         }
                     },
                     ast::Fn(f) => {
@@ -226,6 +230,7 @@ impl FileModel<'_> {
                 None => self.value_of(&l.initializer()?, depth + 1),
             },
             Binding::Param(ty) | Binding::Item(ty) => self.type_value(&ty?),
+            Binding::Destructured(_) => None,
         }
     }
 
@@ -260,6 +265,11 @@ impl FileModel<'_> {
                 };
                 let segments = imports::segments_of(&pe.path()?);
                 let (method, ty) = segments.split_last()?;
+                // `Arc::new(Mutex::new(0))` is a `Mutex` for its methods.
+                if method == "new" && matches!(ty.last()?.as_str(), "Arc" | "Rc" | "Box") {
+                    let inner = call.arg_list()?.args().next()?;
+                    return self.receiver_type_at(&inner, depth + 1);
+                }
                 let is_type = ty.last()?.starts_with(|c: char| c.is_ascii_uppercase());
                 (is_type && is_constructor(method)).then(|| ty.to_vec())
             }
@@ -273,6 +283,7 @@ impl FileModel<'_> {
                         None => self.receiver_type_at(&l.initializer()?, depth + 1),
                     },
                     Binding::Param(ty) | Binding::Item(ty) => type_path(&ty?),
+                    Binding::Destructured(_) => None,
                 }
             }
             ast::Expr::FieldExpr(fe) => type_path(&self.field_type(fe)?),
@@ -355,7 +366,10 @@ impl FileModel<'_> {
 
 /// Where a name is bound.
 pub enum Binding {
+    /// `let name = ..;`
     Let(ast::LetStmt),
+    /// `let (a, name) = ..;`: one of the names a pattern destructures.
+    Destructured(ast::LetStmt),
     /// A function or closure parameter, with its type if written.
     Param(Option<ast::Type>),
     /// A `static` or `const` item.
@@ -391,6 +405,17 @@ fn type_path(ty: &ast::Type) -> Option<Vec<String>> {
         }
         _ => None,
     }
+}
+
+/// Whether `pat` is a destructuring pattern that binds `name` somewhere inside.
+fn pat_destructures(pat: Option<ast::Pat>, name: &str) -> bool {
+    let Some(pat) = pat else { return false };
+    !matches!(pat, ast::Pat::IdentPat(_))
+        && pat
+            .syntax()
+            .descendants()
+            .filter_map(ast::IdentPat::cast)
+            .any(|p| p.name().is_some_and(|n| n.text() == name))
 }
 
 fn pat_binds(pat: Option<ast::Pat>, name: &str) -> bool {
