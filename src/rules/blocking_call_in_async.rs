@@ -49,7 +49,9 @@ async fn poll_status() {
 Only directly in async code (not through a helper, not in a sync closure):
 - `std::thread::sleep(d);` becomes `tokio::time::sleep(d).await;` (async-std's `task::sleep`,
   smol's `Timer::after` when the package uses those instead), enabling Tokio's `time` feature in
-  `Cargo.toml` when it is missing: safe.
+  `Cargo.toml` when it is missing: safe where the code is known to run only on Tokio runtimes
+  (`#[tokio::main]`, `#[tokio::test]`, `block_on` on a Tokio runtime), unsafe elsewhere (a
+  library's async fn, code another executor may drive: Tokio's sleep panics there).
 - Tokio's `m.blocking_lock()` becomes `m.lock().await` (and so on): safe when the value is known to
   be Tokio's (`tokio::sync` type, channel end), unsafe when only the method name says so. A
   oneshot receiver's `rx.blocking_recv()` becomes `rx.await`.
@@ -187,9 +189,17 @@ fn fix(cx: &RuleContext<'_>, node: &SyntaxNode, blocking: &BlockingCall) -> Opti
             } else {
                 return None;
             };
+            // Tokio's sleep needs a Tokio runtime (with its timer): safe where every runtime that
+            // runs this code is known to be Tokio's entry or `block_on`; unsafe in a library or
+            // where another executor may drive it.
+            let certain = feature.is_none() || on_tokio(cx, node);
             let fix = Fix::new(
                 "sleep without blocking the thread",
-                Applicability::Safe,
+                if certain {
+                    Applicability::Safe
+                } else {
+                    Applicability::Unsafe
+                },
                 vec![Edit::replace(path, node.text_range(), sleep)],
             );
             Some(match feature {
@@ -257,6 +267,16 @@ fn fix(cx: &RuleContext<'_>, node: &SyntaxNode, blocking: &BlockingCall) -> Opti
     }
 }
 
+/// Whether the code at `node` runs only on Tokio runtimes (`#[tokio::main]`, `#[tokio::test]`,
+/// actix's, `block_on` on a Tokio runtime), and at least one.
+fn on_tokio(cx: &RuleContext<'_>, node: &SyntaxNode) -> bool {
+    let Some(f) = cx.model.enclosing_fn(node) else {
+        return false;
+    };
+    let runtimes = cx.model.graph().runtimes_reaching(f, node.text_range());
+    !runtimes.is_empty() && runtimes.iter().all(|r| r.tokio)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::analysis::{check_text, fix_text};
@@ -265,9 +285,18 @@ mod tests {
 
     #[test]
     fn sleep_becomes_the_runtime_sleep() {
-        let before = "use tokio as _;\nasync fn f() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n";
-        let after = "use tokio as _;\nasync fn f() {\n    tokio::time::sleep(std::time::Duration::from_millis(5)).await;\n}\n";
+        let before = "use tokio as _;\nasync fn f() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n#[tokio::main]\nasync fn main() {\n    f().await;\n}\n";
+        let after = "use tokio as _;\nasync fn f() {\n    tokio::time::sleep(std::time::Duration::from_millis(5)).await;\n}\n#[tokio::main]\nasync fn main() {\n    f().await;\n}\n";
         assert_eq!(fix_text(before, &[RULE], false), after);
+        // A library's async fn, or one another executor drives: Tokio's sleep may panic there.
+        for code in [
+            "use tokio as _;\npub async fn f() {\n    std::thread::sleep(D);\n}\n",
+            "use tokio as _;\nasync fn f() {\n    std::thread::sleep(D);\n}\nfn main() {\n    futures::executor::block_on(f());\n}\n",
+            "use tokio as _;\nasync fn f() {\n    std::thread::sleep(D);\n}\n#[tokio::main]\nasync fn main() {\n    f().await;\n}\nfn other() {\n    futures::executor::block_on(f());\n}\n",
+        ] {
+            assert_eq!(fix_text(code, &[RULE], false), code);
+            assert!(fix_text(code, &[RULE], true).contains("tokio::time::sleep(D).await;"));
+        }
     }
 
     #[test]

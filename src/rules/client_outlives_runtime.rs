@@ -174,7 +174,7 @@ impl Rule for ClientOutlivesRuntime {
                 let reaching: Vec<RuntimeScope> = graph
                     .runtimes_reaching(f, u.range)
                     .into_iter()
-                    .filter(|r| !(per_thread && is_test(graph, r)))
+                    .filter(|r| r.tokio && r.identified && !(per_thread && is_test(graph, r)))
                     .collect();
                 if !reaching.is_empty() && u.file == file && labels.len() < 4 {
                     labels.push(Label {

@@ -137,6 +137,11 @@ pub struct RuntimeScope {
     pub function: FnId,
     /// The `block_on` call; `None` for an entry.
     pub block_on: Option<TextRange>,
+    /// A Tokio runtime (Tokio's or actix's entries, `block_on` on a Tokio runtime or handle);
+    /// else another executor (`futures::executor::block_on`, `#[async_std::main]`).
+    pub tokio: bool,
+    /// Which runtime it is, is known (`key` tells runtimes apart); not for a `Handle::block_on`.
+    pub identified: bool,
 }
 
 pub struct WorkspaceModel {
@@ -678,9 +683,9 @@ impl WorkspaceModel {
             .map(|&i| &self.edges[i])
     }
 
-    /// The runtimes that code at `at` in `f` runs on: the innermost `block_on` (on a Tokio runtime
-    /// the code shows) around it or around a call that leads to it, else the runtime entries
-    /// (`#[tokio::main]`, `#[tokio::test]`) that reach it. Followed up the callers, every kind of
+    /// The runtimes (executors) that code at `at` in `f` runs on: the innermost `block_on` around
+    /// it or around a call that leads to it, else the runtime entries (`#[tokio::main]`,
+    /// `#[tokio::test]`, `#[async_std::main]`...) that reach it. Followed up the callers, every kind of
     /// call; one key per runtime, sorted.
     pub fn runtimes_reaching(&self, f: FnId, at: TextRange) -> Vec<RuntimeScope> {
         let mut out: Vec<RuntimeScope> = Vec::new();
@@ -697,29 +702,40 @@ impl WorkspaceModel {
                 .facts
                 .iter()
                 .filter(|fact| {
-                    fact.runtime.is_some()
+                    matches!(fact.kind, FactKind::BlockOn(_))
                         && fact.call.contains_range(range)
                         && range.start() >= fact.range.end()
                 })
                 .min_by_key(|fact| fact.call.len());
             if let Some(fact) = block_on {
-                let key = match fact.runtime.as_ref().expect("filtered") {
-                    RuntimeOwner::Own => format!("own {g} {:?}", fact.call),
-                    RuntimeOwner::Local(name) => format!("local {g} {name}"),
-                    RuntimeOwner::Static(name) => format!("static {name}"),
+                let FactKind::BlockOn(executor) = fact.kind else {
+                    unreachable!("filtered")
+                };
+                let key = match &fact.runtime {
+                    Some(RuntimeOwner::Own) => format!("own {g} {:?}", fact.call),
+                    Some(RuntimeOwner::Local(name)) => format!("local {g} {name}"),
+                    Some(RuntimeOwner::Static(name)) => format!("static {name}"),
+                    None => format!("other {g} {:?}", fact.call),
                 };
                 out.push(RuntimeScope {
                     key,
                     function: g,
                     block_on: Some(fact.range),
+                    tokio: executor.panics_inside_tokio(),
+                    identified: fact.runtime.is_some(),
                 });
                 continue;
             }
             if info.entry.is_some() {
+                let attr = info.entry.as_ref().map_or("", |e| e.attr.as_str());
                 out.push(RuntimeScope {
                     key: format!("entry {g}"),
                     function: g,
                     block_on: None,
+                    tokio: ["tokio::", "actix_rt::", "actix_web::"]
+                        .iter()
+                        .any(|p| attr.starts_with(p)),
+                    identified: true,
                 });
                 continue;
             }
