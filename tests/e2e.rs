@@ -306,3 +306,14 @@ fn blocking_call_in_async_panics_on_tokio_blocking_lock_until_apply() {
     apply(pkg.path(), false);
     runs_with(pkg.path(), "answer: 42\n");
 }
+
+#[test]
+fn std_mutex_across_await_deadlocks_before_and_runs_after_apply() {
+    let pkg = package("std_mutex_across_await");
+    fails_with(pkg.path(), "deadlock: the two tasks never finished");
+    apply(pkg.path(), false);
+    let fixed = std::fs::read_to_string(pkg.path().join("src/main.rs")).unwrap();
+    assert!(fixed.contains("    drop(sum);\n"), "{fixed}");
+    runs_with(pkg.path(), "answer: 42\n");
+    assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
+}

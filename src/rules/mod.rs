@@ -14,6 +14,7 @@ pub mod runtime_dropped_in_async;
 pub mod runtime_missing_drivers;
 pub mod runtime_per_call;
 pub mod spawn_local_outside_localset;
+pub mod std_mutex_across_await;
 pub mod tokio_main_on_helper;
 
 use anyhow::{Result, bail};
@@ -85,6 +86,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &runtime_missing_drivers::RuntimeMissingDrivers,
         &runtime_per_call::RuntimePerCall,
         &spawn_local_outside_localset::SpawnLocalOutsideLocalset,
+        &std_mutex_across_await::StdMutexAcrossAwait,
         &tokio_main_on_helper::TokioMainOnHelper,
     ]
 }

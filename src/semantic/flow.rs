@@ -141,8 +141,13 @@ impl FileModel<'_> {
             }
             match node.parent().map(|p| p.kind()) {
                 _ if in_move_closure || in_async_move => out.moved = true,
+                // Borrowing uses: a method call, a field, `&x`, `*x`, `x[i]`.
                 Some(
-                    SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::FIELD_EXPR | SyntaxKind::REF_EXPR,
+                    SyntaxKind::METHOD_CALL_EXPR
+                    | SyntaxKind::FIELD_EXPR
+                    | SyntaxKind::REF_EXPR
+                    | SyntaxKind::PREFIX_EXPR
+                    | SyntaxKind::INDEX_EXPR,
                 ) => {}
                 Some(SyntaxKind::ARG_LIST) if self.is_drop_call(&node) => {
                     out.dropped_explicitly = true;

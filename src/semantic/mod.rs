@@ -9,6 +9,7 @@ pub mod clients;
 pub mod context;
 pub mod flow;
 pub mod graph;
+pub mod guards;
 pub mod handlers;
 pub mod imports;
 pub mod macros;
