@@ -46,9 +46,13 @@ async fn bump(counter: &std::sync::Mutex<u32>) {
 }
 ```
 
+A function (or impl, module, file) with `#[allow(clippy::await_holding_lock)]` (or
+`await_holding_refcell_ref`) is not reported: the team has said it is deliberate.
+
 ## Fix safety
-When the guard is not used from the statement that awaits onward, the fix drops it just before
-that statement (`drop(guard);`): safe, the lock is only released earlier, when nothing uses it.
+When the guard is used, but not from the statement that awaits onward, the fix drops it just
+before that statement (`drop(guard);`): safe, the lock is only released earlier, when nothing uses
+it. A guard that is never used (`let _guard = m.lock()..`) holds the lock on purpose: no fix.
 When it is used after the `.await`, there is no automatic fix: use `tokio::sync::Mutex`, whose
 guard may be held across `.await`, or restructure so the lock is taken after. A guard in a
 `match`/`if let` scrutinee gets no fix either: bind the value first.
@@ -84,6 +88,14 @@ impl Rule for StdMutexAcrossAwait {
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         // Only where `.await` is written: the async body itself.
         if !matches!(cx.model.exec_context(node), ExecContext::Async(c) if !c.through_closure) {
+            return;
+        }
+        // clippy's twins, allowed on purpose.
+        if cx.model.allows_lint(node, "clippy::await_holding_lock")
+            || cx
+                .model
+                .allows_lint(node, "clippy::await_holding_refcell_ref")
+        {
             return;
         }
         let found = match ast::LetStmt::cast(node.clone()) {
@@ -152,9 +164,21 @@ fn bound_guard(cx: &RuleContext<'_>, stmt: &ast::LetStmt) -> Option<Diagnostic> 
     if uses.dropped_at.is_some_and(|d| d.end() <= at) {
         return None;
     }
-    let fix = drop_before(cx, &block, &await_expr, name.text(), &uses.uses);
+    // A guard never used holds the lock on purpose (`let _guard = ..`): releasing it earlier
+    // would defeat it.
+    let exclusion_only = uses.uses.is_empty();
+    let fix = (!exclusion_only)
+        .then(|| drop_before(cx, &block, &await_expr, name.text(), &uses.uses))
+        .flatten();
     let mut helps = Vec::new();
-    if fix.is_none() && guard != Guard::RefCell {
+    if exclusion_only {
+        helps.push(
+            "the guard only holds the lock: if it must exclude other tasks during the `.await`, use \
+             `tokio::sync::Mutex`"
+                .to_owned(),
+        );
+    }
+    if fix.is_none() && !exclusion_only && guard != Guard::RefCell {
         let lock = if guard == Guard::StdRwLock {
             "tokio::sync::RwLock"
         } else {
@@ -286,6 +310,21 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert!(found.iter().all(|d| d.fix.is_none()));
         assert!(found[0].helps[0].contains("tokio::sync::Mutex"));
+    }
+
+    #[test]
+    fn an_exclusion_guard_is_not_dropped_and_clippy_allows_are_honoured() {
+        let code = "static ENV: std::sync::Mutex<()> = std::sync::Mutex::new(());\nasync fn a() {\n    let _guard = ENV.lock().unwrap();\n    x().await;\n}\n";
+        let found = check_text(code, &[RULE]);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].fix.is_none());
+        let allowed = format!(
+            "#[allow(clippy::await_holding_lock)]\n{}",
+            &code[code.find("async fn").unwrap()..]
+        );
+        let allowed =
+            format!("static ENV: std::sync::Mutex<()> = std::sync::Mutex::new(());\n{allowed}");
+        assert_eq!(check_text(&allowed, &[RULE]), vec![]);
     }
 
     #[test]

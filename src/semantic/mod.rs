@@ -316,8 +316,51 @@ impl<'a> FileModel<'a> {
         })
     }
 
+    /// Whether `#[allow(lint)]` or `#[expect(lint)]` (`lint` like `clippy::await_holding_lock`)
+    /// covers `node`: on an enclosing item (function, impl, module) or the file (`#![allow]`).
+    /// A team that allowed clippy's twin of a rule has said the code is deliberate.
+    pub fn allows_lint(&self, node: &SyntaxNode, lint: &str) -> bool {
+        self.ancestors(node).any(|a| {
+            let attrs: Vec<ast::Attr> = match_ast_attrs(&a);
+            attrs.iter().any(|attr| {
+                let Some(path) = attr.path() else {
+                    return false;
+                };
+                if !matches!(path.to_string().as_str(), "allow" | "expect") {
+                    return false;
+                }
+                attr.syntax()
+                    .text()
+                    .to_string()
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                    .any(|w| w == lint)
+            })
+        })
+    }
+
     /// Whether an edit of `range` would touch macro arguments that did not parse as code.
     pub fn in_broken_macro(&self, range: ra_ap_syntax::TextRange) -> bool {
         self.macros.in_broken_region(range)
     }
+}
+
+/// The attributes of an item-like node (function, impl, module, the file).
+fn match_ast_attrs(node: &SyntaxNode) -> Vec<ast::Attr> {
+    use ast::HasAttrs;
+    if let Some(f) = ast::Fn::cast(node.clone()) {
+        return f.attrs().collect();
+    }
+    if let Some(i) = ast::Impl::cast(node.clone()) {
+        return i.attrs().collect();
+    }
+    if let Some(m) = ast::Module::cast(node.clone()) {
+        return m.attrs().collect();
+    }
+    if let Some(t) = ast::Trait::cast(node.clone()) {
+        return t.attrs().collect();
+    }
+    if let Some(f) = ast::SourceFile::cast(node.clone()) {
+        return f.attrs().collect();
+    }
+    Vec::new()
 }
