@@ -689,7 +689,8 @@ fn a_sync_main_that_needs_a_runtime_can_get_tokio_main() {
     let out = loopfix(ws.path(), &["check", "--diff", "--unsafe-fixes"]);
     assert_eq!(code(&out), 1);
     assert!(
-        stdout(&out).contains("-fn main() {\n+#[tokio::main]\n+async fn main() {\n"),
+        // The spawned task is then lost when `main` returns: the next pass keeps and awaits it.
+        stdout(&out).contains("-fn main() {\n-    tokio::spawn(async {});\n+#[tokio::main]\n+async fn main() {\n+    let task = tokio::spawn(async {});\n+    task.await.unwrap();\n"),
         "{}",
         stdout(&out)
     );

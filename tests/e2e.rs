@@ -317,3 +317,18 @@ fn std_mutex_across_await_deadlocks_before_and_runs_after_apply() {
     runs_with(pkg.path(), "answer: 42\n");
     assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
 }
+
+#[test]
+fn task_lost_at_shutdown_loses_work_before_and_keeps_it_after_apply() {
+    let pkg = package("task_lost_at_shutdown");
+    fails_with(
+        pkg.path(),
+        "the spawned task was cancelled when its runtime shut down",
+    );
+    // Waiting for the task changes when the function returns: unsafe, applied on request.
+    let safe_only = loopfix(pkg.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&safe_only), 1, "{}", stderr(&safe_only));
+    apply(pkg.path(), true);
+    runs_with(pkg.path(), "answer: 42\n");
+    assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
+}

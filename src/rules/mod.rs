@@ -15,7 +15,9 @@ pub mod runtime_missing_drivers;
 pub mod runtime_per_call;
 pub mod spawn_local_outside_localset;
 pub mod std_mutex_across_await;
+pub mod task_lost_at_shutdown;
 pub mod tokio_main_on_helper;
+pub mod unobserved_task_error;
 
 use anyhow::{Result, bail};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode};
@@ -87,7 +89,9 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &runtime_per_call::RuntimePerCall,
         &spawn_local_outside_localset::SpawnLocalOutsideLocalset,
         &std_mutex_across_await::StdMutexAcrossAwait,
+        &task_lost_at_shutdown::TaskLostAtShutdown,
         &tokio_main_on_helper::TokioMainOnHelper,
+        &unobserved_task_error::UnobservedTaskError,
     ]
 }
 

@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod imports;
 pub mod macros;
 pub mod summary;
+pub mod tasks;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -41,7 +42,7 @@ pub struct FileModel<'a> {
     /// same range always holds the same path).
     resolved:
         std::cell::RefCell<std::collections::HashMap<ra_ap_syntax::TextRange, Option<String>>>,
-    /// Statics, consts and structs of the file by name, built on first use.
+    /// Statics, consts, structs and functions of the file by name, built on first use.
     items: std::cell::OnceCell<std::collections::HashMap<String, SyntaxNode>>,
     file: usize,
 }
@@ -193,7 +194,7 @@ impl<'a> FileModel<'a> {
             for node in self.module_items() {
                 if !matches!(
                     node.kind(),
-                    SyntaxKind::STATIC | SyntaxKind::CONST | SyntaxKind::STRUCT
+                    SyntaxKind::STATIC | SyntaxKind::CONST | SyntaxKind::STRUCT | SyntaxKind::FN
                 ) {
                     continue;
                 }
