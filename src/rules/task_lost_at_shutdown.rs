@@ -61,8 +61,9 @@ process exits).
 
 ## Known problems
 Only the shapes above: a handle kept in a variable that is moved or stored is taken as looked
-after. `runtime.spawn(..)` in sync code followed by `shutdown_background()` is reported without a
-fix.
+after. A task meant to run until cancelled (it loops around an `.await`, like a server, or awaits
+`pending()`) is not reported. `runtime.spawn(..)` in sync code followed by `shutdown_background()`
+is reported without a fix; `shutdown_timeout` is taken as deliberate.
 "#;
 
 static META: RuleMeta = RuleMeta {
@@ -94,6 +95,10 @@ impl Rule for TaskLostAtShutdown {
         let Some(spawn) = cx.model.spawn(node) else {
             return;
         };
+        // A task meant to run until cancelled (a server loop) ends with its runtime by design.
+        if cx.model.task_runs_forever(&spawn.future) {
+            return;
+        }
         match spawn.kind {
             SpawnKind::Tokio => out.extend(lost_at_scope_end(cx, node, spawn.callee)),
             SpawnKind::Runtime => out.extend(shut_down_after_spawn(cx, node, spawn.callee)),
@@ -179,6 +184,31 @@ fn runtime_scope(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<(ast::StmtLi
     None
 }
 
+/// An `.await`, or a macro that awaits: `select!`, `join!`, `try_join!`, or one whose arguments
+/// hold an `.await` (`assert_ok!(rx.await)`, not parsed as code).
+fn awaits(node: &SyntaxNode) -> bool {
+    match node.kind() {
+        SyntaxKind::AWAIT_EXPR => true,
+        SyntaxKind::MACRO_CALL => {
+            let Some(call) = ast::MacroCall::cast(node.clone()) else {
+                return false;
+            };
+            let name = call
+                .path()
+                .and_then(|p| p.segment()?.name_ref())
+                .map(|n| n.text().to_string())
+                .unwrap_or_default();
+            matches!(name.as_str(), "select" | "join" | "try_join")
+                || call.token_tree().is_some_and(|tt| {
+                    tt.syntax()
+                        .descendants_with_tokens()
+                        .any(|t| t.kind() == SyntaxKind::AWAIT_KW)
+                })
+        }
+        _ => false,
+    }
+}
+
 /// Whether the body `list` awaits anything after `after`, or anywhere in a loop around `at`
 /// (the loop comes back to it): then the body may live long enough.
 fn awaits_later(
@@ -200,7 +230,7 @@ fn awaits_later(
         .map(|a| a.text_range())
         .collect();
     cx.model.nodes_within(list.syntax()).any(|n| {
-        n.kind() == SyntaxKind::AWAIT_EXPR
+        awaits(&n)
             && (n.text_range().start() >= after
                 || loops.iter().any(|l| l.contains_range(n.text_range())))
             && !cx
@@ -411,8 +441,8 @@ fn match_loop_body(the_loop: &SyntaxNode) -> Option<ast::StmtList> {
     body?.stmt_list()
 }
 
-/// `rt.spawn(..)` (handle dropped) and then `rt.shutdown_background()`/`shutdown_timeout(..)`
-/// with no `block_on` in between: the task is cancelled.
+/// `rt.spawn(..)` (handle dropped) and then `rt.shutdown_background()` with no `block_on` in
+/// between: the task is cancelled. (`shutdown_timeout` is a deliberate, bounded shutdown.)
 fn shut_down_after_spawn(
     cx: &RuleContext<'_>,
     node: &SyntaxNode,
@@ -507,6 +537,20 @@ fn undrained_join_set(cx: &RuleContext<'_>, stmt: &ast::LetStmt) -> Option<Diagn
     if !spawns_only {
         return None;
     }
+    // Spawned into from a `loop` with no `break`: the set is never dropped (a server's accept
+    // loop keeps its connections' tasks).
+    let forever = uses.uses.iter().any(|u| {
+        cx.model
+            .ancestors(u)
+            .find(|a| a.kind() == SyntaxKind::LOOP_EXPR)
+            .is_some_and(|l| {
+                !l.descendants_with_tokens()
+                    .any(|t| t.kind() == SyntaxKind::BREAK_KW)
+            })
+    });
+    if forever {
+        return None;
+    }
     let list = ast::StmtList::cast(stmt.syntax().parent()?)?;
     let fix = drain_at_end(cx, &list, name.text());
     Some(Diagnostic {
@@ -579,6 +623,18 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:#?}");
         let fixed = fix_text(code, &[RULE], true);
         assert!(fixed.contains("    }\n    while let Some(task) = set.join_next().await {\n        task.unwrap();\n    }\n}\n"), "{fixed}");
+    }
+
+    #[test]
+    fn awaits_inside_macros_and_endless_loops_keep_the_scope_alive() {
+        let code = "#[tokio::test]\nasync fn t() {\n    tokio::spawn(async {});\n    assert_ok!(f().await);\n}\n#[tokio::test]\nasync fn u() {\n    tokio::spawn(async {});\n    tokio::select! { _ = f() => {} }\n}\nasync fn serve() {\n    let mut set = tokio::task::JoinSet::new();\n    loop {\n        let c = accept().await;\n        set.spawn(handle(c));\n    }\n}\n";
+        assert_eq!(check_text(code, &[RULE]), vec![]);
+    }
+
+    #[test]
+    fn background_services_end_with_their_runtime_by_design() {
+        let code = "#[tokio::main]\nasync fn main() {\n    tokio::spawn(async move { server().await });\n    client();\n}\nasync fn server() {\n    while let Ok(c) = accept().await {\n        handle(c);\n    }\n}\nfn main2() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.spawn(async { std::future::pending::<()>().await });\n    rt.shutdown_background();\n}\n";
+        assert_eq!(check_text(code, &[RULE]), vec![]);
     }
 
     #[test]

@@ -168,6 +168,57 @@ impl FileModel<'_> {
     }
 }
 
+impl FileModel<'_> {
+    /// Whether the spawned `future` is meant to run until it is cancelled: it loops around an
+    /// `.await` (a server's accept loop, a periodic job) or awaits `pending()`, itself or in the
+    /// async function of this file it calls (one level).
+    pub fn task_runs_forever(&self, future: &ast::Expr) -> bool {
+        let body = match future {
+            ast::Expr::BlockExpr(b) if b.async_token().is_some() => b.syntax().clone(),
+            ast::Expr::CallExpr(call) => match self.local_async_fn(call) {
+                Some(f) => f,
+                None => return false,
+            },
+            _ => return false,
+        };
+        if loops_around_await(&body) {
+            return true;
+        }
+        // `async move { server().await }`
+        body.descendants()
+            .filter_map(ast::CallExpr::cast)
+            .filter_map(|c| self.local_async_fn(&c))
+            .any(|f| loops_around_await(&f))
+    }
+
+    /// The body of the async function of this file that `call` calls by a plain name.
+    fn local_async_fn(&self, call: &ast::CallExpr) -> Option<SyntaxNode> {
+        let ast::Expr::PathExpr(pe) = call.expr()? else {
+            return None;
+        };
+        let name = pe.path()?.as_single_name_ref()?;
+        let f = ast::Fn::cast(self.items_by_name().get(&name.text().to_string())?.clone())?;
+        f.async_token()?;
+        Some(f.body()?.syntax().clone())
+    }
+}
+
+/// A `loop`/`while` whose body awaits, or `pending()` awaited.
+fn loops_around_await(body: &SyntaxNode) -> bool {
+    body.descendants().any(|n| match n.kind() {
+        SyntaxKind::LOOP_EXPR | SyntaxKind::WHILE_EXPR => n
+            .descendants_with_tokens()
+            .any(|t| t.kind() == SyntaxKind::AWAIT_KW),
+        SyntaxKind::CALL_EXPR => ast::CallExpr::cast(n)
+            .and_then(|c| match c.expr()? {
+                ast::Expr::PathExpr(pe) => pe.path()?.segment()?.name_ref(),
+                _ => None,
+            })
+            .is_some_and(|name| name.text() == "pending"),
+        _ => false,
+    })
+}
+
 /// `Ok(..)`, `Err(..)`, `Ok::<_, E>(..)`.
 fn is_result_value(e: &ast::Expr) -> bool {
     let ast::Expr::CallExpr(call) = e else {
