@@ -18,8 +18,9 @@ Finds calls that block the thread made in async code, directly or through sync h
 code calls (the note shows the chain): `std::thread::sleep`; `std::fs` functions and `File::open`;
 `std::net::TcpStream::connect`, `TcpListener::accept`; `std::io::stdin().read_line(..)`;
 `std::process::Command::output`/`status`, `Child::wait`; `std::sync::mpsc::Receiver::recv`,
-`JoinHandle::join`, `Barrier::wait`, `Condvar::wait`; and Tokio's own `blocking_lock`,
-`blocking_recv`, `blocking_send`, `blocking_read`, `blocking_write`. Code in `spawn_blocking`,
+`JoinHandle::join`, `Barrier::wait`, `Condvar::wait`, `UdpSocket::recv_from`...; and Tokio's own
+`blocking_lock`, `blocking_recv`, `blocking_send`, `blocking_read`, `blocking_write` and
+`Semaphore::blocking_acquire*`. Code in `spawn_blocking`,
 `block_in_place`, `std::thread::spawn` (and the `off-thread` APIs of the configuration) is fine.
 More blocking functions can be listed with `blocking = [..]` in `[package.metadata.loopfix]` or
 `[workspace.metadata.loopfix]`.
@@ -311,7 +312,7 @@ mod tests {
 
     #[test]
     fn std_io_through_a_helper_and_the_fs_twin() {
-        let code = "fn load() -> String { std::fs::read_to_string(\"cfg\").unwrap() }\nasync fn a() { load(); }\nasync fn b() { let (tx, rx) = std::sync::mpsc::channel::<u8>(); rx.recv().unwrap(); let h = std::thread::spawn(|| 1); h.join().unwrap(); let out = std::process::Command::new(\"ls\").arg(\"-l\").output(); }\n";
+        let code = "fn load() -> String { std::fs::read_to_string(\"cfg\").unwrap() }\nasync fn a() { load(); }\nasync fn b() { let (tx, rx) = std::sync::mpsc::channel::<u8>(); rx.recv().unwrap(); let h = std::thread::spawn(|| 1); h.join().unwrap(); let out = std::process::Command::new(\"ls\").arg(\"-l\").output(); let sock = std::net::UdpSocket::bind(\"0.0.0.0:0\")?; sock.recv_from(&mut buf); }\n";
         let found = check_text(code, &[RULE]);
         let apis: Vec<_> = found
             .iter()
@@ -323,7 +324,8 @@ mod tests {
                 "`std::fs::read_to_string` blocks",
                 "`std::sync::mpsc::Receiver::recv` blocks",
                 "`std::thread::JoinHandle::join` blocks",
-                "`std::process::Command::output` blocks"
+                "`std::process::Command::output` blocks",
+                "`std::net::UdpSocket::recv_from` blocks"
             ]
         );
         let before = "use tokio as _;\nasync fn c() -> String {\n    std::fs::read_to_string(\"cfg\").unwrap()\n}\n";

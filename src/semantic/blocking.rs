@@ -64,6 +64,10 @@ const TOKIO_BLOCKING: &[(&str, &str)] = &[
     ("blocking_send", "send"),
     ("blocking_recv", "recv"),
     ("blocking_recv_many", "recv_many"),
+    ("blocking_acquire", "acquire"),
+    ("blocking_acquire_many", "acquire_many"),
+    ("blocking_acquire_owned", "acquire_owned"),
+    ("blocking_acquire_many_owned", "acquire_many_owned"),
 ];
 
 /// Blocking methods of `std` types, by the type's path.
@@ -80,6 +84,10 @@ const STD_METHODS: &[(&str, &[&str])] = &[
     ("std::process::Child", &["wait", "wait_with_output"]),
     ("std::io::Stdin", &["read_line", "read_to_string", "lines"]),
     ("std::net::TcpListener", &["accept", "incoming"]),
+    (
+        "std::net::UdpSocket",
+        &["recv", "recv_from", "send", "send_to", "peek", "peek_from"],
+    ),
 ];
 
 impl FileModel<'_> {
@@ -225,6 +233,8 @@ impl FileModel<'_> {
                     "std::io::stdin" => Some("std::io::Stdin".to_owned()),
                     "std::thread::spawn" => Some("std::thread::JoinHandle".to_owned()),
                     "std::process::Command::new" => Some("std::process::Command".to_owned()),
+                    "std::net::UdpSocket::bind" => Some("std::net::UdpSocket".to_owned()),
+                    "std::net::TcpListener::bind" => Some("std::net::TcpListener".to_owned()),
                     _ => {
                         let segments = self.receiver_type(expr)?;
                         self.imports
