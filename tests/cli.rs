@@ -850,3 +850,26 @@ fn blocking_functions_are_configurable_in_cargo_metadata() {
         "src/lib.rs:8:5: loopfix::blocking_call_in_async: call that blocks the thread made in async code\n"
     );
 }
+
+#[test]
+fn blocking_calls_in_a_build_script_are_fine() {
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("with_build_rs", "")),
+        (
+            "build.rs",
+            "fn main() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    let _ = std::fs::read_to_string(\"schema.sql\");\n}\n",
+        ),
+        (
+            "src/lib.rs",
+            "pub async fn slow() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n",
+        ),
+    ]);
+    let out = loopfix(ws.path(), &["check", "--message-format", "short"]);
+    // Only the library's async fn: the build script's `main` is sync code.
+    assert_eq!(
+        stdout(&out),
+        "src/lib.rs:2:5: loopfix::blocking_call_in_async: call that blocks the thread made in async code\n",
+        "{}",
+        stderr(&out)
+    );
+}
