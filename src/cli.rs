@@ -57,6 +57,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, value_name = "FMT")]
     pub message_format: MessageFormat,
 
+    /// Write the report in --message-format to this file; the terminal gets the human output
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<Utf8PathBuf>,
+
     /// Print one unified patch (`git apply`-able) of the fixes instead of the findings
     #[arg(long)]
     pub diff: bool,
@@ -202,6 +206,18 @@ pub enum MessageFormat {
     Short,
     /// cargo-compatible JSON lines (on stdout), as `cargo check --message-format json`
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
+    Sarif,
+    /// reviewdog's diagnostic format, with each fix as a suggestion
+    Rdjson,
+    /// reviewdog's diagnostic format, one diagnostic per line
+    Rdjsonl,
+    /// GitHub Actions annotations (and a table in `$GITHUB_STEP_SUMMARY` when set)
+    Github,
+    /// GitLab Code Quality report
+    Gitlab,
+    /// JUnit XML, one failing test case per finding
+    Junit,
 }
 
 /// Whether to colour the output written to a stream that is (or is not) a terminal.

@@ -91,6 +91,20 @@ impl SourceFile {
             .map_or(lc.col, |w| w.col);
         (lc.line + 1, col + 1)
     }
+
+    /// 1-based line and 1-based column in UTF-8 bytes of a byte offset (reviewdog's convention).
+    pub fn line_col_bytes(&self, offset: ra_ap_syntax::TextSize) -> (u32, u32) {
+        let lc = self.line_index.line_col(offset);
+        (lc.line + 1, lc.col + 1)
+    }
+
+    /// The text of the 1-based line `line`, without its line break.
+    pub fn line_text(&self, line: u32) -> &str {
+        self.text
+            .lines()
+            .nth(line.saturating_sub(1) as usize)
+            .unwrap_or_default()
+    }
 }
 
 /// A problem found while loading files: shown as `warning:`, never fatal.

@@ -32,3 +32,21 @@ pub fn write_all(files: &[(Utf8PathBuf, String)]) -> Result<()> {
     }
     Ok(())
 }
+
+/// Write a report to `path` (created or replaced) through a temporary file in the same directory,
+/// so a reader never sees half a report.
+pub fn write_report(path: &camino::Utf8Path, text: &str) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_str().is_empty() => d.to_owned(),
+        _ => Utf8PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".loopfix-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .with_context(|| format!("could not create a temporary file in `{dir}`"))?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.persist(path)
+        .with_context(|| format!("could not write `{path}`"))?;
+    Ok(())
+}

@@ -873,3 +873,64 @@ fn blocking_calls_in_a_build_script_are_fine() {
         stderr(&out)
     );
 }
+
+#[test]
+fn machine_reports_go_to_a_file_while_the_terminal_gets_the_human_report() {
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("reports", "")),
+        ("src/lib.rs", LIB_BUGGY),
+    ]);
+    let summary = ws.path().join("summary.md");
+    let out = common::loopfix_command(
+        ws.path(),
+        &[
+            "check",
+            "--message-format",
+            "sarif",
+            "--output-file",
+            "report.sarif",
+        ],
+    )
+    .env("GITHUB_STEP_SUMMARY", &summary)
+    .output()
+    .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("error[loopfix::nested_block_on]"),
+        "{}",
+        stderr(&out)
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.path().join("report.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1);
+    assert!(
+        !summary.exists(),
+        "only the github format writes the step summary"
+    );
+
+    for format in ["rdjson", "rdjsonl", "gitlab", "junit"] {
+        let out = loopfix(ws.path(), &["check", "--message-format", format]);
+        assert_eq!(code(&out), 1, "{format}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("nested_block_on"),
+            "{format}: {}",
+            stdout(&out)
+        );
+    }
+    let out = common::loopfix_command(ws.path(), &["check", "--message-format", "github"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).starts_with("::error file=src/lib.rs,line=2,"),
+        "{}",
+        stdout(&out)
+    );
+    let table = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        table.contains("| `src/lib.rs:2:5` | `loopfix::nested_block_on` |"),
+        "{table}"
+    );
+}

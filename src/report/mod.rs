@@ -1,8 +1,14 @@
 //! Rendering what the analysis found. Reporters never compute findings.
 
 pub mod diff;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod position;
+pub mod rdjson;
+pub mod sarif;
 pub mod short;
 
 use crate::diagnostic::Diagnostic;

@@ -11,20 +11,26 @@ pub fn cargo() -> Command {
 
 /// `cargo loopfix <args>` in `dir`, with our binary first on `PATH`.
 pub fn loopfix(dir: &Path, args: &[&str]) -> Output {
+    loopfix_command(dir, args).output().unwrap()
+}
+
+/// The command [`loopfix`] runs, to add environment variables first.
+pub fn loopfix_command(dir: &Path, args: &[&str]) -> Command {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_cargo-loopfix"));
     let path = std::env::join_paths(std::iter::once(bin.parent().unwrap().to_owned()).chain(
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
     ))
     .unwrap();
-    cargo()
+    let mut command = cargo();
+    command
         .arg("loopfix")
         .args(args)
         .current_dir(dir)
         .env("PATH", path)
         .env_remove("CARGO_TERM_COLOR")
         .env_remove("NO_COLOR")
-        .output()
-        .unwrap()
+        .env_remove("GITHUB_STEP_SUMMARY");
+    command
 }
 
 pub fn code(out: &Output) -> i32 {
