@@ -163,7 +163,11 @@ pub fn check_file(
             );
         }
     }
-    out
+    // Suppressions written in the code, and the ones that suppress nothing.
+    let ran: Vec<&str> = rules.rules.iter().map(|r| r.meta().id).collect();
+    let known: Vec<&str> = crate::rules::all().iter().map(|r| r.meta().id).collect();
+    let report_unused = ran.contains(&crate::rules::unused_suppression::ID);
+    crate::suppress::apply(file, out, &ran, &known, report_unused)
 }
 
 /// One piece of code as the `lib.rs` of a crate outside any workspace.

@@ -83,6 +83,11 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Instead of fixing, write a `// loopfix: allow(..)` comment above every finding (to adopt
+    /// the tool on a large codebase, then fix at leisure)
+    #[arg(long, conflicts_with = "unsafe_fixes")]
+    pub add_suppressions: bool,
+
     /// Fix files even if they have uncommitted changes
     #[arg(long)]
     pub allow_dirty: bool,

@@ -934,3 +934,43 @@ fn machine_reports_go_to_a_file_while_the_terminal_gets_the_human_report() {
         "{table}"
     );
 }
+
+#[test]
+fn suppressions_can_be_added_for_every_finding_and_go_stale() {
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("adopt", "")),
+        ("src/lib.rs", LIB_BUGGY),
+    ]);
+    let out = loopfix(
+        ws.path(),
+        &["apply", "--add-suppressions", "--allow-no-vcs"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("suppressed 1 problem with comments in 1 file"),
+        "{}",
+        stderr(&out)
+    );
+    let lib = std::fs::read_to_string(ws.path().join("src/lib.rs")).unwrap();
+    assert_eq!(
+        lib,
+        "pub async fn get() -> u32 {\n    // loopfix: allow(nested_block_on)\n    futures::executor::block_on(async { 2 })\n}\n"
+    );
+    assert_eq!(code(&loopfix(ws.path(), &["check"])), 0);
+    // The code is fixed by hand: the suppression now suppresses nothing, and `apply` removes it.
+    std::fs::write(
+        ws.path().join("src/lib.rs"),
+        lib.replace("futures::executor::block_on(async { 2 })", "2"),
+    )
+    .unwrap();
+    let out = loopfix(ws.path(), &["check", "--message-format", "short"]);
+    assert_eq!(
+        stdout(&out),
+        "src/lib.rs:2:5: loopfix::unused_suppression: suppression of `nested_block_on` suppresses nothing\n"
+    );
+    assert_eq!(code(&loopfix(ws.path(), &["apply", "--allow-no-vcs"])), 0);
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("src/lib.rs")).unwrap(),
+        "pub async fn get() -> u32 {\n    2\n}\n"
+    );
+}

@@ -13,7 +13,11 @@ use crate::vcs::{self, Allow};
 
 pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
     let scan = Scan::run(&args.scan, output)?;
-    let outcome = fix::fix_loop(scan.sources.clone(), args.unsafe_fixes, |s| scan.analyze(s));
+    let outcome = if args.add_suppressions {
+        suppressions(&scan)
+    } else {
+        fix::fix_loop(scan.sources.clone(), args.unsafe_fixes, |s| scan.analyze(s))
+    };
     report_rejected(&scan, &outcome, output);
     if !outcome.converged {
         output.warn(&format!(
@@ -61,7 +65,15 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
     }
     let remaining = scan.analyze(&outcome.sources);
     let fixed = Summary::of(&outcome.applied);
-    if fixed.total > 0 {
+    if args.add_suppressions {
+        output.status(&format!(
+            "suppressed {} problem{} with comments in {} file{}",
+            fixed.total,
+            plural(fixed.total),
+            changed.len(),
+            plural(changed.len())
+        ));
+    } else if fixed.total > 0 {
         let rules: Vec<String> = fixed
             .per_rule
             .iter()
@@ -103,6 +115,47 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
     line.push_str("; run `cargo loopfix check` for details");
     output.status(&line);
     Ok(Status::Findings)
+}
+
+/// `--add-suppressions`: a `// loopfix: allow(..)` comment above every finding's line (not for
+/// `unused_suppression` itself), as one outcome, each file re-parsed like a fix.
+fn suppressions(scan: &Scan) -> FixOutcome {
+    let mut sources = scan.sources.clone();
+    let mut applied = Vec::new();
+    let mut rejected = Vec::new();
+    let mut rewritten = Vec::new();
+    for file in &scan.sources.files {
+        let here: Vec<&crate::diagnostic::Diagnostic> = scan
+            .diagnostics
+            .iter()
+            .filter(|d| d.path == file.path && d.rule != crate::rules::unused_suppression::ID)
+            .collect();
+        if here.is_empty() {
+            continue;
+        }
+        let edits = crate::suppress::directives_for(file, &here);
+        let new_text = fix::apply_edits(&file.text, &edits.iter().collect::<Vec<_>>());
+        match fix::validate(file, new_text) {
+            Ok(new) => {
+                rewritten.push(new);
+                applied.extend(here.into_iter().cloned());
+            }
+            Err(reason) => rejected.push(fix::RejectedFix {
+                rule: here[0].rule,
+                path: file.path.clone(),
+                reason,
+            }),
+        }
+    }
+    sources.replace(rewritten);
+    FixOutcome {
+        sources,
+        applied,
+        rejected,
+        passes: 1,
+        converged: true,
+        manifests: Vec::new(),
+    }
 }
 
 /// The patch of every change in `outcome`, relative to the workspace root.

@@ -6,7 +6,7 @@ pub mod blocking_call_in_async;
 pub mod blocking_client_in_async;
 pub mod client_outlives_runtime;
 pub mod client_per_request;
-mod common;
+pub(crate) mod common;
 pub mod mixed_runtimes;
 pub mod nested_block_on;
 pub mod no_runtime_context;
@@ -18,6 +18,7 @@ pub mod std_mutex_across_await;
 pub mod task_lost_at_shutdown;
 pub mod tokio_main_on_helper;
 pub mod unobserved_task_error;
+pub mod unused_suppression;
 
 use anyhow::{Result, bail};
 use ra_ap_syntax::{SyntaxKind, SyntaxNode};
@@ -92,6 +93,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &task_lost_at_shutdown::TaskLostAtShutdown,
         &tokio_main_on_helper::TokioMainOnHelper,
         &unobserved_task_error::UnobservedTaskError,
+        &unused_suppression::UnusedSuppression,
     ]
 }
 
