@@ -61,6 +61,26 @@ fn configured(
     apis
 }
 
+/// The findings of `file` that its package's configuration keeps (rules, levels, per-path
+/// ignores, excluded and `@generated` files).
+fn configured_findings(
+    workspace: Option<&Workspace>,
+    file: &SourceFile,
+    found: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    let Some(ws) = workspace else {
+        return found;
+    };
+    let Some(owner) = file.owners.first() else {
+        return found;
+    };
+    let config = &ws.packages[owner.package].config;
+    found
+        .into_iter()
+        .filter_map(|d| config.admit(d, &file.rel_path, &file.text, ws.rules_from_command_line))
+        .collect()
+}
+
 /// Every finding in `sources`, sorted by path and position.
 pub fn analyze(
     workspace: Option<&Workspace>,
@@ -84,7 +104,8 @@ pub fn analyze_with_stats(
         .flat_map_iter(|(i, file)| {
             let tree = file.tree();
             let model = FileModel::new(&tree, &facts[i].imports, &facts[i].macros, &graph, i);
-            check_file(sources, file, &model, rules)
+            let found = check_file(sources, file, &model, rules);
+            configured_findings(workspace, file, found)
         })
         .collect();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -46,6 +46,27 @@ pub enum Command {
         /// The rule id, e.g. `nested_block_on` or `loopfix::nested_block_on`
         id: String,
     },
+    /// Print the effective configuration of the workspace and of each package
+    Config(ConfigArgs),
+    /// Write a commented starter `[workspace.metadata.loopfix]` table into Cargo.toml
+    Init(InitArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Path to Cargo.toml, or to the directory holding it
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<Utf8PathBuf>,
+
+    /// Also write the GitHub Actions workflow (`.github/workflows/loopfix.yml`)
+    #[arg(long)]
+    pub github_workflow: bool,
 }
 
 #[derive(Args, Debug)]
@@ -76,8 +97,12 @@ pub struct ApplyArgs {
     pub scan: ScanArgs,
 
     /// Also apply fixes that may change behaviour
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_unsafe_fixes")]
     pub unsafe_fixes: bool,
+
+    /// Only safe fixes, even if the configuration says `unsafe-fixes = true`
+    #[arg(long, overrides_with = "unsafe_fixes")]
+    pub no_unsafe_fixes: bool,
 
     /// Print the patch that would be applied, write nothing
     #[arg(long)]

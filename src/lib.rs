@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod diagnostic;
 pub mod fix;
 pub mod manifest;
@@ -47,6 +48,8 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         Command::Apply(args) => commands::apply::run(args, &output),
         Command::Rules => Ok(commands::rules::list(&output)),
         Command::Rule { id } => commands::rules::show(id, &output),
+        Command::Config(args) => commands::config::show(args, &output),
+        Command::Init(args) => commands::config::init(args, &output),
     };
     match result {
         Ok(status) => status.into(),

@@ -170,6 +170,8 @@ pub struct Package {
     pub clients: Vec<String>,
     /// More functions that block the thread (`my_db::query_sync`), from `blocking = [..]`.
     pub blocking: Vec<String>,
+    /// The package's effective configuration (its table, the workspace's, or both).
+    pub config: crate::config::Effective,
     /// Features enabled on each dependency by this manifest (crate name, `-` as `_`), with
     /// `default` for default features: `tokio` -> `["default", "rt-multi-thread", ...]`.
     pub dependency_features: BTreeMap<String, Vec<String>>,
@@ -182,6 +184,10 @@ pub struct Workspace {
     pub packages: Vec<Package>,
     /// `(name, version)` of every package in `Cargo.lock`, when there is one.
     pub lock_packages: Vec<(String, String)>,
+    /// The workspace's configuration: `loopfix.toml` over `[workspace.metadata.loopfix]`.
+    pub config: crate::config::Config,
+    /// `--select` on the command line chose the rules: the tables' selections do not apply.
+    pub rules_from_command_line: bool,
 }
 
 impl Workspace {
@@ -205,9 +211,15 @@ impl Workspace {
         })?;
         let members: Vec<&cargo_metadata::Package> = metadata.workspace_packages();
         let chosen = select_packages(&metadata, &members, manifest.as_deref(), selection)?;
+        let workspace_config = workspace_config(&metadata)?;
+        let mut configs = Vec::new();
+        for p in &chosen {
+            configs.push(package_config(p, &workspace_config)?);
+        }
         let mut packages: Vec<Package> = chosen
             .into_iter()
-            .map(|p| Package {
+            .zip(configs)
+            .map(|(p, config)| Package {
                 name: p.name.to_string(),
                 id: p.id.repr.clone(),
                 manifest_path: p.manifest_path.clone(),
@@ -222,18 +234,10 @@ impl Workspace {
                     })
                     .collect(),
                 extern_crates: extern_crates(p),
-                off_thread: string_list(&p.metadata, "off-thread")
-                    .into_iter()
-                    .chain(string_list(&metadata.workspace_metadata, "off-thread"))
-                    .collect(),
-                clients: string_list(&p.metadata, "clients")
-                    .into_iter()
-                    .chain(string_list(&metadata.workspace_metadata, "clients"))
-                    .collect(),
-                blocking: string_list(&p.metadata, "blocking")
-                    .into_iter()
-                    .chain(string_list(&metadata.workspace_metadata, "blocking"))
-                    .collect(),
+                off_thread: config.off_thread.clone().unwrap_or_default(),
+                clients: config.clients.clone().unwrap_or_default(),
+                blocking: config.blocking.clone().unwrap_or_default(),
+                config: crate::config::Effective::new(config),
                 dependency_features: p
                     .dependencies
                     .iter()
@@ -258,6 +262,8 @@ impl Workspace {
         Ok(Workspace {
             root,
             packages,
+            config: workspace_config,
+            rules_from_command_line: false,
             lock_packages,
         })
     }
@@ -398,16 +404,45 @@ fn read_lock(path: &Utf8Path) -> Vec<(String, String)> {
 }
 
 /// `loopfix.<key>` of a manifest's `metadata` table, as a list of strings.
-fn string_list(metadata: &serde_json::Value, key: &str) -> Vec<String> {
-    metadata
-        .get("loopfix")
-        .and_then(|l| l.get(key))
-        .and_then(|v| v.as_array())
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+/// The workspace's table: `[workspace.metadata.loopfix]` in the root manifest, with
+/// `loopfix.toml` at the root overriding it key by key.
+fn workspace_config(metadata: &cargo_metadata::Metadata) -> Result<crate::config::Config> {
+    let mut config = match metadata.workspace_metadata.get("loopfix") {
+        Some(table) => {
+            let origin = "[workspace.metadata.loopfix] (Cargo.toml)";
+            let (config, inherit) = crate::config::parse(table, origin)?;
+            if inherit {
+                anyhow::bail!("`workspace` in {origin} only makes sense in a package's table");
+            }
+            config
+        }
+        None => crate::config::Config::default(),
+    };
+    let file = metadata.workspace_root.join("loopfix.toml");
+    if file.is_file() {
+        let text =
+            std::fs::read_to_string(&file).with_context(|| format!("could not read {file}"))?;
+        config = config.overridden_by(&crate::config::parse_toml(&text, "loopfix.toml")?);
+    }
+    Ok(config)
+}
+
+/// A package's effective table: its own `[package.metadata.loopfix]` (over the workspace's with
+/// `workspace = true`), else the workspace's.
+fn package_config(
+    p: &cargo_metadata::Package,
+    workspace: &crate::config::Config,
+) -> Result<crate::config::Config> {
+    match p.metadata.get("loopfix") {
+        Some(table) => {
+            let origin = format!("[package.metadata.loopfix] ({})", p.manifest_path);
+            let (config, inherit) = crate::config::parse(table, &origin)?;
+            Ok(if inherit {
+                workspace.overridden_by(&config)
+            } else {
+                config
+            })
+        }
+        None => Ok(workspace.clone()),
+    }
 }

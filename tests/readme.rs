@@ -82,3 +82,28 @@ fn the_workflow_and_the_hook_parse_and_run_real_commands() {
         }
     }
 }
+
+#[test]
+fn the_readme_workflow_is_the_one_init_writes() {
+    assert_eq!(
+        format!("{}\n", yaml_blocks()[0]),
+        cargo_loopfix::commands::config::GITHUB_WORKFLOW
+    );
+}
+
+#[test]
+fn the_readme_configuration_example_is_valid_configuration() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let block = readme
+        .split("```toml\n")
+        .skip(1)
+        .map(|rest| rest.split("\n```").next().unwrap())
+        .find(|b| b.starts_with("[workspace.metadata.loopfix]"))
+        .expect("a configuration example");
+    let body = block.trim_start_matches("[workspace.metadata.loopfix]\n");
+    let config = cargo_loopfix::config::parse_toml(body, "README").unwrap();
+    assert!(config.enables("nested_block_on"));
+    assert!(!config.enables("runtime_per_call"), "ignored");
+    assert!(!config.enables("blocking_call_in_async"), "level allow");
+}

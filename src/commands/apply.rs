@@ -16,7 +16,9 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
     let outcome = if args.add_suppressions {
         suppressions(&scan)
     } else {
-        fix::fix_loop(scan.sources.clone(), args.unsafe_fixes, |s| scan.analyze(s))
+        fix::fix_loop(scan.sources.clone(), unsafe_fixes(args, &scan), |s| {
+            scan.analyze(s)
+        })
     };
     report_rejected(&scan, &outcome, output);
     if !outcome.converged {
@@ -106,7 +108,7 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
         plural(left.total),
         if left.total == 1 { "s" } else { "" }
     );
-    if left.unsafe_fixes > 0 && !args.unsafe_fixes {
+    if left.unsafe_fixes > 0 && !unsafe_fixes(args, &scan) {
         line.push_str(&format!(
             "; {} fixable with `--unsafe-fixes`",
             left.unsafe_fixes
@@ -156,6 +158,20 @@ fn suppressions(scan: &Scan) -> FixOutcome {
         converged: true,
         manifests: Vec::new(),
     }
+}
+
+/// Whether unsafe fixes apply: `--unsafe-fixes`, else `unsafe-fixes = true` in the workspace's
+/// table (or in the table of every selected package) unless `--no-unsafe-fixes`.
+fn unsafe_fixes(args: &ApplyArgs, scan: &Scan) -> bool {
+    let ws = &scan.workspace;
+    let configured = ws.config.unsafe_fixes.unwrap_or_else(|| {
+        !ws.packages.is_empty()
+            && ws
+                .packages
+                .iter()
+                .all(|p| p.config.config.unsafe_fixes == Some(true))
+    });
+    args.unsafe_fixes || (!args.no_unsafe_fixes && configured)
 }
 
 /// The patch of every change in `outcome`, relative to the workspace root.

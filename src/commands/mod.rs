@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod check;
+pub mod config;
 pub mod rules;
 
 use std::io::{IsTerminal, Write};
@@ -86,8 +87,27 @@ pub struct Scan {
 impl Scan {
     pub fn run(args: &ScanArgs, output: &Output) -> Result<Scan> {
         let started = Instant::now();
-        let rules = RuleSet::new(crate::rules::select(&args.select, &args.ignore)?);
-        let workspace = Workspace::load(&args.selection())?;
+        let mut workspace = Workspace::load(&args.selection())?;
+        // The command line's `--select` overrides the tables; otherwise every rule a package's
+        // table enables runs, and each file keeps the findings its package enables.
+        let rules = if args.select.is_empty() {
+            let ignored = crate::rules::select(&[], &args.ignore)?;
+            RuleSet::new(
+                ignored
+                    .into_iter()
+                    .filter(|r| {
+                        workspace.packages.is_empty()
+                            || workspace
+                                .packages
+                                .iter()
+                                .any(|p| p.config.config.enables(r.meta().id))
+                    })
+                    .collect(),
+            )
+        } else {
+            workspace.rules_from_command_line = true;
+            RuleSet::new(crate::rules::select(&args.select, &args.ignore)?)
+        };
         let sources = SourceSet::load(&workspace);
         for warning in &sources.warnings {
             output.warn(&warning.message);
