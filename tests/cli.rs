@@ -1131,3 +1131,52 @@ fn init_writes_a_starter_table_and_the_workflow_once() {
         stderr(&again)
     );
 }
+
+#[test]
+fn a_package_table_replaces_the_workspace_table_or_inherits_it() {
+    let workspace = "[workspace]\nmembers = [\"alpha\", \"beta\", \"gamma\"]\nresolver = \"2\"\n\n[workspace.metadata.loopfix]\nlevels = { nested_block_on = \"warn\" }\n";
+    let ws = tree(&[
+        ("Cargo.toml", workspace),
+        // No table: the workspace's.
+        ("alpha/Cargo.toml", &manifest("alpha", "")),
+        ("alpha/src/lib.rs", LIB_BUGGY),
+        // Its own table replaces the workspace's: `deny` is back.
+        (
+            "beta/Cargo.toml",
+            &format!(
+                "{}\n[package.metadata.loopfix]\nexclude = []\n",
+                manifest("beta", "")
+            ),
+        ),
+        ("beta/src/lib.rs", LIB_BUGGY),
+        // `workspace = true`: the workspace's levels, and its own `ignore`.
+        (
+            "gamma/Cargo.toml",
+            &format!(
+                "{}\n[package.metadata.loopfix]\nworkspace = true\nignore = [\"nested_block_on\"]\n",
+                manifest("gamma", "")
+            ),
+        ),
+        ("gamma/src/lib.rs", LIB_BUGGY),
+    ]);
+    let out = loopfix(ws.path(), &["check", "--workspace", "--color", "never"]);
+    let err = stderr(&out);
+    let header = |level: &str, path: &str| {
+        format!(
+            "{level}[loopfix::nested_block_on]: `block_on` called inside an async context\n --> {path}"
+        )
+    };
+    assert!(
+        err.contains(&header("warning", "alpha/src/lib.rs")),
+        "{err}"
+    );
+    assert!(err.contains(&header("error", "beta/src/lib.rs")), "{err}");
+    assert!(!err.contains("gamma/src/lib.rs"), "{err}");
+    let config = stdout(&loopfix(ws.path(), &["config", "--workspace"]));
+    assert!(config.contains("[package.beta]"), "{config}");
+    assert!(config.contains("[package.gamma]"), "{config}");
+    assert!(
+        !config.contains("[package.alpha]"),
+        "same as the workspace: {config}"
+    );
+}
