@@ -120,6 +120,9 @@ pub fn validate(old: &SourceFile, new_text: String) -> Result<SourceFile, String
         new_text,
         old.edition,
     );
+    if let Some(depth) = new.too_deep {
+        return Err(format!("the fixed text nests {depth} deep"));
+    }
     if new.errors.len() > old.errors.len() {
         return Err(format!("the fixed text does not parse: {}", new.errors[0]));
     }

@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod fix;
 pub mod manifest;
 pub mod names;
+pub mod nesting;
 pub mod report;
 pub mod rules;
 pub mod semantic;
@@ -29,8 +30,15 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 use crate::commands::{Output, Status};
 
+/// Stack of each worker thread: see `main.rs`.
+const WORKER_STACK: usize = 64 << 20;
+
 /// Run the command line `args` (including the program name) and return the exit status.
 pub fn run(args: Vec<OsString>) -> ExitCode {
+    // Fails only if a pool was already built (a second `run` in one process): keep that one.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK)
+        .build_global();
     let cli = match Cli::try_parse_from(cli::normalize_args(args)) {
         Ok(cli) => cli,
         Err(err) => {

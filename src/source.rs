@@ -36,11 +36,23 @@ pub struct SourceFile {
     pub owners: Vec<Owner>,
     /// Syntax errors (parser and validation), computed once.
     pub errors: Vec<SyntaxError>,
+    /// Nested deeper than [`crate::nesting::MAX_DEPTH`]: not parsed (the tree is empty).
+    pub too_deep: Option<usize>,
 }
 
 impl SourceFile {
     pub fn new(path: Utf8PathBuf, rel_path: String, text: String, edition: Edition) -> SourceFile {
-        let parse = AstSourceFile::parse(&text, edition);
+        // The parser recurses per nesting level: a pathologically deep file gets an empty tree.
+        let depth = crate::nesting::depth(&text);
+        let mut too_deep = (depth > crate::nesting::MAX_DEPTH).then_some(depth);
+        let mut parse = AstSourceFile::parse(if too_deep.is_some() { "" } else { &text }, edition);
+        // Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the tree without brackets: every
+        // walk up from a node would cost the whole chain.
+        let tree_depth = crate::nesting::tree_depth(&parse.syntax_node());
+        if tree_depth > crate::nesting::MAX_TREE_DEPTH {
+            too_deep = Some(tree_depth);
+            parse = AstSourceFile::parse("", edition);
+        }
         let errors = parse.errors();
         let line_index = LineIndex::new(&text);
         SourceFile {
@@ -52,6 +64,7 @@ impl SourceFile {
             line_index,
             owners: Vec::new(),
             errors,
+            too_deep,
         }
     }
 
@@ -298,7 +311,12 @@ fn load_one(workspace: &Workspace, p: &Pending) -> Loaded {
             e.utf8_error().valid_up_to()
         )
     })?;
-    let file = SourceFile::new(p.path.clone(), rel, text, p.edition);
+    let file = SourceFile::new(p.path.clone(), rel.clone(), text, p.edition);
+    if let Some(depth) = file.too_deep {
+        return Err(format!(
+            "{rel}: skipped: code nested {depth} levels deep (more than the parsers can take safely)"
+        ));
+    }
     let mut decls = Vec::new();
     let file_dir = p.path.parent().map(Utf8Path::to_owned).unwrap_or_default();
     collect_mods(

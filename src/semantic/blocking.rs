@@ -207,10 +207,20 @@ impl FileModel<'_> {
     /// value, an end of a channel (`let (tx, rx) = mpsc::channel();`), a thread's handle, a
     /// builder chain (`Command::new(..).arg(..)`), `std::io::stdin()`.
     pub fn value_type(&self, expr: &ast::Expr) -> Option<String> {
+        self.value_type_at(expr, 0)
+    }
+
+    /// [`Self::value_type`], at most `MAX_CHAIN` steps deep: a generated chain of 20,000 calls
+    /// must cost neither the stack nor quadratic time.
+    fn value_type_at(&self, expr: &ast::Expr, depth: usize) -> Option<String> {
+        const MAX_CHAIN: usize = 32;
+        if depth > MAX_CHAIN {
+            return None;
+        }
         match expr {
             ast::Expr::MethodCallExpr(mc) => {
                 // `Command::new("ls").arg("-l")`: builder methods keep the type.
-                let inner = self.value_type(&mc.receiver()?)?;
+                let inner = self.value_type_at(&mc.receiver()?, depth + 1)?;
                 let method = mc.name_ref()?;
                 let keeps = inner == "std::process::Command"
                     && matches!(
@@ -257,7 +267,7 @@ impl FileModel<'_> {
                             })?;
                             channel_end(self, &init, index)
                         }
-                        ast::Pat::IdentPat(_) => self.value_type(&strip_unwrap(init)),
+                        ast::Pat::IdentPat(_) => self.value_type_at(&strip_unwrap(init), depth + 1),
                         _ => None,
                     };
                 }
@@ -265,8 +275,8 @@ impl FileModel<'_> {
                 self.imports
                     .resolve(&segments, expr.syntax().text_range().start(), false)
             }
-            ast::Expr::RefExpr(r) => self.value_type(&r.expr()?),
-            ast::Expr::ParenExpr(p) => self.value_type(&p.expr()?),
+            ast::Expr::RefExpr(r) => self.value_type_at(&r.expr()?, depth + 1),
+            ast::Expr::ParenExpr(p) => self.value_type_at(&p.expr()?, depth + 1),
             _ => {
                 let segments = self.receiver_type(expr)?;
                 self.imports

@@ -121,8 +121,11 @@ pub fn exec_context_in(
     ancestors: impl Iterator<Item = SyntaxNode>,
     off_thread: &[String],
 ) -> ExecContext {
+    // Real code is a few dozen levels deep; a generated chain of thousands of calls would make
+    // every query walk all of them (quadratic): past this, the context is taken as unknown.
+    const MAX_ANCESTORS: usize = 2000;
     let mut through_closure = false;
-    for anc in ancestors {
+    for anc in ancestors.take(MAX_ANCESTORS) {
         match_ast! {
             match anc {
                 ast::Fn(f) => {
