@@ -134,10 +134,7 @@ mod tests {
     #[test]
     fn brackets_in_code_count_and_in_literals_and_comments_do_not() {
         assert_eq!(depth("fn f() { g([1, (2)]) }"), 4);
-        assert_eq!(
-            depth("fn f() { g(\"((((\", '(', r#\"{{{\"#) }"),
-            2
-        );
+        assert_eq!(depth("fn f() { g(\"((((\", '(', r#\"{{{\"#) }"), 2);
         assert_eq!(
             depth("// ((((\n/* (( /* nested (( */ */ fn f<'a>(x: &'a u8) {}"),
             1

@@ -45,7 +45,14 @@ impl SourceFile {
         // The parser recurses per nesting level: a pathologically deep file gets an empty tree.
         let depth = crate::nesting::depth(&text);
         let mut too_deep = (depth > crate::nesting::MAX_DEPTH).then_some(depth);
-        let mut parse = AstSourceFile::parse(if too_deep.is_some() { "" } else { &text }, edition);
+        // rust-analyzer's parser rejects a byte-order mark, rustc skips it: parse it as three
+        // spaces (the same three bytes), so every offset still points into `text`.
+        let parsed: std::borrow::Cow<'_, str> = match text.strip_prefix('\u{feff}') {
+            Some(rest) => format!("   {rest}").into(),
+            None => text.as_str().into(),
+        };
+        let mut parse =
+            AstSourceFile::parse(if too_deep.is_some() { "" } else { &parsed }, edition);
         // Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the tree without brackets: every
         // walk up from a node would cost the whole chain.
         let tree_depth = crate::nesting::tree_depth(&parse.syntax_node());

@@ -1180,3 +1180,118 @@ fn a_package_table_replaces_the_workspace_table_or_inherits_it() {
         "same as the workspace: {config}"
     );
 }
+
+#[test]
+fn a_failed_write_restores_every_file_already_written() {
+    let ws = two_members();
+    let before = (
+        std::fs::read_to_string(ws.path().join("alpha/src/main.rs")).unwrap(),
+        std::fs::read_to_string(ws.path().join("beta/src/lib.rs")).unwrap(),
+    );
+    // alpha's file is replaced first, then beta's fails.
+    let out = common::loopfix_command(ws.path(), &["apply", "--workspace", "--allow-no-vcs"])
+        .env("LOOPFIX_TEST_FAIL_WRITE", "beta/src/lib.rs")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("beta/src/lib.rs`: simulated failure (LOOPFIX_TEST_FAIL_WRITE); 1 already written restored"),
+        "{}",
+        stderr(&out)
+    );
+    let after = (
+        std::fs::read_to_string(ws.path().join("alpha/src/main.rs")).unwrap(),
+        std::fs::read_to_string(ws.path().join("beta/src/lib.rs")).unwrap(),
+    );
+    assert_eq!(before, after, "nothing is half written");
+    let leftovers: Vec<_> = std::fs::read_dir(ws.path().join("alpha/src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".loopfix-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_file_changed_since_it_was_read_is_not_overwritten() {
+    let ws = two_members();
+    let out = common::loopfix_command(ws.path(), &["apply", "--workspace", "--allow-no-vcs"])
+        .env(
+            "LOOPFIX_TEST_CHANGE_BEFORE_WRITE",
+            ws.path().join("beta/src/lib.rs"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("beta/src/lib.rs` changed on disk since it was read; nothing was written"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("alpha/src/main.rs")).unwrap(),
+        BUGGY,
+        "not even the other file"
+    );
+    assert!(
+        std::fs::read_to_string(ws.path().join("beta/src/lib.rs"))
+            .unwrap()
+            .ends_with("// edited meanwhile\n")
+    );
+}
+
+#[test]
+fn a_byte_order_mark_and_a_missing_final_newline_survive_a_fix() {
+    let source =
+        "\u{feff}pub async fn get() -> u32 {\n    futures::executor::block_on(async { 2 })\n}";
+    let ws = tree(&[("Cargo.toml", &manifest("bom", "")), ("src/lib.rs", source)]);
+    let out = loopfix(ws.path(), &["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("src/lib.rs")).unwrap(),
+        "\u{feff}pub async fn get() -> u32 {\n    async { 2 }.await\n}"
+    );
+}
+
+#[test]
+fn fixes_never_write_outside_the_workspace() {
+    let outer = tempfile::tempdir().unwrap();
+    std::fs::write(outer.path().join("outside.rs"), LIB_BUGGY).unwrap();
+    let ws_dir = outer.path().join("ws");
+    for (path, text) in [
+        ("Cargo.toml", manifest("inside", "")),
+        (
+            "src/lib.rs",
+            "#[path = \"../../outside.rs\"]\nmod outside;\nmod linked;\n".to_owned(),
+        ),
+    ] {
+        let full = ws_dir.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    // A module file that is a symlink to a file outside the workspace.
+    std::fs::write(outer.path().join("target_of_link.rs"), LIB_BUGGY).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        outer.path().join("target_of_link.rs"),
+        ws_dir.join("src/linked.rs"),
+    )
+    .unwrap();
+    let out = loopfix(&ws_dir, &["apply", "--allow-no-vcs", "--color", "never"]);
+    assert_eq!(code(&out), 1, "the findings stay: {}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(outer.path().join("outside.rs")).unwrap(),
+        LIB_BUGGY
+    );
+    assert_eq!(
+        std::fs::read_to_string(outer.path().join("target_of_link.rs")).unwrap(),
+        LIB_BUGGY
+    );
+    let check = loopfix(&ws_dir, &["check", "--color", "never"]);
+    assert!(
+        stderr(&check).contains("no fix is offered: it would edit"),
+        "{}",
+        stderr(&check)
+    );
+}

@@ -59,11 +59,18 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
             ));
             return Ok(Status::Error);
         }
-        let files: Vec<(Utf8PathBuf, String)> = changed
+        // Test hook: another program edits a file between the analysis and the write.
+        if let Some(path) = std::env::var_os("LOOPFIX_TEST_CHANGE_BEFORE_WRITE") {
+            use std::io::Write as _;
+            let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+            file.write_all(b"// edited meanwhile\n")?;
+        }
+        // Each file must still hold the text the fixes were computed from.
+        let files: Vec<(Utf8PathBuf, Option<String>, String)> = changed
             .iter()
-            .map(|c| (c.path.clone(), c.new.clone()))
+            .map(|c| (c.path.clone(), Some(c.old.clone()), c.new.clone()))
             .collect();
-        crate::write::write_all(&files)?;
+        crate::write::transaction(&files)?;
     }
     let remaining = scan.analyze(&outcome.sources);
     let fixed = Summary::of(&outcome.applied);

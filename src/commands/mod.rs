@@ -112,7 +112,9 @@ impl Scan {
         for warning in &sources.warnings {
             output.warn(&warning.message);
         }
-        let (diagnostics, graph) = analysis::analyze_with_stats(Some(&workspace), &sources, &rules);
+        let (mut diagnostics, graph) =
+            analysis::analyze_with_stats(Some(&workspace), &sources, &rules);
+        guard_fixes(&workspace, &mut diagnostics);
         if output.verbose > 0 {
             let bytes: usize = sources.files.iter().map(|f| f.text.len()).sum();
             output.err(&format!(
@@ -142,6 +144,44 @@ impl Scan {
     }
 
     pub fn analyze(&self, sources: &SourceSet) -> Vec<Diagnostic> {
-        analysis::analyze(Some(&self.workspace), sources, &self.rules)
+        let mut diagnostics = analysis::analyze(Some(&self.workspace), sources, &self.rules);
+        guard_fixes(&self.workspace, &mut diagnostics);
+        diagnostics
+    }
+}
+
+/// Whether a fix may write `path`: inside the workspace root (paths are canonical, so a symlink
+/// out of it is outside), and not in `target/`, a top-level `vendor/` or a cargo registry.
+pub fn writable(workspace: &Workspace, path: &camino::Utf8Path) -> bool {
+    let canonical = path.canonicalize_utf8().ok();
+    let Ok(rel) = path.strip_prefix(&workspace.root).or_else(|_| {
+        canonical
+            .as_deref()
+            .unwrap_or(path)
+            .strip_prefix(&workspace.root)
+    }) else {
+        return false;
+    };
+    let first = rel.components().next().map(|c| c.as_str());
+    !matches!(first, Some("target" | "vendor")) && !path.as_str().contains("/.cargo/registry/")
+}
+
+/// Drop the fixes that would write where `apply` never writes; the finding stays, with a note.
+fn guard_fixes(workspace: &Workspace, diagnostics: &mut [Diagnostic]) {
+    for diag in diagnostics {
+        let Some(fix) = &diag.fix else { continue };
+        let outside = fix
+            .edits
+            .iter()
+            .map(|e| e.path.as_path())
+            .chain(fix.features.iter().map(|f| f.manifest.as_path()))
+            .find(|p| !writable(workspace, p));
+        if let Some(path) = outside {
+            let shown = workspace.relative(path);
+            diag.fix = None;
+            diag.notes.push(format!(
+                "no fix is offered: it would edit `{shown}`, outside the workspace's own files"
+            ));
+        }
     }
 }
