@@ -124,6 +124,43 @@ pub struct ApplyArgs {
     /// Fix files even if no version control system is found
     #[arg(long)]
     pub allow_no_vcs: bool,
+
+    /// Do not run `cargo check` before and after the fixes
+    #[arg(
+        long,
+        env = "LOOPFIX_NO_VERIFY",
+        value_parser = clap::builder::FalseyValueParser::new(),
+        help_heading = "Verification"
+    )]
+    pub no_verify: bool,
+
+    /// Keep the fixes even if the code no longer compiles after them
+    #[arg(long, help_heading = "Verification")]
+    pub broken_code: bool,
+
+    /// Features to activate for `cargo check` (comma-separated, repeatable)
+    #[arg(long, value_name = "FEATURES", help_heading = "Verification")]
+    pub features: Vec<String>,
+
+    /// Activate all features for `cargo check`
+    #[arg(long, help_heading = "Verification")]
+    pub all_features: bool,
+
+    /// Do not activate the `default` feature for `cargo check`
+    #[arg(long, help_heading = "Verification")]
+    pub no_default_features: bool,
+
+    /// Passed to `cargo check`: Cargo.lock must be up to date
+    #[arg(long, help_heading = "Verification")]
+    pub locked: bool,
+
+    /// Passed to `cargo check`: no network access
+    #[arg(long, help_heading = "Verification")]
+    pub offline: bool,
+
+    /// Passed to `cargo check`: both --locked and --offline
+    #[arg(long, help_heading = "Verification")]
+    pub frozen: bool,
 }
 
 #[derive(Args, Debug)]

@@ -19,6 +19,7 @@ pub mod semantic;
 pub mod source;
 pub mod suppress;
 pub mod vcs;
+pub mod verify;
 pub mod workspace;
 pub mod write;
 

@@ -332,3 +332,82 @@ fn task_lost_at_shutdown_loses_work_before_and_keeps_it_after_apply() {
     runs_with(pkg.path(), "answer: 42\n");
     assert_eq!(code(&loopfix(pkg.path(), &["check"])), 0);
 }
+
+/// `cargo loopfix <args>` with `cargo check` verification on, in the shared target directory.
+fn loopfix_verified(dir: &Path, args: &[&str]) -> Output {
+    common::loopfix_command(dir, args)
+        .env_remove("LOOPFIX_NO_VERIFY")
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_fix_that_breaks_the_build_is_undone_by_verification() {
+    let pkg = package("verify_macro_caller");
+    let original = std::fs::read_to_string(pkg.path().join("src/main.rs")).unwrap();
+    let out = loopfix_verified(pkg.path(), &["apply", "--allow-no-vcs", "--locked"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the fixes (loopfix::tokio_main_on_helper) make `e2e-verify-macro-caller` fail to compile"),
+        "{err}"
+    );
+    assert!(
+        err.contains("mismatched types"),
+        "the compiler's error is shown: {err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(pkg.path().join("src/main.rs")).unwrap(),
+        original,
+        "restored byte for byte"
+    );
+    // `--broken-code` keeps the result, as `cargo fix` does.
+    let out = loopfix_verified(
+        pkg.path(),
+        &["apply", "--allow-no-vcs", "--locked", "--broken-code"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_ne!(
+        std::fs::read_to_string(pkg.path().join("src/main.rs")).unwrap(),
+        original
+    );
+}
+
+#[test]
+fn a_package_that_did_not_compile_is_fixed_without_verification() {
+    let pkg = package("verify_macro_caller");
+    // A name of its own: packages of one name and version share artifacts in the shared target
+    // directory, wherever they are.
+    let manifest = pkg.path().join("Cargo.toml");
+    let renamed = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("e2e-verify-macro-caller", "e2e-verify-unverifiable");
+    std::fs::write(&manifest, renamed).unwrap();
+    let lock = pkg.path().join("Cargo.lock");
+    let relocked = std::fs::read_to_string(&lock)
+        .unwrap()
+        .replace("e2e-verify-macro-caller", "e2e-verify-unverifiable");
+    std::fs::write(&lock, relocked).unwrap();
+    let main = pkg.path().join("src/main.rs");
+    // No macro caller this time, and an unrelated type error.
+    let source = std::fs::read_to_string(&main)
+        .unwrap()
+        .replace("    answer!()\n", "    1\n")
+        .replace(
+            "fn main() {",
+            "fn broken() -> u32 {\n    \"not a number\"\n}\n\nfn main() {",
+        );
+    std::fs::write(&main, &source).unwrap();
+    let out = loopfix_verified(pkg.path(), &["apply", "--allow-no-vcs", "--locked"]);
+    assert!(
+        stderr(&out).contains("the fixes in `e2e-verify-unverifiable` could not be verified: it did not compile before them"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !std::fs::read_to_string(&main)
+            .unwrap()
+            .contains("#[tokio::main]\nasync fn compute")
+    );
+}

@@ -65,12 +65,23 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
             let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
             file.write_all(b"// edited meanwhile\n")?;
         }
+        // `cargo check` before, to know what compiled: only those packages can be verified.
+        let verifier = (!args.no_verify).then(|| Verifier::new(args, &scan, &changed));
+        let before = match &verifier {
+            Some(v) => Some(v.run()?),
+            None => None,
+        };
         // Each file must still hold the text the fixes were computed from.
         let files: Vec<(Utf8PathBuf, Option<String>, String)> = changed
             .iter()
             .map(|c| (c.path.clone(), Some(c.old.clone()), c.new.clone()))
             .collect();
         crate::write::transaction(&files)?;
+        if let (Some(v), Some(before)) = (&verifier, before)
+            && !v.after(args, &before, &changed, &outcome, output)?
+        {
+            return Ok(Status::Findings);
+        }
     }
     let remaining = scan.analyze(&outcome.sources);
     let fixed = Summary::of(&outcome.applied);
@@ -124,6 +135,125 @@ pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
     line.push_str("; run `cargo loopfix check` for details");
     output.status(&line);
     Ok(Status::Findings)
+}
+
+/// The packages the fixes touch, and how to `cargo check` them.
+struct Verifier {
+    manifest: Utf8PathBuf,
+    packages: Vec<String>,
+    ids: std::collections::BTreeMap<String, String>,
+    flags: Vec<String>,
+    /// Per package: the changed files it owns.
+    files: std::collections::BTreeMap<String, Vec<Utf8PathBuf>>,
+}
+
+impl Verifier {
+    fn new(args: &ApplyArgs, scan: &Scan, changed: &[crate::fix::Change]) -> Verifier {
+        let ws = &scan.workspace;
+        let mut files: std::collections::BTreeMap<String, Vec<Utf8PathBuf>> = Default::default();
+        for c in changed {
+            let owners: Vec<String> = match scan.sources.get(&c.path) {
+                Some(file) => file
+                    .owners
+                    .iter()
+                    .map(|o| ws.packages[o.package].name.clone())
+                    .collect(),
+                None => ws
+                    .packages
+                    .iter()
+                    .filter(|p| p.manifest_path == c.path)
+                    .map(|p| p.name.clone())
+                    .collect(),
+            };
+            for owner in owners {
+                let list = files.entry(owner).or_default();
+                if !list.contains(&c.path) {
+                    list.push(c.path.clone());
+                }
+            }
+        }
+        Verifier {
+            manifest: ws.root.join("Cargo.toml"),
+            packages: files.keys().cloned().collect(),
+            ids: ws
+                .packages
+                .iter()
+                .map(|p| (p.id.clone(), p.name.clone()))
+                .collect(),
+            flags: crate::verify::check_flags(args),
+            files,
+        }
+    }
+
+    /// The first error of each touched package that does not compile.
+    fn run(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        crate::verify::check(&self.manifest, &self.packages, &self.ids, &self.flags)
+    }
+
+    /// `cargo check` after the fixes: a package that compiled before and fails now gets its
+    /// files back (unless `--broken-code`). `Ok(false)` when fixes were undone or kept broken.
+    fn after(
+        &self,
+        args: &ApplyArgs,
+        before: &std::collections::BTreeMap<String, String>,
+        changed: &[crate::fix::Change],
+        outcome: &FixOutcome,
+        output: &Output,
+    ) -> Result<bool> {
+        for package in before.keys() {
+            output.warn(&format!(
+                "the fixes in `{package}` could not be verified: it did not compile before them"
+            ));
+        }
+        let after = self.run()?;
+        let broken: Vec<&String> = self
+            .packages
+            .iter()
+            .filter(|p| !before.contains_key(*p) && after.contains_key(*p))
+            .collect();
+        if broken.is_empty() {
+            return Ok(true);
+        }
+        let mut restore: Vec<(Utf8PathBuf, Option<String>, String)> = Vec::new();
+        for package in &broken {
+            let paths = &self.files[*package];
+            let fixes: Vec<String> = outcome
+                .applied
+                .iter()
+                .filter(|d| paths.contains(&d.path))
+                .map(|d| d.code())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            output.err(&format!(
+                "{}: the fixes ({}) make `{package}` fail to compile:\n{}\n",
+                output.stderr_style.removed.render_str("error"),
+                fixes.join(", "),
+                after[*package]
+            ));
+            for c in changed.iter().filter(|c| paths.contains(&c.path)) {
+                if !restore.iter().any(|(p, _, _)| *p == c.path) {
+                    restore.push((c.path.clone(), Some(c.new.clone()), c.old.clone()));
+                }
+            }
+        }
+        if args.broken_code {
+            output.warn("the broken code is kept (`--broken-code`)");
+            return Ok(false);
+        }
+        crate::write::transaction(&restore)?;
+        output.status(&format!(
+            "restored {} file{} of {} as they were: please report this as a bug in cargo-loopfix",
+            restore.len(),
+            plural(restore.len()),
+            broken
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        Ok(false)
+    }
 }
 
 /// `--add-suppressions`: a `// loopfix: allow(..)` comment above every finding's line (not for
