@@ -158,3 +158,51 @@ fn empty_and_missing_workspaces_are_clear() {
     );
     assert!(!stderr(&out).contains("panicked"));
 }
+
+#[test]
+fn a_ten_megabyte_file_and_an_unreadable_module_are_handled() {
+    let ws = tempfile::tempdir().unwrap();
+    let root = ws.path();
+    write(root, "Cargo.toml", MANIFEST);
+    write(root, "src/lib.rs", "mod data;\nmod unreadable;\n");
+    // 10 MB of generated data (a table of numbers), and a finding at its end.
+    let mut data = String::from("pub const TABLE: &[u32] = &[\n");
+    let mut i = 0u64;
+    while data.len() < 10 << 20 {
+        data.push_str(&format!("    {i}, {}, {}, {},\n", i + 1, i + 2, i + 3));
+        i += 4;
+    }
+    data.push_str("];\n");
+    data.push_str(&format!(
+        "pub async fn after_the_table() {{ {BLOCKING} }}\n"
+    ));
+    write(root, "src/data.rs", &data);
+    // A module file nobody may read (root may read anything: then only "no crash" is checked).
+    write(
+        root,
+        "src/unreadable.rs",
+        format!("pub async fn u() {{ {BLOCKING} }}\n"),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = root.join("src/unreadable.rs");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    let readable = std::fs::read(root.join("src/unreadable.rs")).is_ok();
+    let out = loopfix(root, &["check", "--message-format", "short"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    if !readable {
+        assert!(
+            stderr(&out)
+                .contains("warning: src/unreadable.rs: could not read file: Permission denied"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(
+        stdout(&out).contains("loopfix::blocking_call_in_async"),
+        "{}",
+        stdout(&out)
+    );
+}
