@@ -146,6 +146,9 @@ struct Pending {
     owner: Owner,
     /// Directory in which this file's out-of-line child modules live.
     child_dir: Utf8PathBuf,
+    /// Reached through a `#[cfg(..)]`-gated (or macro-gated) `mod`: its own missing children are
+    /// not reported either (published crates often leave out the files of test modules).
+    gated: bool,
 }
 
 /// A file read and parsed, with its `mod` declarations; or why it could not be.
@@ -178,6 +181,7 @@ impl SourceSet {
                         module_path: vec!["crate".into()],
                     },
                     child_dir,
+                    gated: false,
                 });
             }
         }
@@ -234,9 +238,10 @@ impl SourceSet {
                                             ..pending.owner.clone()
                                         },
                                         child_dir,
+                                        gated: pending.gated || decl.cfg_gated,
                                     });
                                 }
-                                None if decl.cfg_gated => {}
+                                None if decl.cfg_gated || pending.gated => {}
                                 None => {
                                     let tried: Vec<String> = decl
                                         .candidates
