@@ -96,7 +96,17 @@ pub fn analyze_with_stats(
     sources: &SourceSet,
     rules: &RuleSet,
 ) -> (Vec<Diagnostic>, GraphStats) {
-    let (facts, graph) = model(workspace, sources);
+    analyze_observed(workspace, sources, rules, &|| {})
+}
+
+/// [`analyze_with_stats`], calling `on_file` as each file is summarised and as each is checked.
+pub fn analyze_observed(
+    workspace: Option<&Workspace>,
+    sources: &SourceSet,
+    rules: &RuleSet,
+    on_file: &(dyn Fn() + Sync),
+) -> (Vec<Diagnostic>, GraphStats) {
+    let (facts, graph) = model_observed(workspace, sources, on_file);
     let mut diagnostics: Vec<Diagnostic> = sources
         .files
         .par_iter()
@@ -105,6 +115,7 @@ pub fn analyze_with_stats(
             let tree = file.tree();
             let model = FileModel::new(&tree, &facts[i].imports, &facts[i].macros, &graph, i);
             let found = check_file(sources, file, &model, rules);
+            on_file();
             configured_findings(workspace, file, found)
         })
         .collect();
@@ -124,6 +135,15 @@ pub fn model(
     workspace: Option<&Workspace>,
     sources: &SourceSet,
 ) -> (Vec<FileFacts>, WorkspaceModel) {
+    model_observed(workspace, sources, &|| {})
+}
+
+/// [`model`], calling `on_file` as each file is summarised.
+fn model_observed(
+    workspace: Option<&Workspace>,
+    sources: &SourceSet,
+    on_file: &(dyn Fn() + Sync),
+) -> (Vec<FileFacts>, WorkspaceModel) {
     let (facts, summaries): (Vec<FileFacts>, Vec<FileSummary>) = sources
         .files
         .par_iter()
@@ -136,6 +156,7 @@ pub fn model(
                 .with_blocking(configured(workspace, file, |p| &p.blocking));
             let macros = MacroBodies::build(&tree, &file.text, file.edition);
             let summary = FileSummary::build(&FileModel::local(&tree, &imports, &macros, i));
+            on_file();
             (FileFacts { imports, macros }, summary)
         })
         .unzip();

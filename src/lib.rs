@@ -13,6 +13,7 @@ pub mod fix;
 pub mod manifest;
 pub mod names;
 pub mod nesting;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod semantic;

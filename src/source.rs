@@ -166,6 +166,11 @@ struct ModDecl {
 impl SourceSet {
     /// Discover and parse every file reachable from the selected targets' roots.
     pub fn load(workspace: &Workspace) -> SourceSet {
+        SourceSet::load_observed(workspace, &|| {})
+    }
+
+    /// [`SourceSet::load`], calling `on_file` as each file is read and parsed.
+    pub fn load_observed(workspace: &Workspace, on_file: &(dyn Fn() + Sync)) -> SourceSet {
         let mut queue = Vec::new();
         for (pi, package) in workspace.packages.iter().enumerate() {
             for (ti, target) in package.targets.iter().enumerate() {
@@ -207,6 +212,7 @@ impl SourceSet {
                 .into_par_iter()
                 .map(|p| {
                     let result = load_one(workspace, &p);
+                    on_file();
                     (p, result)
                 })
                 .collect();

@@ -56,6 +56,10 @@ fn append(path: &std::path::Path, text: &str) -> Result<()> {
 }
 
 pub fn run(args: &CheckArgs, output: &Output) -> Result<Status> {
+    // No progress bar beside a machine format on stdout.
+    if (args.message_format != MessageFormat::Human && args.output_file.is_none()) || args.diff {
+        output.progress.set(false);
+    }
     let scan = Scan::run(&args.scan, output)?;
     let status = if scan.diagnostics.is_empty() {
         Status::Clean

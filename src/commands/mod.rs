@@ -41,6 +41,9 @@ pub struct Output {
     pub stdout_style: Style,
     pub quiet: bool,
     pub verbose: u8,
+    /// A progress bar may be drawn on stderr: it is a terminal, not `-q`, and the command did not
+    /// turn it off (a machine format on stdout).
+    pub progress: std::cell::Cell<bool>,
 }
 
 impl Output {
@@ -49,6 +52,7 @@ impl Output {
             stderr_style: Style::new(use_color(color, std::io::stderr().is_terminal())),
             stdout_style: Style::new(use_color(color, std::io::stdout().is_terminal())),
             quiet,
+            progress: std::cell::Cell::new(!quiet && std::io::stderr().is_terminal()),
             verbose,
         }
     }
@@ -108,12 +112,17 @@ impl Scan {
             workspace.rules_from_command_line = true;
             RuleSet::new(crate::rules::select(&args.select, &args.ignore)?)
         };
-        let sources = SourceSet::load(&workspace);
+        let progress = crate::progress::Progress::new(output.progress.get());
+        progress.phase("reading", 0);
+        let sources = SourceSet::load_observed(&workspace, &|| progress.step());
         for warning in &sources.warnings {
             output.warn(&warning.message);
         }
+        // Each file is summarised, then checked.
+        progress.phase("checking", 2 * sources.files.len());
         let (mut diagnostics, graph) =
-            analysis::analyze_with_stats(Some(&workspace), &sources, &rules);
+            analysis::analyze_observed(Some(&workspace), &sources, &rules, &|| progress.step());
+        progress.finish();
         guard_fixes(&workspace, &mut diagnostics);
         if output.verbose > 0 {
             let bytes: usize = sources.files.iter().map(|f| f.text.len()).sum();
