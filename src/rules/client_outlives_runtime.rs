@@ -10,12 +10,11 @@ use ra_ap_syntax::{
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
-use crate::semantic::calls::BlockOnForm;
+use crate::semantic::BlockOn;
 use crate::semantic::flow::Destination;
 use crate::semantic::graph::RuntimeScope;
-use crate::semantic::summary::StaticKind;
+use crate::semantic::summary::{RuntimeOwner, StaticKind};
 use crate::semantic::values::Binding;
-use crate::semantic::{BlockOn, Effect, Executor};
 
 pub struct ClientOutlivesRuntime;
 
@@ -241,36 +240,13 @@ fn is_test(graph: &crate::semantic::WorkspaceModel, r: &RuntimeScope) -> bool {
             .is_some_and(|e| e.attr.ends_with("test"))
 }
 
-/// The runtime a `rt.block_on(..)` runs on.
-#[derive(Clone, PartialEq, Eq)]
-enum Owner {
-    /// A local `let rt = ..;` of the function.
-    Local(String),
-    /// Built in place (`Runtime::new().unwrap().block_on(..)`): dropped at the end of the
-    /// statement.
-    Temporary,
-}
-
-fn owner(cx: &RuleContext<'_>, b: &BlockOn) -> Option<Owner> {
-    if b.executor != Executor::TokioRuntime {
-        return None;
+/// The runtime a `rt.block_on(..)` runs on: a local `rt` or one built for this call (a static
+/// runtime lives as long as the program, so a client on it outlives nothing).
+fn owner(cx: &RuleContext<'_>, b: &BlockOn) -> Option<RuntimeOwner> {
+    match cx.model.block_on_runtime(&b.call)? {
+        RuntimeOwner::Static(_) => None,
+        owner => Some(owner),
     }
-    let BlockOnForm::Method {
-        receiver,
-        receiver_effect,
-        ..
-    } = &b.form
-    else {
-        return None;
-    };
-    if *receiver_effect == Effect::BuildsRuntime {
-        return Some(Owner::Temporary);
-    }
-    let ast::Expr::PathExpr(pe) = receiver else {
-        return None;
-    };
-    let name = pe.path()?.as_single_name_ref()?.text().to_string();
-    matches!(cx.model.binding(&b.call, &name), Some(Binding::Let(_))).then_some(Owner::Local(name))
 }
 
 /// `let pool = rt.block_on(PgPool::connect(url)).unwrap();` then `pool` used on another runtime,
@@ -280,8 +256,8 @@ fn connected_in_one_scope(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Dia
     let runtime = owner(cx, &b)?;
     let connects = cx.model.connected_client(&b.future)?;
     let runtime_text = match &runtime {
-        Owner::Local(rt) => format!("`{rt}`"),
-        Owner::Temporary => "a temporary runtime".to_owned(),
+        RuntimeOwner::Local(rt) | RuntimeOwner::Static(rt) => format!("`{rt}`"),
+        RuntimeOwner::Own => "a temporary runtime".to_owned(),
     };
     let finding = |name: &str, range: TextRange, problem: &str| {
         Diagnostic {
@@ -321,7 +297,7 @@ fn connected_in_one_scope(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Dia
         }) {
             top = parent;
         }
-        return (matches!(runtime, Owner::Local(_)) && is_returned(&top)).then(|| {
+        return (matches!(runtime, RuntimeOwner::Local(_)) && is_returned(&top)).then(|| {
             finding(
                 "a client",
                 top.text_range(),
@@ -330,8 +306,10 @@ fn connected_in_one_scope(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Dia
         });
     };
     let dropped_at = match &runtime {
-        Owner::Temporary => Some(stmt.syntax().text_range().end()),
-        Owner::Local(rt) => {
+        RuntimeOwner::Own => Some(stmt.syntax().text_range().end()),
+        // Never dropped (and not returned by `owner`).
+        RuntimeOwner::Static(_) => None,
+        RuntimeOwner::Local(rt) => {
             let Some(Binding::Let(rt_stmt)) = cx.model.binding(&b.call, rt) else {
                 return None;
             };
@@ -355,13 +333,13 @@ fn connected_in_one_scope(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Dia
                 .flatten()
         });
         match other_runtime {
-            Some(o) if o != runtime || o == Owner::Temporary => {
+            Some(o) if o != runtime || o == RuntimeOwner::Own => {
                 Some((u.text_range(), "used on another runtime here"))
             }
             _ if dropped_at.is_some_and(|d| u.text_range().start() >= d) => {
                 Some((u.text_range(), "used here, after its runtime is dropped"))
             }
-            _ if runtime != Owner::Temporary && is_returned(u) => Some((
+            _ if runtime != RuntimeOwner::Own && is_returned(u) => Some((
                 u.text_range(),
                 "returned here; its runtime is dropped when the function returns",
             )),

@@ -115,24 +115,8 @@ fn first_await(
     cx.model.nodes_within(within).find(|n| {
         n.kind() == SyntaxKind::AWAIT_EXPR
             && n.text_range().start() >= after
-            && !cx
-                .model
-                .ancestors(n)
-                .skip(1)
-                .take_while(|a| a != within)
-                .any(|a| own_future(&a))
+            && cx.model.in_same_body(n, within)
     })
-}
-
-/// Code inside is a future (or function) of its own: its `.await` suspends something else.
-fn own_future(node: &SyntaxNode) -> bool {
-    match node.kind() {
-        SyntaxKind::CLOSURE_EXPR | SyntaxKind::FN => true,
-        SyntaxKind::BLOCK_EXPR => {
-            ast::BlockExpr::cast(node.clone()).is_some_and(|b| b.async_token().is_some())
-        }
-        _ => false,
-    }
 }
 
 fn notes(guard: Guard) -> Vec<String> {

@@ -9,8 +9,8 @@ use ra_ap_syntax::{
 use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::context::runtime_entry;
+use crate::semantic::summary::RuntimeOwner;
 use crate::semantic::tasks::{HandleFate, SpawnKind};
-use crate::semantic::{Effect, RuntimeKind};
 
 pub struct TaskLostAtShutdown;
 
@@ -140,35 +140,23 @@ fn runtime_scope(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<(ast::StmtLi
                 if b.future.syntax() != &anc {
                     return None;
                 }
-                let crate::semantic::calls::BlockOnForm::Method {
-                    receiver,
-                    receiver_effect,
-                    ..
-                } = &b.form
-                else {
-                    return None;
-                };
-                let value = cx.model.runtime_value(receiver)?;
-                if value.kind != RuntimeKind::Runtime {
-                    return None;
-                }
-                let ends = *receiver_effect == Effect::BuildsRuntime || {
+                let ends = match cx.model.block_on_runtime(&call)? {
+                    RuntimeOwner::Own => true,
+                    RuntimeOwner::Static(_) => false,
                     // A local runtime not used after this `block_on`: dropped with its scope.
-                    let ast::Expr::PathExpr(pe) = receiver else {
-                        return None;
-                    };
-                    let name = pe.path()?.as_single_name_ref()?;
-                    let Some(crate::semantic::values::Binding::Let(stmt)) =
-                        cx.model.binding(&call, name.text().as_ref())
-                    else {
-                        return None;
-                    };
-                    let uses = cx.model.binding_uses(&stmt, name.text().as_ref());
-                    !uses.moved
-                        && uses
-                            .uses
-                            .iter()
-                            .all(|u| u.text_range().start() <= call.text_range().start())
+                    RuntimeOwner::Local(name) => {
+                        let Some(crate::semantic::values::Binding::Let(stmt)) =
+                            cx.model.binding(&call, &name)
+                        else {
+                            return None;
+                        };
+                        let uses = cx.model.binding_uses(&stmt, &name);
+                        !uses.moved
+                            && uses
+                                .uses
+                                .iter()
+                                .all(|u| u.text_range().start() <= call.text_range().start())
+                    }
                 };
                 if !ends {
                     return None;
@@ -233,15 +221,7 @@ fn awaits_later(
         awaits(&n)
             && (n.text_range().start() >= after
                 || loops.iter().any(|l| l.contains_range(n.text_range())))
-            && !cx
-                .model
-                .ancestors(&n)
-                .skip(1)
-                .take_while(|a| a != list.syntax())
-                .any(|a| {
-                    matches!(a.kind(), SyntaxKind::CLOSURE_EXPR | SyntaxKind::FN)
-                        || ast::BlockExpr::cast(a).is_some_and(|b| b.async_token().is_some())
-                })
+            && cx.model.in_same_body(&n, list.syntax())
     })
 }
 
@@ -329,6 +309,21 @@ fn end_of(cx: &RuleContext<'_>, list: &ast::StmtList) -> Option<(TextSize, Strin
     Some((last.syntax().text_range().end(), indent, false))
 }
 
+/// The edit that adds `statement(indent)` as the last statement of `list`.
+fn append(
+    cx: &RuleContext<'_>,
+    list: &ast::StmtList,
+    statement: impl FnOnce(&str) -> String,
+) -> Option<Edit> {
+    let (end, indent, before_tail) = end_of(cx, list)?;
+    let text = statement(&indent);
+    Some(if before_tail {
+        Edit::insert(cx.file.path.clone(), end, format!("{text}\n{indent}"))
+    } else {
+        Edit::insert(cx.file.path.clone(), end, format!("\n{indent}{text}"))
+    })
+}
+
 /// Keep the handle and await it at the end of the body; in a loop, a `JoinSet` drained after it.
 fn keep_and_await(
     cx: &RuleContext<'_>,
@@ -338,7 +333,6 @@ fn keep_and_await(
     list: &ast::StmtList,
 ) -> Option<Fix> {
     let path = cx.file.path.clone();
-    let (end, indent, before_tail) = end_of(cx, list)?;
     let text = &cx.file.text;
     // The statement must start its own line.
     let start = statement.text_range().start();
@@ -417,12 +411,7 @@ fn keep_and_await(
         }
         _ => return None,
     };
-    let join = format!("{name}.await.unwrap();");
-    edits.push(if before_tail {
-        Edit::insert(path, end, format!("{join}\n{indent}"))
-    } else {
-        Edit::insert(path, end, format!("\n{indent}{join}"))
-    });
+    edits.push(append(cx, list, |_| format!("{name}.await.unwrap();"))?);
     Some(Fix::new(
         "keep the task's handle and await it before the end",
         Applicability::Unsafe,
@@ -580,18 +569,15 @@ fn drain_at_end(cx: &RuleContext<'_>, list: &ast::StmtList, set: &str) -> Option
     {
         return None;
     }
-    let (end, indent, before_tail) = end_of(cx, list)?;
-    let drain = format!(
-        "while let Some(task) = {set}.join_next().await {{\n{indent}    task.unwrap();\n{indent}}}"
-    );
+    let drain = append(cx, list, |indent| {
+        format!(
+            "while let Some(task) = {set}.join_next().await {{\n{indent}    task.unwrap();\n{indent}}}"
+        )
+    })?;
     Some(Fix::new(
         format!("drain `{set}` before it is dropped"),
         Applicability::Unsafe,
-        vec![if before_tail {
-            Edit::insert(cx.file.path.clone(), end, format!("{drain}\n{indent}"))
-        } else {
-            Edit::insert(cx.file.path.clone(), end, format!("\n{indent}{drain}"))
-        }],
+        vec![drain],
     ))
 }
 

@@ -9,7 +9,7 @@ use ra_ap_syntax::{
 
 use super::FileModel;
 use super::context::ends_with_path;
-use super::values::Binding;
+use super::values::{Binding, strip_unwrap};
 
 /// What a blocking call becomes in async code.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -283,29 +283,6 @@ impl FileModel<'_> {
                     .resolve(&segments, expr.syntax().text_range().start(), false)
             }
         }
-    }
-}
-
-/// `x.unwrap()`, `x.expect(..)`, `x?` -> `x`.
-fn strip_unwrap(mut e: ast::Expr) -> ast::Expr {
-    loop {
-        e = match &e {
-            ast::Expr::TryExpr(t) => match t.expr() {
-                Some(inner) => inner,
-                None => return e,
-            },
-            ast::Expr::MethodCallExpr(mc)
-                if mc
-                    .name_ref()
-                    .is_some_and(|n| matches!(n.text(), "unwrap" | "expect")) =>
-            {
-                match mc.receiver() {
-                    Some(inner) => inner,
-                    None => return e,
-                }
-            }
-            _ => return e,
-        };
     }
 }
 

@@ -7,6 +7,8 @@ use ra_ap_syntax::{
     match_ast,
 };
 
+use super::summary::RuntimeOwner;
+use super::values::Binding;
 use super::{Effect, FileModel, RuntimeKind};
 
 /// The executor a `block_on` drives the future on.
@@ -73,6 +75,55 @@ pub struct BlockOn {
 }
 
 impl FileModel<'_> {
+    /// The runtime the `block_on` call `node` runs on; `None` when not a Tokio runtime or unknown (a
+    /// field, a parameter, a handle).
+    pub fn block_on_runtime(&self, node: &SyntaxNode) -> Option<RuntimeOwner> {
+        let b = self.block_on(node)?;
+        match (b.executor, &b.form) {
+            (Executor::TokioTest, _) => Some(RuntimeOwner::Own),
+            (
+                Executor::TokioRuntime,
+                BlockOnForm::Method {
+                    receiver,
+                    receiver_effect,
+                    ..
+                },
+            ) => {
+                if *receiver_effect == Effect::BuildsRuntime {
+                    return Some(RuntimeOwner::Own);
+                }
+                let mut receiver = receiver.clone();
+                while let ast::Expr::RefExpr(_)
+                | ast::Expr::PrefixExpr(_)
+                | ast::Expr::ParenExpr(_) = receiver
+                {
+                    receiver = match receiver {
+                        ast::Expr::RefExpr(r) => r.expr()?,
+                        ast::Expr::PrefixExpr(p) => p.expr()?,
+                        ast::Expr::ParenExpr(p) => p.expr()?,
+                        _ => unreachable!(),
+                    };
+                }
+                let ast::Expr::PathExpr(pe) = receiver else {
+                    return None;
+                };
+                let path = pe.path()?;
+                let name = path.segment()?.name_ref()?.text().to_string();
+                if path.qualifier().is_none() {
+                    match self.binding(node, &name)? {
+                        Binding::Let(_) => return Some(RuntimeOwner::Local(name)),
+                        Binding::Item(_) => return Some(RuntimeOwner::Static(name)),
+                        Binding::Param(_) | Binding::Destructured(_) => return None,
+                    }
+                }
+                name.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                    .then_some(RuntimeOwner::Static(name))
+            }
+            _ => None,
+        }
+    }
+
     /// `node` as a `block_on` call whose executor is known; unknown receivers are not guessed at.
     pub fn block_on(&self, node: &SyntaxNode) -> Option<BlockOn> {
         match_ast! {

@@ -265,34 +265,15 @@ impl FileModel<'_> {
 /// `e?`, `e.unwrap()`, `e.expect(..)`, `Ok(e)`, `Some(e)`, `(e)` -> `e`.
 fn strip_result(mut e: ast::Expr) -> ast::Expr {
     loop {
-        e = match &e {
-            ast::Expr::TryExpr(t) => match t.expr() {
-                Some(inner) => inner,
-                None => return e,
-            },
-            ast::Expr::ParenExpr(p) => match p.expr() {
-                Some(inner) => inner,
-                None => return e,
-            },
-            ast::Expr::MethodCallExpr(mc)
-                if mc
-                    .name_ref()
-                    .is_some_and(|n| matches!(n.text(), "unwrap" | "expect")) =>
-            {
-                match mc.receiver() {
-                    Some(inner) => inner,
-                    None => return e,
-                }
-            }
-            ast::Expr::CallExpr(c) => {
-                let wrapper = matches!(c.expr(), Some(ast::Expr::PathExpr(pe))
-                    if pe.path().and_then(|p| p.segment()?.name_ref()).is_some_and(|n| matches!(n.text(), "Ok" | "Some")));
-                match (wrapper, c.arg_list().and_then(|l| l.args().next())) {
-                    (true, Some(inner)) => inner,
-                    _ => return e,
-                }
-            }
-            _ => return e,
+        e = super::values::strip_unwrap(e);
+        let ast::Expr::CallExpr(c) = &e else {
+            return e;
         };
+        let wrapper = matches!(c.expr(), Some(ast::Expr::PathExpr(pe))
+            if pe.path().and_then(|p| p.segment()?.name_ref()).is_some_and(|n| matches!(n.text(), "Ok" | "Some")));
+        match (wrapper, c.arg_list().and_then(|l| l.args().next())) {
+            (true, Some(inner)) => e = inner,
+            _ => return e,
+        }
     }
 }

@@ -12,7 +12,8 @@ use ra_ap_syntax::{TextRange, TextSize};
 use super::context::RuntimeEntry;
 use super::imports::Imports;
 use super::summary::{
-    CallTarget, Fact, FactKind, FileSummary, FnSummary, RuntimeOwner, SiteContext, StaticKind,
+    CallTarget, Fact, FactKind, FileSummary, FnSummary, NameUse, RuntimeOwner, SiteContext,
+    StaticKind,
 };
 use crate::source::SourceSet;
 use crate::workspace::{Kind, Workspace};
@@ -431,25 +432,9 @@ impl WorkspaceModel {
         for (fi, summary) in summaries.iter().enumerate() {
             let kinds: Vec<Kind> = sources.files[fi].owners.iter().map(|o| o.kind).collect();
             for u in &summary.name_uses {
-                let enclosing = u
-                    .in_fn
-                    .and_then(|start| summary.fns.iter().find(|f| f.start == start));
-                let self_ty = enclosing.and_then(|f| f.self_ty.as_deref());
-                let found = places[fi].iter().find_map(|place| {
-                    let mut module = place.module.clone();
-                    let inline = enclosing
-                        .map(|f| f.inline_modules.as_slice())
-                        .unwrap_or_default();
-                    module.extend(inline.iter().cloned());
-                    let written = Written {
-                        segments: &u.segments,
-                        absolute: false,
-                        offset: u.offset,
-                    };
-                    match resolver.resolve(fi, place.krate, &module, self_ty, &written)? {
-                        Def::Static(id) => Some(id),
-                        Def::Fn(_) => None,
-                    }
+                let found = resolver.resolve_name(fi, &places[fi], summary, u, true, |d| match d {
+                    Def::Static(id) => Some(id),
+                    Def::Fn(_) => None,
                 });
                 if let Some(static_id) = found {
                     static_uses.push(StaticUse {
@@ -467,25 +452,11 @@ impl WorkspaceModel {
         // Functions registered as request handlers, resolved like calls.
         for (fi, summary) in summaries.iter().enumerate() {
             for (u, route) in &summary.handler_refs {
-                let enclosing = u
-                    .in_fn
-                    .and_then(|start| summary.fns.iter().find(|f| f.start == start));
-                let found = places[fi].iter().find_map(|place| {
-                    let mut module = place.module.clone();
-                    let inline = enclosing
-                        .map(|f| f.inline_modules.as_slice())
-                        .unwrap_or_default();
-                    module.extend(inline.iter().cloned());
-                    let written = Written {
-                        segments: &u.segments,
-                        absolute: false,
-                        offset: u.offset,
-                    };
-                    match resolver.resolve(fi, place.krate, &module, None, &written)? {
+                let found =
+                    resolver.resolve_name(fi, &places[fi], summary, u, false, |d| match d {
                         Def::Fn(id) => Some(id),
                         Def::Static(_) => None,
-                    }
-                });
+                    });
                 if let Some(id) = found {
                     fns[id].handler.get_or_insert_with(|| route.clone());
                 }
@@ -751,28 +722,6 @@ impl WorkspaceModel {
         out
     }
 
-    /// The runtime entries (`#[tokio::main]`, `#[tokio::test]`...) whose code reaches `f`, itself
-    /// included: each is a runtime of its own. Followed up the callers, every kind of call.
-    pub fn entries_reaching(&self, f: FnId) -> Vec<FnId> {
-        let mut seen = vec![f];
-        let mut entries = Vec::new();
-        let mut i = 0;
-        while i < seen.len() {
-            let g = seen[i];
-            i += 1;
-            if self.fns[g].entry.is_some() {
-                entries.push(g);
-                continue;
-            }
-            for e in self.callers_of(g) {
-                if !seen.contains(&e.caller) && seen.len() < 256 {
-                    seen.push(e.caller);
-                }
-            }
-        }
-        entries
-    }
-
     /// The workspace functions the call whose callee name starts at `name_start` calls.
     pub fn callees_at(&self, file: usize, name_start: TextSize) -> &[FnId] {
         self.callees_at
@@ -1002,6 +951,38 @@ impl Resolver<'_> {
             Def::Fn(id) => Some(id),
             Def::Static(_) => None,
         }
+    }
+
+    /// The item of the kind `want` keeps that a name written in file `fi` (at one of its
+    /// `places`) names: in its function's inline modules, and with `use_self_ty` its `Self`.
+    fn resolve_name<T>(
+        &self,
+        fi: usize,
+        places: &[Place],
+        summary: &FileSummary,
+        u: &NameUse,
+        use_self_ty: bool,
+        want: impl Fn(Def) -> Option<T>,
+    ) -> Option<T> {
+        let enclosing = u
+            .in_fn
+            .and_then(|start| summary.fns.iter().find(|f| f.start == start));
+        let self_ty = enclosing
+            .filter(|_| use_self_ty)
+            .and_then(|f| f.self_ty.as_deref());
+        let inline = enclosing
+            .map(|f| f.inline_modules.as_slice())
+            .unwrap_or_default();
+        places.iter().find_map(|place| {
+            let mut module = place.module.clone();
+            module.extend(inline.iter().cloned());
+            let written = Written {
+                segments: &u.segments,
+                absolute: false,
+                offset: u.offset,
+            };
+            want(self.resolve(fi, place.krate, &module, self_ty, &written)?)
+        })
     }
 
     /// The workspace item a path written at `offset` (in `module` of `krate`) names.

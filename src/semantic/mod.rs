@@ -317,6 +317,19 @@ impl<'a> FileModel<'a> {
         })
     }
 
+    /// Whether `node` is code of `container`'s own body: no closure, function or async block lies
+    /// between them (an `.await` or `?` there belongs to `container`'s future, not another).
+    pub fn in_same_body(&self, node: &SyntaxNode, container: &SyntaxNode) -> bool {
+        !self
+            .ancestors(node)
+            .skip(1)
+            .take_while(|a| a != container)
+            .any(|a| {
+                matches!(a.kind(), SyntaxKind::CLOSURE_EXPR | SyntaxKind::FN)
+                    || ast::BlockExpr::cast(a).is_some_and(|b| b.async_token().is_some())
+            })
+    }
+
     /// Whether `#[allow(lint)]` or `#[expect(lint)]` (`lint` like `clippy::await_holding_lock`)
     /// covers `node`: on an enclosing item (function, impl, module) or the file (`#![allow]`).
     /// A team that allowed clippy's twin of a rule has said the code is deliberate.

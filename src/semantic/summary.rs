@@ -8,11 +8,9 @@ use ra_ap_syntax::{
     match_ast,
 };
 
-use super::calls::BlockOnForm;
 use super::context::{self, ExecContext, SyncContext};
 use super::graph::DriverNeeds;
-use super::values::Binding;
-use super::{Effect, Executor, FileModel, RuntimeKind, imports};
+use super::{Executor, FileModel, RuntimeKind, imports};
 
 /// How a call names its callee.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -265,7 +263,7 @@ impl FileSummary {
                             if let Some(kind) = fact {
                                 f.facts.push(Fact {
                                     runtime: match kind {
-                                        FactKind::BlockOn(_) => runtime_owner(model, &node),
+                                        FactKind::BlockOn(_) => model.block_on_runtime(&node),
                                         _ => None,
                                     },
                                     kind,
@@ -300,54 +298,6 @@ impl FileSummary {
             }
         }
         summary
-    }
-}
-
-/// The runtime the `block_on` call `node` runs on; `None` when not a Tokio runtime or unknown (a
-/// field, a parameter, a handle).
-fn runtime_owner(model: &FileModel<'_>, node: &SyntaxNode) -> Option<RuntimeOwner> {
-    let b = model.block_on(node)?;
-    match (b.executor, &b.form) {
-        (Executor::TokioTest, _) => Some(RuntimeOwner::Own),
-        (
-            Executor::TokioRuntime,
-            BlockOnForm::Method {
-                receiver,
-                receiver_effect,
-                ..
-            },
-        ) => {
-            if *receiver_effect == Effect::BuildsRuntime {
-                return Some(RuntimeOwner::Own);
-            }
-            let mut receiver = receiver.clone();
-            while let ast::Expr::RefExpr(_) | ast::Expr::PrefixExpr(_) | ast::Expr::ParenExpr(_) =
-                receiver
-            {
-                receiver = match receiver {
-                    ast::Expr::RefExpr(r) => r.expr()?,
-                    ast::Expr::PrefixExpr(p) => p.expr()?,
-                    ast::Expr::ParenExpr(p) => p.expr()?,
-                    _ => unreachable!(),
-                };
-            }
-            let ast::Expr::PathExpr(pe) = receiver else {
-                return None;
-            };
-            let path = pe.path()?;
-            let name = path.segment()?.name_ref()?.text().to_string();
-            if path.qualifier().is_none() {
-                match model.binding(node, &name)? {
-                    Binding::Let(_) => return Some(RuntimeOwner::Local(name)),
-                    Binding::Item(_) => return Some(RuntimeOwner::Static(name)),
-                    Binding::Param(_) | Binding::Destructured(_) => return None,
-                }
-            }
-            name.chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-                .then_some(RuntimeOwner::Static(name))
-        }
-        _ => None,
     }
 }
 

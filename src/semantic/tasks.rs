@@ -129,16 +129,7 @@ impl FileModel<'_> {
                             if a.expr().is_some_and(|e| self.task_returns_result(&e)))
                 });
                 let uses_try = self.nodes_within(list.syntax()).any(|n| {
-                    n.kind() == SyntaxKind::TRY_EXPR
-                        && !self
-                            .ancestors(&n)
-                            .skip(1)
-                            .take_while(|a| a != list.syntax())
-                            .any(|a| {
-                                matches!(a.kind(), SyntaxKind::CLOSURE_EXPR | SyntaxKind::FN)
-                                    || ast::BlockExpr::cast(a)
-                                        .is_some_and(|b| b.async_token().is_some())
-                            })
+                    n.kind() == SyntaxKind::TRY_EXPR && self.in_same_body(&n, list.syntax())
                 });
                 tail_is_result || uses_try
             }

@@ -435,3 +435,25 @@ pub fn simple_effect(expr: &ast::Expr) -> Effect {
         _ => Effect::Other,
     }
 }
+
+/// `x.unwrap()`, `x.expect(..)`, `x?`, `(x)` -> `x`, repeatedly.
+pub(crate) fn strip_unwrap(mut e: ast::Expr) -> ast::Expr {
+    loop {
+        let inner = match &e {
+            ast::Expr::TryExpr(t) => t.expr(),
+            ast::Expr::ParenExpr(p) => p.expr(),
+            ast::Expr::MethodCallExpr(mc)
+                if mc
+                    .name_ref()
+                    .is_some_and(|n| matches!(n.text(), "unwrap" | "expect")) =>
+            {
+                mc.receiver()
+            }
+            _ => None,
+        };
+        match inner {
+            Some(inner) => e = inner,
+            None => return e,
+        }
+    }
+}
