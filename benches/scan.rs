@@ -1,21 +1,30 @@
-//! Throughput of a whole `check` minus printing: load the workspace, discover and parse every file
-//! (rayon), build the semantic model and run every rule.
+//! Throughput of a whole `check` minus printing, on one workspace (as users run it:
+//! `cargo loopfix check --workspace`): discover and read the files, prefilter, parse and summarise
+//! what can matter, build the call graph, run every rule.
 //!
 //!     cargo bench --bench scan                                   # this repository
 //!     LOOPFIX_BENCH_MANIFEST=/path/to/Cargo.toml cargo bench --bench scan
 //!     RAYON_NUM_THREADS=1 cargo bench --bench scan                # one core
 //!
-//! Prints the median of several runs for each phase, and MB/s over the source bytes; next to it,
-//! the floor: reading and parsing the same files with rust-analyzer's parser alone (all cores),
-//! and the peak memory of the process.
+//! Prints the median of several runs (`LOOPFIX_BENCH_RUNS`, default 15) for each phase, files/s
+//! and MB/s over the source bytes; next to it (a) the floor: reading and parsing every file with
+//! rust-analyzer's parser alone (all cores); the same check parsing every file (its findings must
+//! be the same); ast-grep with one pattern on the same files, when it is installed
+//! (`npm i -g @ast-grep/cli` or `cargo install ast-grep`; `LOOPFIX_BENCH_AST_GREP=path`); the
+//! model on half of the packages against all of them (linear growth); and the peak memory of the
+//! check.
 
 use std::time::{Duration, Instant};
 
 use camino::Utf8PathBuf;
-use cargo_loopfix::analysis::{RuleSet, analyze_with_stats, model};
+use cargo_loopfix::analysis::{RuleSet, analyze_with, model};
 use cargo_loopfix::rules;
 use cargo_loopfix::source::SourceSet;
 use cargo_loopfix::workspace::{Selection, Workspace};
+
+/// As the binary: the floor and the check run with the same allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
@@ -28,6 +37,31 @@ fn peak_rss() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+/// ast-grep's time for one pattern over `paths` (in batches, as a command line holds only so
+/// many), when `LOOPFIX_BENCH_AST_GREP` or `ast-grep` on `PATH` runs.
+fn ast_grep(paths: &[String]) -> Option<Duration> {
+    let program = std::env::var("LOOPFIX_BENCH_AST_GREP").unwrap_or_else(|_| "ast-grep".into());
+    std::process::Command::new(&program)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let started = Instant::now();
+    for batch in paths.chunks(2000) {
+        let status = std::process::Command::new(&program)
+            .args(["run", "-p", "$A.block_on($B)", "-l", "rust"])
+            .args(batch)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        // 0: matches found, 1: none.
+        if status.code().is_none_or(|c| c > 1) {
+            return None;
+        }
+    }
+    Some(started.elapsed())
 }
 
 fn main() {
@@ -52,80 +86,146 @@ fn main() {
     let metadata = started.elapsed();
     let rules = RuleSet::new(rules::all().to_vec());
 
-    let (mut load, mut semantic, mut check, mut bare) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut lines = 0;
-    let mut graph = Default::default();
-    let (mut files, mut bytes, mut findings) = (0, 0, 0);
+    // (b) the check: discover and read, then the model and the rules.
+    let (mut load, mut semantic, mut check) = (Vec::new(), Vec::new(), Vec::new());
+    let mut last = None;
     for _ in 0..runs {
         let t0 = Instant::now();
         let sources = SourceSet::load(&workspace);
         let t1 = Instant::now();
-        let model_only = model(Some(&workspace), &sources);
+        drop(model(Some(&workspace), &sources));
         let t2 = Instant::now();
-        drop(model_only);
+        let fresh = SourceSet::load(&workspace);
         let t3 = Instant::now();
-        let (diagnostics, stats) = analyze_with_stats(Some(&workspace), &sources, &rules);
+        let (diagnostics, stats) = analyze_with(Some(&workspace), &fresh, &rules, &|| {}, false);
         let t4 = Instant::now();
-        // The floor: read and parse the same files, nothing else.
-        let paths: Vec<_> = sources.files.iter().map(|f| f.path.clone()).collect();
-        let t5 = Instant::now();
+        load.push(t1 - t0);
+        semantic.push(t2 - t1);
+        check.push(t4 - t3);
+        last = Some((fresh, diagnostics, stats));
+    }
+    // Peak memory of the check alone (the comparisons below hold more).
+    let peak = peak_rss();
+    let (sources, diagnostics, stats) = last.expect("at least one run");
+    let files = sources.files.len();
+    let bytes: usize = sources.files.iter().map(|f| f.text.len()).sum();
+    let lines: usize = sources.files.iter().map(|f| f.text.lines().count()).sum();
+    let parsed_bytes: usize = sources
+        .files
+        .iter()
+        .filter(|f| f.is_parsed())
+        .map(|f| f.text.len())
+        .sum();
+    let paths: Vec<String> = sources.files.iter().map(|f| f.path.to_string()).collect();
+
+    // (a) the floor: read and parse every file, nothing else, on all cores.
+    let mut bare = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
         use rayon::prelude::*;
         paths.par_iter().for_each(|p| {
             let text = std::fs::read_to_string(p).unwrap_or_default();
             let parse = ra_ap_syntax::SourceFile::parse(&text, ra_ap_syntax::Edition::Edition2024);
             std::hint::black_box(parse);
         });
-        bare.push(t5.elapsed());
-        lines = sources
-            .files
-            .iter()
-            .map(|f| f.text.lines().count())
-            .sum::<usize>();
-        load.push(t1 - t0);
-        semantic.push(t2 - t1);
-        check.push(t4 - t3);
-        graph = stats;
-        files = sources.files.len();
-        bytes = sources.files.iter().map(|f| f.text.len()).sum::<usize>();
-        findings = diagnostics.len();
+        bare.push(t.elapsed());
     }
+
+    // The prefilter must not change what is found: the same check, parsing every file.
+    let everything = SourceSet::load(&workspace);
+    let t = Instant::now();
+    let (all_diagnostics, _) = analyze_with(Some(&workspace), &everything, &rules, &|| {}, true);
+    let parse_all = t.elapsed();
+    let key = |d: &cargo_loopfix::diagnostic::Diagnostic| (d.path.clone(), d.range, d.rule);
+    let same = diagnostics.len() == all_diagnostics.len()
+        && diagnostics
+            .iter()
+            .zip(&all_diagnostics)
+            .all(|(a, b)| key(a) == key(b));
+
+    // Linear in the workspace: the model of the first half of the packages, then of all.
+    let mut half = workspace.clone();
+    half.packages.truncate(workspace.packages.len() / 2);
+    let half_sources = SourceSet::load(&half);
+    let half_bytes: usize = half_sources.files.iter().map(|f| f.text.len()).sum();
+    let time_model = |ws: &Workspace, s: &SourceSet| {
+        median(
+            (0..runs.min(3))
+                .map(|_| {
+                    let t = Instant::now();
+                    drop(model(Some(ws), s));
+                    t.elapsed()
+                })
+                .collect(),
+        )
+    };
+    let half_model = time_model(&half, &half_sources);
+    let full_model = time_model(&workspace, &everything);
+
+    let ast_grep = ast_grep(&paths);
+
     let (load, semantic, check, bare) =
         (median(load), median(semantic), median(check), median(bare));
     let total = load + check;
     let mb = bytes as f64 / 1e6;
-    println!("workspace: {manifest}");
+    println!("workspace: {manifest} (one workspace: `cargo loopfix check --workspace`)");
     println!("threads:   {}", rayon::current_num_threads());
-    println!("input:     {files} files, {lines} lines, {mb:.2} MB, {findings} findings");
-    println!("cargo metadata:            {metadata:>10.1?} (once)");
-    println!("discover + read + parse:   {load:>10.1?} median of {runs}");
     println!(
-        "semantic model alone:      {semantic:>10.1?}  (per-file summaries + workspace call graph)"
+        "input:     {files} files, {lines} lines, {mb:.2} MB, {} findings",
+        diagnostics.len()
     );
+    println!(
+        "prefilter: {} files summarised ({:.1} MB parsed), {} of them checked by the rules",
+        stats.parsed_files,
+        parsed_bytes as f64 / 1e6,
+        stats.checked_files
+    );
+    println!("cargo metadata:            {metadata:>10.1?} (once)");
+    println!("discover + read:           {load:>10.1?} median of {runs}");
+    println!("semantic model alone:      {semantic:>10.1?}  (prefilter, summaries, call graph)");
     println!("semantic model + rules:    {check:>10.1?}");
-    let cg: cargo_loopfix::semantic::graph::GraphStats = graph;
     println!(
         "call graph: {} functions, {} call sites: {} resolved to workspace functions, {} to dependencies, {} unknown ({} of them methods on receivers of unknown type)",
-        cg.functions,
-        cg.call_sites,
-        cg.to_workspace,
-        cg.to_dependencies,
-        cg.unknown,
-        cg.unknown_methods
+        stats.functions,
+        stats.call_sites,
+        stats.to_workspace,
+        stats.to_dependencies,
+        stats.unknown,
+        stats.unknown_methods
     );
     println!(
-        "total after metadata:      {total:>10.1?}  ({:.1} MB/s, {:.0} files/s)",
+        "(b) check:                 {total:>10.1?}  ({:.1} MB/s, {:.0} files/s)",
         mb / total.as_secs_f64(),
         files as f64 / total.as_secs_f64()
     );
     println!(
-        "floor: read + parse only:  {bare:>10.1?}  ({:.1} MB/s); check / floor = {:.2}",
+        "(a) floor, read + parse:   {bare:>10.1?}  ({:.1} MB/s, {:.0} files/s); b / a = {:.2}",
         mb / bare.as_secs_f64(),
+        files as f64 / bare.as_secs_f64(),
         total.as_secs_f64() / bare.as_secs_f64()
     );
-    if let Some(peak) = peak_rss() {
+    println!(
+        "check parsing every file:  {parse_all:>10.1?}  same findings as with the prefilter: {}",
+        if same { "yes" } else { "NO" }
+    );
+    match ast_grep {
+        Some(t) => println!(
+            "ast-grep, one pattern:     {t:>10.1?}  ({:.1}x the check)",
+            t.as_secs_f64() / total.as_secs_f64()
+        ),
+        None => println!(
+            "ast-grep, one pattern:     not run (set LOOPFIX_BENCH_AST_GREP or put ast-grep on PATH)"
+        ),
+    }
+    println!(
+        "model, half the packages:  {half_model:>10.1?}  ({:.1} MB); all: {full_model:.1?} ({mb:.1} MB); time ratio {:.2} for a size ratio {:.2}",
+        half_bytes as f64 / 1e6,
+        full_model.as_secs_f64() / half_model.as_secs_f64(),
+        bytes as f64 / half_bytes as f64
+    );
+    if let Some(peak) = peak {
         println!(
-            "peak memory:               {:>7.0} MB  ({:.1}x the source bytes)",
+            "peak memory of the check:  {:>7.0} MB  ({:.1}x the source bytes)",
             peak as f64 / 1e6,
             peak as f64 / bytes as f64
         );

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use crate::diagnostic::Diagnostic;
 use crate::rules::{self, Rule, RuleContext};
 use crate::semantic::graph::GraphStats;
+use crate::semantic::relevance::{Prefilter, Scope, Taint};
 use crate::semantic::summary::FileSummary;
 use crate::semantic::{FileModel, Imports, MacroBodies, WorkspaceModel};
 use crate::source::{SourceFile, SourceSet};
@@ -106,21 +107,47 @@ pub fn analyze_observed(
     rules: &RuleSet,
     on_file: &(dyn Fn() + Sync),
 ) -> (Vec<Diagnostic>, GraphStats) {
-    let (facts, graph) = model_observed(workspace, sources, on_file);
+    analyze_with(workspace, sources, rules, on_file, !prefilter_enabled())
+}
+
+/// [`analyze_observed`]; `parse_all` summarises and checks every file, not only the files that
+/// can matter (for comparing the two: they must find the same).
+pub fn analyze_with(
+    workspace: Option<&Workspace>,
+    sources: &SourceSet,
+    rules: &RuleSet,
+    on_file: &(dyn Fn() + Sync),
+    parse_all: bool,
+) -> (Vec<Diagnostic>, GraphStats) {
+    let model = model_with(workspace, sources, on_file, parse_all);
     let mut diagnostics: Vec<Diagnostic> = sources
         .files
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, file)| {
-            let tree = file.tree();
-            let model = FileModel::new(&tree, &facts[i].imports, &facts[i].macros, &graph, i);
-            let found = check_file(sources, file, &model, rules);
+            // Files the prefilter left out hold nothing a rule reports.
+            let found = if model.checked[i] {
+                let tree = file.tree();
+                let file_model = FileModel::new(
+                    &tree,
+                    &model.facts[i].imports,
+                    &model.facts[i].macros,
+                    &model.graph,
+                    i,
+                );
+                check_file(sources, file, &tree, &file_model, rules)
+            } else {
+                Vec::new()
+            };
             on_file();
             configured_findings(workspace, file, found)
         })
         .collect();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    (diagnostics, graph.stats)
+    let mut stats = model.graph.stats;
+    stats.parsed_files = model.parsed.iter().filter(|p| **p).count();
+    stats.checked_files = model.checked.iter().filter(|p| **p).count();
+    (diagnostics, stats)
 }
 
 /// What the model keeps of each file between its two passes (owned, `Send`).
@@ -129,46 +156,207 @@ pub struct FileFacts {
     pub macros: MacroBodies,
 }
 
-/// The semantic model of a run: each file's imports and macro bodies, and the workspace's call
-/// graph. Summaries are computed per file in parallel; the graph is then built once.
-pub fn model(
-    workspace: Option<&Workspace>,
-    sources: &SourceSet,
-) -> (Vec<FileFacts>, WorkspaceModel) {
-    model_observed(workspace, sources, &|| {})
+/// The semantic model of a run: each file's imports and macro bodies, the workspace's call graph,
+/// and which files were parsed (the others cannot matter: see [`crate::semantic::relevance`]).
+pub struct Model {
+    pub facts: Vec<FileFacts>,
+    pub graph: WorkspaceModel,
+    /// Summarised: a seed file, or one that names what a seed file does.
+    pub parsed: Vec<bool>,
+    /// Walked by the rules: the seed files.
+    pub checked: Vec<bool>,
 }
 
-/// [`model`], calling `on_file` as each file is summarised.
-fn model_observed(
+/// Whether the prefilter decides which files are parsed (`LOOPFIX_PARSE_ALL=1` parses every file:
+/// for comparing the two).
+fn prefilter_enabled() -> bool {
+    std::env::var_os("LOOPFIX_PARSE_ALL").is_none_or(|v| v.is_empty() || v == "0")
+}
+
+/// The semantic model of a run. Files are summarised in parallel, the files that can matter
+/// first and then whatever they pull in; the graph is then built once.
+pub fn model(workspace: Option<&Workspace>, sources: &SourceSet) -> Model {
+    model_with(workspace, sources, &|| {}, !prefilter_enabled())
+}
+
+/// [`model`] of every file, the prefilter aside.
+pub fn model_all(workspace: Option<&Workspace>, sources: &SourceSet) -> Model {
+    model_with(workspace, sources, &|| {}, true)
+}
+
+/// Words a workspace adds to the prefilter: the last segments of configured clients, blocking
+/// functions and off-thread wrappers, and the local names of renamed dependencies.
+fn configured_words(workspace: Option<&Workspace>) -> Vec<String> {
+    let Some(ws) = workspace else {
+        return Vec::new();
+    };
+    let mut words = Vec::new();
+    for package in &ws.packages {
+        for api in package
+            .clients
+            .iter()
+            .chain(&package.blocking)
+            .chain(&package.off_thread)
+        {
+            words.extend(api.rsplit("::").next().map(str::to_owned));
+        }
+        // `tokio_crate = { package = "tokio" }`: the local name stands for a crate that matters.
+        let builtin = Prefilter::new(Vec::new());
+        for (local, krate) in &package.extern_crates {
+            if local != krate && builtin.has_seed_word(krate) {
+                words.push(local.clone());
+            }
+        }
+    }
+    words
+}
+
+/// Which packages each file belongs to, and which packages each package can name: itself and
+/// the workspace packages whose libraries it depends on.
+fn scope(workspace: Option<&Workspace>, sources: &SourceSet) -> Scope {
+    let file_packages = sources
+        .files
+        .iter()
+        .map(|f| {
+            let mut p: Vec<usize> = f.owners.iter().map(|o| o.package).collect();
+            p.sort_unstable();
+            p.dedup();
+            if p.is_empty() { vec![0] } else { p }
+        })
+        .collect();
+    let Some(ws) = workspace.filter(|ws| !ws.packages.is_empty()) else {
+        return Scope {
+            file_packages,
+            sees: vec![[0].into_iter().collect()],
+        };
+    };
+    let mut by_lib: std::collections::HashMap<String, Vec<usize>> = Default::default();
+    for (i, p) in ws.packages.iter().enumerate() {
+        for t in p
+            .targets
+            .iter()
+            .filter(|t| t.kind == crate::workspace::Kind::Lib)
+        {
+            by_lib
+                .entry(t.meta.name.replace('-', "_"))
+                .or_default()
+                .push(i);
+        }
+    }
+    let sees = ws
+        .packages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut seen: std::collections::HashSet<usize> = [i].into_iter().collect();
+            for krate in p.extern_crates.values() {
+                seen.extend(by_lib.get(krate).into_iter().flatten());
+            }
+            seen
+        })
+        .collect();
+    Scope {
+        file_packages,
+        sees,
+    }
+}
+
+/// [`model`], calling `on_file` as each file is summarised (or left out).
+fn model_with(
     workspace: Option<&Workspace>,
     sources: &SourceSet,
     on_file: &(dyn Fn() + Sync),
-) -> (Vec<FileFacts>, WorkspaceModel) {
-    let (facts, summaries): (Vec<FileFacts>, Vec<FileSummary>) = sources
-        .files
-        .par_iter()
-        .enumerate()
-        .map(|(i, file)| {
-            let tree = file.tree();
-            let imports = Imports::new(&tree, externs_for(workspace, file))
-                .with_off_thread(configured(workspace, file, |p| &p.off_thread))
-                .with_clients(configured(workspace, file, |p| &p.clients))
-                .with_blocking(configured(workspace, file, |p| &p.blocking));
-            let macros = MacroBodies::build(&tree, &file.text, file.edition);
-            let summary = FileSummary::build(&FileModel::local(&tree, &imports, &macros, i));
-            on_file();
-            (FileFacts { imports, macros }, summary)
+    parse_all: bool,
+) -> Model {
+    let files = &sources.files;
+    let summarize = |i: usize| -> (FileFacts, FileSummary) {
+        let file = &files[i];
+        let tree = file.tree();
+        let imports = Imports::new(&tree, externs_for(workspace, file))
+            .with_off_thread(configured(workspace, file, |p| &p.off_thread))
+            .with_clients(configured(workspace, file, |p| &p.clients))
+            .with_blocking(configured(workspace, file, |p| &p.blocking));
+        let macros = MacroBodies::build(&tree, &file.text, file.edition);
+        let summary = FileSummary::build(&FileModel::local(&tree, &imports, &macros, i));
+        on_file();
+        (FileFacts { imports, macros }, summary)
+    };
+    let mut done: Vec<Option<(FileFacts, FileSummary)>> = (0..files.len()).map(|_| None).collect();
+    // Rules walk the seed files only: what they report is always at a seed word.
+    let mut checked = vec![parse_all; files.len()];
+    if !parse_all {
+        let prefilter = Prefilter::new(configured_words(workspace));
+        let scope = scope(workspace, sources);
+        let mut wave: Vec<usize> = (0..files.len())
+            .into_par_iter()
+            .filter(|&i| prefilter.is_seed(&files[i].text))
+            .collect();
+        for &i in &wave {
+            checked[i] = true;
+        }
+        let mut taint = Taint::new(&scope);
+        while !wave.is_empty() {
+            let summarized: Vec<(usize, (FileFacts, FileSummary))> =
+                wave.par_iter().map(|&i| (i, summarize(i))).collect();
+            for (i, (mut facts, summary)) in summarized {
+                // Rules never walk a file that is not a seed: its macro bodies are not needed
+                // once it is summarised.
+                if !checked[i] {
+                    facts.macros = MacroBodies::default();
+                }
+                done[i] = Some((facts, summary));
+            }
+            // Files that name what the parsed ones taint are parsed next.
+            let new: Vec<(usize, &FileSummary)> = wave
+                .iter()
+                .filter_map(|&i| done[i].as_ref().map(|(_, s)| (i, s)))
+                .collect();
+            let fresh = taint.add(&prefilter, |i| files[i].text.as_str(), &new);
+            if fresh.is_empty() {
+                break;
+            }
+            let search = fresh.search();
+            wave = (0..files.len())
+                .into_par_iter()
+                .filter(|&i| done[i].is_none() && search.names_any(&files[i].text, &scope, i))
+                .collect();
+        }
+    } else {
+        let all: Vec<(FileFacts, FileSummary)> =
+            (0..files.len()).into_par_iter().map(summarize).collect();
+        done = all.into_iter().map(Some).collect();
+    }
+    let parsed: Vec<bool> = done.iter().map(Option::is_some).collect();
+    let (facts, summaries): (Vec<FileFacts>, Vec<FileSummary>) = done
+        .into_iter()
+        .zip(files)
+        .map(|(d, file)| {
+            d.unwrap_or_else(|| {
+                on_file();
+                let empty = ra_ap_syntax::SourceFile::parse("", file.edition).tree();
+                let facts = FileFacts {
+                    imports: Imports::new(&empty, externs_for(workspace, file)),
+                    macros: MacroBodies::default(),
+                };
+                (facts, FileSummary::default())
+            })
         })
         .unzip();
     let imports: Vec<&Imports> = facts.iter().map(|f| &f.imports).collect();
     let graph = WorkspaceModel::build(workspace, sources, &imports, &summaries);
-    (facts, graph)
+    Model {
+        facts,
+        graph,
+        parsed,
+        checked,
+    }
 }
 
 /// One walk over `file`, dispatching each node to the rules that asked for its kind.
 pub fn check_file(
     sources: &SourceSet,
     file: &SourceFile,
+    tree: &ra_ap_syntax::SourceFile,
     model: &FileModel<'_>,
     rules: &RuleSet,
 ) -> Vec<Diagnostic> {
@@ -187,7 +375,7 @@ pub fn check_file(
     // A `#[should_panic]` test panics on purpose: its panic is what it checks.
     out.retain(|d| !model.in_should_panic_test(d.range));
     // Where the tree is a recovery guess, report but never edit.
-    let broken = file.broken_regions();
+    let broken = file.broken_regions(tree);
     for diag in &mut out {
         let Some(fix) = &diag.fix else { continue };
         if fix
@@ -209,7 +397,14 @@ pub fn check_file(
     let ran: Vec<&str> = rules.rules.iter().map(|r| r.meta().id).collect();
     let known: Vec<&str> = crate::rules::all().iter().map(|r| r.meta().id).collect();
     let report_unused = ran.contains(&crate::rules::unused_suppression::ID);
-    crate::suppress::apply(file, out, &ran, &known, report_unused)
+    crate::suppress::apply(
+        file,
+        ra_ap_syntax::AstNode::syntax(tree),
+        out,
+        &ran,
+        &known,
+        report_unused,
+    )
 }
 
 /// One piece of code as the `lib.rs` of a crate outside any workspace.

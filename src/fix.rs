@@ -120,11 +120,14 @@ pub fn validate(old: &SourceFile, new_text: String) -> Result<SourceFile, String
         new_text,
         old.edition,
     );
-    if let Some(depth) = new.too_deep {
+    if let Some(depth) = new.nesting_exceeded() {
         return Err(format!("the fixed text nests {depth} deep"));
     }
-    if new.errors.len() > old.errors.len() {
-        return Err(format!("the fixed text does not parse: {}", new.errors[0]));
+    if new.errors().len() > old.errors().len() {
+        return Err(format!(
+            "the fixed text does not parse: {}",
+            new.errors()[0]
+        ));
     }
     // syn is stricter than the lossless parser: hold the rewrite to it when the original passed.
     if let Err(err) = syn::parse_file(&new.text)

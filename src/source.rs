@@ -23,7 +23,9 @@ pub struct Owner {
     pub module_path: Vec<String>,
 }
 
-/// One parsed file. `Parse` is `Send + Sync`; trees are built from it on each worker.
+/// One file of the run. Its text is read up front; its syntax tree is built on demand
+/// ([`SourceFile::parse`]) and not kept: a run parses only the files that can matter, and drops
+/// each tree when it is done with it.
 #[derive(Clone)]
 pub struct SourceFile {
     pub path: Utf8PathBuf,
@@ -31,63 +33,130 @@ pub struct SourceFile {
     pub rel_path: String,
     pub text: String,
     pub edition: Edition,
-    pub parse: Parse<AstSourceFile>,
     pub line_index: LineIndex,
     pub owners: Vec<Owner>,
-    /// Syntax errors (parser and validation), computed once.
-    pub errors: Vec<SyntaxError>,
-    /// Nested deeper than [`crate::nesting::MAX_DEPTH`]: not parsed (the tree is empty).
+    /// Brackets nested deeper than [`crate::nesting::MAX_DEPTH`]: never parsed (the tree is empty).
     pub too_deep: Option<usize>,
+    /// What the first parse found.
+    syntax: std::sync::OnceLock<SyntaxFacts>,
+}
+
+#[derive(Clone, Debug)]
+struct SyntaxFacts {
+    /// Syntax errors (parser and validation).
+    errors: Vec<SyntaxError>,
+    /// The tree nests deeper than [`crate::nesting::MAX_TREE_DEPTH`]: treated as empty.
+    tree_too_deep: Option<usize>,
 }
 
 impl SourceFile {
     pub fn new(path: Utf8PathBuf, rel_path: String, text: String, edition: Edition) -> SourceFile {
         // The parser recurses per nesting level: a pathologically deep file gets an empty tree.
         let depth = crate::nesting::depth(&text);
-        let mut too_deep = (depth > crate::nesting::MAX_DEPTH).then_some(depth);
-        // rust-analyzer's parser rejects a byte-order mark, rustc skips it: parse it as three
-        // spaces (the same three bytes), so every offset still points into `text`.
-        let parsed: std::borrow::Cow<'_, str> = match text.strip_prefix('\u{feff}') {
-            Some(rest) => format!("   {rest}").into(),
-            None => text.as_str().into(),
-        };
-        let mut parse =
-            AstSourceFile::parse(if too_deep.is_some() { "" } else { &parsed }, edition);
-        // Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the tree without brackets: every
-        // walk up from a node would cost the whole chain.
-        let tree_depth = crate::nesting::tree_depth(&parse.syntax_node());
-        if tree_depth > crate::nesting::MAX_TREE_DEPTH {
-            too_deep = Some(tree_depth);
-            parse = AstSourceFile::parse("", edition);
-        }
-        let errors = parse.errors();
+        let too_deep = (depth > crate::nesting::MAX_DEPTH).then_some(depth);
         let line_index = LineIndex::new(&text);
         SourceFile {
             path,
             rel_path,
             text,
             edition,
-            parse,
             line_index,
             owners: Vec::new(),
-            errors,
             too_deep,
+            syntax: std::sync::OnceLock::new(),
         }
     }
 
+    /// The file's syntax tree, parsed now (each call parses again: keep it while you need it).
+    pub fn parse(&self) -> Parse<AstSourceFile> {
+        let empty = || AstSourceFile::parse("", self.edition);
+        if self.too_deep.is_some() || self.syntax.get().is_some_and(|s| s.tree_too_deep.is_some()) {
+            return empty();
+        }
+        // rust-analyzer's parser rejects a byte-order mark, rustc skips it: parse it as three
+        // spaces (the same three bytes), so every offset still points into `text`.
+        let parsed: std::borrow::Cow<'_, str> = match self.text.strip_prefix('\u{feff}') {
+            Some(rest) => format!("   {rest}").into(),
+            None => self.text.as_str().into(),
+        };
+        let mut parse = AstSourceFile::parse(&parsed, self.edition);
+        if self.syntax.get().is_none() {
+            // Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the tree without brackets: every
+            // walk up from a node would cost the whole chain.
+            let tree_depth = crate::nesting::tree_depth(&parse.syntax_node());
+            let tree_too_deep = (tree_depth > crate::nesting::MAX_TREE_DEPTH).then_some(tree_depth);
+            let errors = if tree_too_deep.is_some() {
+                Vec::new()
+            } else {
+                parse.errors()
+            };
+            let _ = self.syntax.set(SyntaxFacts {
+                errors,
+                tree_too_deep,
+            });
+            if tree_too_deep.is_some() {
+                parse = empty();
+            }
+        }
+        parse
+    }
+
     pub fn tree(&self) -> AstSourceFile {
-        self.parse.tree()
+        self.parse().tree()
+    }
+
+    /// Whether the file has been parsed in this run.
+    pub fn is_parsed(&self) -> bool {
+        self.syntax.get().is_some()
+    }
+
+    fn syntax_facts(&self) -> &SyntaxFacts {
+        if self.syntax.get().is_none() {
+            drop(self.parse());
+        }
+        self.syntax.get().expect("set by the first parse")
+    }
+
+    /// Syntax errors (parser and validation); parses the file if it was not parsed yet.
+    pub fn errors(&self) -> &[SyntaxError] {
+        if self.too_deep.is_some() {
+            return &[];
+        }
+        &self.syntax_facts().errors
+    }
+
+    /// How deep the file nests when it is too deep to parse (brackets, or the tree of a long
+    /// chain); parses the file if needed.
+    pub fn nesting_exceeded(&self) -> Option<usize> {
+        self.too_deep.or_else(|| self.syntax_facts().tree_too_deep)
+    }
+
+    /// Warnings about the file that its parse found: syntax errors, a tree too deep to walk.
+    /// Empty for a file not parsed in this run.
+    pub fn parse_warning(&self) -> Option<String> {
+        let facts = self.syntax.get()?;
+        if let Some(depth) = facts.tree_too_deep {
+            return Some(format!(
+                "{}: skipped: code nested {depth} levels deep (more than the parsers can take safely)",
+                self.rel_path
+            ));
+        }
+        let err = facts.errors.first()?;
+        let (line, col) = self.line_col_chars(err.range().start());
+        Some(format!(
+            "{}:{line}:{col}: syntax error: {err}; findings there are reported, but no fix will edit the affected item",
+            self.rel_path
+        ))
     }
 
     /// Ranges in which no fix may edit: the items (or, outside items, the whole file) that hold a
     /// syntax error, since their tree is a recovery guess.
-    pub fn broken_regions(&self) -> Vec<TextRange> {
-        if self.errors.is_empty() {
+    pub fn broken_regions(&self, root: &AstSourceFile) -> Vec<TextRange> {
+        let errors = self.errors();
+        if errors.is_empty() {
             return Vec::new();
         }
-        let root = self.tree();
-        let mut regions: Vec<TextRange> = self
-            .errors
+        let mut regions: Vec<TextRange> = errors
             .iter()
             .map(|err| {
                 let offset = err.range().start();
@@ -220,16 +289,6 @@ impl SourceSet {
                 match result {
                     Err(message) => warnings.push(LoadWarning { message }),
                     Ok((mut file, decls)) => {
-                        if !file.errors.is_empty() {
-                            let err = &file.errors[0];
-                            let (line, col) = file.line_col_chars(err.range().start());
-                            warnings.push(LoadWarning {
-                                message: format!(
-                                    "{}:{line}:{col}: syntax error: {err}; findings there are reported, but no fix will edit the affected item",
-                                    file.rel_path
-                                ),
-                            });
-                        }
                         for decl in decls {
                             match decl.candidates.iter().find(|c| c.is_file()) {
                                 Some(found) => {
@@ -336,16 +395,58 @@ fn load_one(workspace: &Workspace, p: &Pending) -> Loaded {
         ));
     }
     let mut decls = Vec::new();
-    let file_dir = p.path.parent().map(Utf8Path::to_owned).unwrap_or_default();
-    collect_mods(
-        &file,
-        file.tree().items(),
-        &p.child_dir,
-        &file_dir,
-        false,
-        &mut decls,
-    );
+    // Only a file that declares an out-of-line module (`mod x;`, also inside an inline module or
+    // a macro) is parsed to find its children.
+    if declares_modules(&file.text) {
+        let file_dir = p.path.parent().map(Utf8Path::to_owned).unwrap_or_default();
+        collect_mods(
+            &file,
+            file.tree().items(),
+            &p.child_dir,
+            &file_dir,
+            false,
+            &mut decls,
+        );
+    }
     Ok((file, decls))
+}
+
+/// Whether `text` holds `mod <name> ;` (whitespace and comments aside only as spaces): the
+/// shape of every out-of-line module declaration. Comments and strings may match: a few more
+/// files are parsed, never fewer.
+pub fn declares_modules(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    for at in memchr::memmem::find_iter(bytes, b"mod") {
+        if at > 0 && ident(bytes[at - 1]) {
+            continue;
+        }
+        let mut i = at + 3;
+        let spaces = bytes[i..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        if spaces == 0 {
+            continue;
+        }
+        i += spaces;
+        if bytes[i..].starts_with(b"r#") {
+            i += 2;
+        }
+        let name = bytes[i..].iter().take_while(|&&b| ident(b)).count();
+        if name == 0 {
+            continue;
+        }
+        i += name;
+        i += bytes[i..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        if bytes.get(i) == Some(&b';') {
+            return true;
+        }
+    }
+    false
 }
 
 fn collect_mods(

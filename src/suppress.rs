@@ -111,9 +111,8 @@ fn coverage(file: &SourceFile, root: &SyntaxNode, token: &SyntaxToken) -> TextRa
     line_at(text, line.end())
 }
 
-/// Every suppression written in `file`.
-pub fn parse(file: &SourceFile) -> Vec<Suppression> {
-    let root = file.tree().syntax().clone();
+/// Every suppression written in `file`, whose tree is `root`.
+pub fn parse(file: &SourceFile, root: &ra_ap_syntax::SyntaxNode) -> Vec<Suppression> {
     let mut out = Vec::new();
     for element in root.descendants_with_tokens() {
         let Some(token) = element.into_token() else {
@@ -127,7 +126,7 @@ pub fn parse(file: &SourceFile) -> Vec<Suppression> {
         };
         out.push(Suppression {
             rules,
-            covers: coverage(file, &root, &token),
+            covers: coverage(file, root, &token),
             directive: token.text_range(),
             expect,
         });
@@ -177,6 +176,7 @@ pub fn parse(file: &SourceFile) -> Vec<Suppression> {
 /// says nothing), or any `expect`. `known` are all rule ids, for unknown names.
 pub fn apply(
     file: &SourceFile,
+    root: &ra_ap_syntax::SyntaxNode,
     diagnostics: Vec<Diagnostic>,
     ran: &[&str],
     known: &[&str],
@@ -186,7 +186,7 @@ pub fn apply(
     if !file.text.contains("loopfix") {
         return diagnostics;
     }
-    let suppressions = parse(file);
+    let suppressions = parse(file, root);
     if suppressions.is_empty() {
         return diagnostics;
     }
@@ -342,7 +342,7 @@ mod tests {
 
     fn covered(text: &str) -> Vec<(Vec<String>, String, bool)> {
         let f = file(text);
-        parse(&f)
+        parse(&f, ra_ap_syntax::AstNode::syntax(&f.tree()))
             .into_iter()
             .map(|s| {
                 (

@@ -1300,3 +1300,58 @@ fn fixes_never_write_outside_the_workspace() {
         stderr(&check)
     );
 }
+
+/// The prefilter parses the files that can matter and what they pull in: a chain from async code
+/// to a blocking call through a file without any runtime word is still followed, an unrelated
+/// file is not parsed, and the findings are those of parsing every file.
+#[test]
+fn the_prefilter_keeps_chains_through_plain_files_and_skips_unrelated_ones() {
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("chain", "")),
+        (
+            "src/main.rs",
+            "mod middle;\nmod deep;\nmod unrelated;\n\n#[tokio::main]\nasync fn main() {\n    middle::step();\n}\n",
+        ),
+        // No runtime word here: only the names of the functions it calls.
+        (
+            "src/middle.rs",
+            "pub fn step() {\n    crate::deep::settle(3);\n}\n",
+        ),
+        (
+            "src/deep.rs",
+            "pub fn settle(n: u64) {\n    std::thread::sleep(std::time::Duration::from_millis(n));\n}\n",
+        ),
+        (
+            "src/unrelated.rs",
+            "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
+        ),
+    ]);
+    let run = |parse_all: bool| {
+        let mut command =
+            common::loopfix_command(ws.path(), &["check", "-v", "--message-format", "short"]);
+        if parse_all {
+            command.env("LOOPFIX_PARSE_ALL", "1");
+        }
+        command.output().unwrap()
+    };
+    let filtered = run(false);
+    let all = run(true);
+    assert_eq!(code(&filtered), 1, "{}", stderr(&filtered));
+    assert!(
+        stdout(&filtered).contains("src/deep.rs:2:5: loopfix::blocking_call_in_async:"),
+        "{}",
+        stdout(&filtered)
+    );
+    assert_eq!(stdout(&filtered), stdout(&all));
+    // main.rs and deep.rs are seeds, middle.rs names `settle`; unrelated.rs names nothing.
+    assert!(
+        stderr(&filtered).contains("prefilter: 3 files summarised, 2 of them checked by the rules"),
+        "{}",
+        stderr(&filtered)
+    );
+    assert!(
+        stderr(&all).contains("prefilter: 4 files summarised, 4 of them checked by the rules"),
+        "{}",
+        stderr(&all)
+    );
+}

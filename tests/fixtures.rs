@@ -83,10 +83,10 @@ fn fixtures() {
             let sources = load(&path);
             let file = &sources.files[0];
             assert!(
-                file.errors.is_empty(),
+                file.errors().is_empty(),
                 "fixture {} does not parse: {:?}",
                 file.rel_path,
-                file.errors
+                file.errors()
             );
             let diags = analysis::analyze(None, &sources, &rules);
             if case.starts_with("negative") {
@@ -138,7 +138,7 @@ fn fixtures() {
                 &diff::file_patch(&file.rel_path, &file.text, &fixed.text, &style),
             );
             assert!(
-                fixed.errors.is_empty(),
+                fixed.errors().is_empty(),
                 "{}: the fixed text does not parse",
                 file.rel_path
             );

@@ -146,8 +146,8 @@ proptest! {
         prop_assert!(outcome.converged, "did not converge:\n{text}");
         let fixed = &outcome.sources.files[0];
         prop_assert!(
-            fixed.errors.len() <= file.errors.len(),
-            "new syntax errors:\n{}\n{:?}", fixed.text, fixed.errors
+            fixed.errors().len() <= file.errors().len(),
+            "new syntax errors:\n{}\n{:?}", fixed.text, fixed.errors()
         );
         // Again: nothing changes, and nothing is left to fix.
         let again = fix::fix_loop(outcome.sources.clone(), true, analyze);

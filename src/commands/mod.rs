@@ -123,6 +123,12 @@ impl Scan {
         let (mut diagnostics, graph) =
             analysis::analyze_observed(Some(&workspace), &sources, &rules, &|| progress.step());
         progress.finish();
+        // Syntax errors of the files that were parsed (the others could not matter).
+        for file in &sources.files {
+            if let Some(warning) = file.parse_warning() {
+                output.warn(&warning);
+            }
+        }
         guard_fixes(&workspace, &mut diagnostics);
         if output.verbose > 0 {
             let bytes: usize = sources.files.iter().map(|f| f.text.len()).sum();
@@ -133,6 +139,10 @@ impl Scan {
                 workspace.packages.len(),
                 rules.rules().len(),
                 started.elapsed()
+            ));
+            output.err(&format!(
+                "prefilter: {} files summarised, {} of them checked by the rules\n",
+                graph.parsed_files, graph.checked_files
             ));
             output.err(&format!(
                 "call graph: {} functions, {} call sites: {} to workspace functions, {} to dependencies, {} unknown ({} methods on receivers of unknown type)\n",

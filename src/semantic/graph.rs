@@ -125,6 +125,10 @@ pub struct GraphStats {
     pub unknown: usize,
     /// Of `unknown`: method calls on receivers whose type the model does not know.
     pub unknown_methods: usize,
+    /// Files summarised (the prefilter's seeds and what they pull in), and of them the seed
+    /// files that the rules walk.
+    pub parsed_files: usize,
+    pub checked_files: usize,
 }
 
 /// A runtime that code runs on: a runtime entry's (`#[tokio::main]`, `#[tokio::test]`), or a
@@ -1099,10 +1103,10 @@ impl Resolver<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{model, text_source};
+    use crate::analysis::{model_all, text_source};
 
     fn build(text: &str) -> WorkspaceModel {
-        model(None, &text_source(text)).1
+        model_all(None, &text_source(text)).graph
     }
 
     /// The functions `caller` calls that the model resolved, as `name (context)`.

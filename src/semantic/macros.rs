@@ -249,12 +249,12 @@ use ra_ap_syntax::ast::HasName;
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::{model, text_source};
+    use crate::analysis::{model_all, text_source};
 
     /// Callees of `f` with the text at each call site's range.
     fn calls_in(text: &str) -> Vec<String> {
         let sources = text_source(text);
-        let (_, g) = model(None, &sources);
+        let g = model_all(None, &sources).graph;
         let f = g.fns.iter().position(|x| x.name == "f").unwrap();
         g.edges
             .iter()
@@ -294,7 +294,7 @@ mod tests {
         assert_eq!(calls_in(text), ["a at \"a\""]);
         let sources =
             text_source("async fn f() {\n    tokio::select! { biased; v = g() => {} }\n}\n");
-        let (facts, _) = model(None, &sources);
+        let facts = model_all(None, &sources).facts;
         let whole = ra_ap_syntax::TextRange::up_to(ra_ap_syntax::TextSize::of(
             sources.files[0].text.as_str(),
         ));

@@ -13,6 +13,7 @@ pub mod guards;
 pub mod handlers;
 pub mod imports;
 pub mod macros;
+pub mod relevance;
 pub mod summary;
 pub mod tasks;
 pub mod values;

@@ -198,6 +198,8 @@ pub struct FnSummary {
     pub name: String,
     /// Start of the `fn` item: identifies the function within its file.
     pub start: TextSize,
+    /// End of the `fn` item.
+    pub end: TextSize,
     pub name_range: TextRange,
     /// Inline `mod` names from the file's root to the function.
     pub inline_modules: Vec<String>,
@@ -521,6 +523,7 @@ fn fn_summary(model: &FileModel<'_>, f: &ast::Fn) -> FnSummary {
     FnSummary {
         name,
         start: f.syntax().text_range().start(),
+        end: f.syntax().text_range().end(),
         name_range,
         inline_modules: inline_modules(f.syntax()),
         self_ty: self_type(f.syntax()),

@@ -1,0 +1,541 @@
+//! Which files can matter to a run, decided from their text before any of them is parsed.
+//!
+//! Parsing is most of the cost of a check, and most files of a workspace never touch a runtime.
+//! A file is parsed when its text holds a *seed* word (a runtime, executor, client or blocking API
+//! name; the crates the model knows; `loopfix` directives), or an `.await` next to a lock or a
+//! borrow. The call graph then stays sound through a closure: every function of a parsed file
+//! that does something (a seed word in its text, a runtime fact, an entry or route attribute) or
+//! calls such a function is *tainted*, and any file that names a tainted function, static or
+//! re-export is parsed too, until nothing new is named. A file left out names none of them, so it
+//! can hold no call into the part of the graph that rules look at.
+//!
+//! Matching is on whole identifiers (`tokio`, not `tokio_util`); words ending in `_` match as
+//! prefixes (`aws_sdk_`). Comments and strings match too: a few more files are parsed, never fewer.
+
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::imports::KNOWN_CRATES;
+use super::summary::{CallTarget, FileSummary, FnSummary};
+
+/// API names a rule or the model starts from. Most APIs are reached through their crate's name
+/// (a path or an import names it: `tokio`, `reqwest`); the leaf names here are the ones that a
+/// glob import or a re-export can bring in without it, and `std`'s blocking types and modules.
+/// Generic words (`timeout`, `Client`, `connect`, `runtime`) are left out on purpose: they would
+/// pull in most files of an async codebase and add nothing a crate name does not.
+const SEED_WORDS: &[&str] = &[
+    // Runtimes, executors, tasks.
+    "block_on",
+    "block_in_place",
+    "Runtime",
+    "LocalSet",
+    "spawn",
+    "spawn_blocking",
+    "spawn_local",
+    "unblock",
+    "JoinSet",
+    "JoinHandle",
+    // Blocking std APIs: `std::thread::sleep`, `std::fs`, sockets, stdin, processes, channels,
+    // barriers; Tokio's `blocking_*` methods.
+    "sleep",
+    "fs",
+    "TcpStream",
+    "TcpListener",
+    "UdpSocket",
+    "UnixStream",
+    "UnixListener",
+    "stdin",
+    "Command",
+    "Child",
+    "mpsc",
+    "Barrier",
+    "Condvar",
+    "blocking_",
+    // Crates of clients and runtimes beyond `KNOWN_CRATES`.
+    "aws_sdk_",
+    "aws_config",
+    "opentelemetry",
+    "opentelemetry_",
+    "deadpool",
+    "deadpool_",
+    "bb8",
+    "tokio_postgres",
+    "warp",
+    "tower_http",
+    "rdkafka",
+    "lapin",
+    // Suppression directives and `cfg_attr(.., allow(loopfix::..))`.
+    "loopfix",
+];
+
+/// Crates of `KNOWN_CRATES` whose APIs the seed words above already cover (their executors'
+/// `block_on` and `spawn`): naming the crate alone does not make a file matter.
+const COVERED_CRATES: &[&str] = &[
+    "futures",
+    "futures_executor",
+    "futures_lite",
+    "pollster",
+    "tower",
+];
+
+/// Guards and borrows: they matter next to an `.await`.
+const GUARD_WORDS: &[&str] = &["lock", "read", "write", "borrow", "borrow_mut"];
+
+/// Decides from a file's text whether it must be parsed.
+pub struct Prefilter {
+    seeds: AhoCorasick,
+    /// How many of the seed patterns are seeds proper; the rest are guard words.
+    seed_count: usize,
+    patterns: Vec<String>,
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Ids of the patterns of `ac` that occur in `text` as whole identifiers (prefixes for patterns
+/// ending in `_`), calling `found` for each occurrence until it returns `false`.
+fn for_each_word(
+    ac: &AhoCorasick,
+    patterns: &[String],
+    text: &str,
+    mut found: impl FnMut(usize, bool) -> bool,
+) {
+    let bytes = text.as_bytes();
+    for m in ac.find_iter(text) {
+        if m.start() > 0 && is_ident_byte(bytes[m.start() - 1]) {
+            continue;
+        }
+        let id = m.pattern().as_usize();
+        if !patterns[id].ends_with('_') && m.end() < bytes.len() && is_ident_byte(bytes[m.end()]) {
+            continue;
+        }
+        let after_dot = bytes[..m.start()]
+            .iter()
+            .rev()
+            .find(|b| !b.is_ascii_whitespace())
+            == Some(&b'.');
+        if !found(id, after_dot) {
+            return;
+        }
+    }
+}
+
+fn matcher(patterns: &[String]) -> AhoCorasick {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(patterns)
+        .expect("identifier patterns build an automaton")
+}
+
+impl Prefilter {
+    /// The built-in words plus `extra` ones: the last segments of configured clients, blocking
+    /// functions and off-thread wrappers, and the local names of renamed dependencies.
+    pub fn new(extra: impl IntoIterator<Item = String>) -> Prefilter {
+        let mut seeds: Vec<String> = SEED_WORDS
+            .iter()
+            .chain(KNOWN_CRATES.iter().filter(|c| !COVERED_CRATES.contains(c)))
+            .map(|w| w.to_string())
+            .chain(extra.into_iter().filter(|w| !w.is_empty()))
+            .collect();
+        seeds.sort();
+        seeds.dedup();
+        let seed_count = seeds.len();
+        let mut patterns = seeds;
+        patterns.extend(GUARD_WORDS.iter().map(|w| w.to_string()));
+        patterns.push("await".to_owned());
+        Prefilter {
+            seeds: matcher(&patterns),
+            seed_count,
+            patterns,
+        }
+    }
+
+    /// Whether `text` holds a seed word (the guard words and `.await` aside).
+    pub fn has_seed_word(&self, text: &str) -> bool {
+        let mut seed = false;
+        for_each_word(&self.seeds, &self.patterns, text, |id, _| {
+            seed = id < self.seed_count;
+            !seed
+        });
+        seed
+    }
+
+    /// Whether `text` holds a seed word, or an `.await` and a guard word.
+    pub fn is_seed(&self, text: &str) -> bool {
+        let await_id = self.patterns.len() - 1;
+        let (mut awaits, mut guards, mut seed) = (false, false, false);
+        for_each_word(&self.seeds, &self.patterns, text, |id, _| {
+            if id < self.seed_count {
+                seed = true;
+            } else if id == await_id {
+                awaits = true;
+            } else {
+                guards = true;
+            }
+            !(seed || awaits && guards)
+        });
+        seed || awaits && guards
+    }
+}
+
+/// Which packages see which: a package sees itself and the packages it depends on. Without a
+/// workspace, every file is in package 0.
+pub struct Scope {
+    /// For each file, the packages it belongs to.
+    pub file_packages: Vec<Vec<usize>>,
+    /// For each package, the packages whose items it can name.
+    pub sees: Vec<HashSet<usize>>,
+}
+
+impl Scope {
+    /// Whether code in `packages` can name an item of package `defined_in`.
+    fn visible(&self, packages: &[usize], defined_in: usize) -> bool {
+        packages
+            .iter()
+            .any(|&p| self.sees.get(p).is_some_and(|s| s.contains(&defined_in)))
+    }
+}
+
+/// Names that pull a file into the parsed set, each with the packages that define it: free
+/// functions, statics and re-exports by their own name (not after a `.`: a method call on an
+/// unknown receiver resolves to nothing); methods by their name together with their type's name.
+#[derive(Default)]
+pub struct Names {
+    plain: HashMap<String, HashSet<usize>>,
+    methods: HashMap<(String, String), HashSet<usize>>,
+}
+
+impl Names {
+    pub fn add(&mut self, name: &str, packages: &[usize]) {
+        self.plain
+            .entry(name.to_owned())
+            .or_default()
+            .extend(packages);
+    }
+
+    pub fn add_method(&mut self, ty: &str, name: &str, packages: &[usize]) {
+        self.methods
+            .entry((ty.to_owned(), name.to_owned()))
+            .or_default()
+            .extend(packages);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.plain.is_empty() && self.methods.is_empty()
+    }
+
+    /// A matcher for these names.
+    pub fn search(&self) -> NameSearch {
+        let mut words: Vec<String> = self
+            .plain
+            .keys()
+            .cloned()
+            .chain(
+                self.methods
+                    .keys()
+                    .flat_map(|(t, m)| [t.clone(), m.clone()]),
+            )
+            .collect();
+        words.sort();
+        words.dedup();
+        let index = |w: &str| words.binary_search_by(|x| x.as_str().cmp(w)).ok();
+        let plain: HashMap<usize, Vec<usize>> = self
+            .plain
+            .iter()
+            .filter_map(|(w, p)| Some((index(w)?, p.iter().copied().collect())))
+            .collect();
+        let methods: Vec<(usize, usize, Vec<usize>)> = self
+            .methods
+            .iter()
+            .filter_map(|((t, m), p)| Some((index(t)?, index(m)?, p.iter().copied().collect())))
+            .collect();
+        NameSearch {
+            ac: (!words.is_empty()).then(|| matcher(&words)),
+            words,
+            plain,
+            methods,
+        }
+    }
+}
+
+pub struct NameSearch {
+    ac: Option<AhoCorasick>,
+    words: Vec<String>,
+    plain: HashMap<usize, Vec<usize>>,
+    methods: Vec<(usize, usize, Vec<usize>)>,
+}
+
+impl NameSearch {
+    /// Whether `text`, in file `file` of `scope`, names one of the names that its packages see.
+    pub fn names_any(&self, text: &str, scope: &Scope, file: usize) -> bool {
+        self.first_named(text, scope, file).is_some()
+    }
+
+    /// The first name `text` names (a method as `Type::name`).
+    pub fn first_named(&self, text: &str, scope: &Scope, file: usize) -> Option<String> {
+        let ac = self.ac.as_ref()?;
+        let packages = &scope.file_packages[file];
+        let sees = |defined: &[usize]| defined.iter().any(|&d| scope.visible(packages, d));
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut hit = None;
+        for_each_word(ac, &self.words, text, |id, after_dot| {
+            if !after_dot && self.plain.get(&id).is_some_and(|d| sees(d)) {
+                hit = Some(self.words[id].clone());
+                return false;
+            }
+            seen.insert(id);
+            true
+        });
+        hit.or_else(|| {
+            self.methods
+                .iter()
+                .find(|(t, m, d)| seen.contains(t) && seen.contains(m) && sees(d))
+                .map(|(t, m, _)| format!("{}::{}", self.words[*t], self.words[*m]))
+        })
+    }
+}
+
+/// What a call or a use names, as the closure matches it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    /// A function, static or re-export, by name.
+    Plain(String),
+    /// A method, by its type's name and its own.
+    Method(String, String),
+}
+
+/// What waits for a key to be tainted: a function (file, index in its summary) or a re-export
+/// (by its local name), the key it taints in turn (none for what nothing can call), and the file
+/// it is in.
+#[derive(Clone, Debug)]
+struct Waiter {
+    id: (usize, usize),
+    emits: Option<Key>,
+    file: usize,
+}
+
+/// The closure over the parsed files: the functions, statics and re-exports that do something a
+/// rule looks at, or call (name, re-export) something that does. Their names pull more files in:
+/// the files of the packages that can name them.
+///
+/// What a sync function does runs in its callers' context, up to the first async function (whose
+/// callers only create its future); so taint stops at async functions, at `main` and at tests,
+/// which nothing calls.
+pub struct Taint<'s> {
+    scope: &'s Scope,
+    /// Keys tainted, with the packages that define them.
+    tainted: HashMap<Key, HashSet<usize>>,
+    fired: HashSet<(usize, usize)>,
+    waiting: HashMap<Key, Vec<Waiter>>,
+    /// Keys tainted in a file, not propagated yet.
+    queue: Vec<(Key, usize)>,
+    /// Ids for re-exports (`usize::MAX` as their file).
+    next_alias: usize,
+}
+
+fn call_key(f: &FnSummary, target: &CallTarget) -> Option<Key> {
+    let method = |ty: &str, name: &str| Some(Key::Method(ty.to_owned(), name.to_owned()));
+    match target {
+        // `Type::f` and `Self::f` name a method; `module::f` and `f` a function.
+        CallTarget::Path { segments, .. } => match segments.as_slice() {
+            [.., ty, name] if ty == "Self" => method(f.self_ty.as_deref()?, name),
+            [.., ty, name] if ty.starts_with(char::is_uppercase) => method(ty, name),
+            [.., name] => Some(Key::Plain(name.clone())),
+            [] => None,
+        },
+        CallTarget::SelfMethod(name) => method(f.self_ty.as_deref()?, name),
+        CallTarget::TypedMethod { ty, method: name } => method(ty.last()?, name),
+        CallTarget::Method(_) => None,
+    }
+}
+
+/// The key a tainted function taints in turn.
+fn own_key(f: &FnSummary) -> Option<Key> {
+    let test = f.entry.as_ref().is_some_and(|e| e.attr.ends_with("test"));
+    if f.is_async || test || (f.self_ty.is_none() && f.name == "main") {
+        return None;
+    }
+    Some(match &f.self_ty {
+        Some(ty) => Key::Method(ty.clone(), f.name.clone()),
+        None => Key::Plain(f.name.clone()),
+    })
+}
+
+impl<'s> Taint<'s> {
+    pub fn new(scope: &'s Scope) -> Taint<'s> {
+        Taint {
+            scope,
+            tainted: HashMap::new(),
+            fired: HashSet::new(),
+            waiting: HashMap::new(),
+            queue: Vec::new(),
+            next_alias: 0,
+        }
+    }
+
+    /// Adds newly parsed files; returns the names tainted since the last call, which the files not
+    /// parsed yet are searched for.
+    pub fn add<'t>(
+        &mut self,
+        prefilter: &Prefilter,
+        text: impl Fn(usize) -> &'t str,
+        new: &[(usize, &FileSummary)],
+    ) -> Names {
+        for &(file, summary) in new {
+            for st in &summary.statics {
+                if prefilter.has_seed_word(&format!("{} {}", st.ty, st.initializer)) {
+                    self.queue.push((Key::Plain(st.name.clone()), file));
+                }
+            }
+            for (_, local, path) in &summary.aliases {
+                let Some(leaf) = path.last() else { continue };
+                if prefilter.has_seed_word(leaf) {
+                    self.queue.push((Key::Plain(local.clone()), file));
+                } else if local != leaf {
+                    self.next_alias += 1;
+                    let waiter = Waiter {
+                        id: (usize::MAX, self.next_alias),
+                        emits: Some(Key::Plain(local.clone())),
+                        file,
+                    };
+                    self.wait(Key::Plain(leaf.clone()), waiter);
+                }
+            }
+            let text = text(file);
+            for (j, f) in summary.fns.iter().enumerate() {
+                let waiter = Waiter {
+                    id: (file, j),
+                    emits: own_key(f),
+                    file,
+                };
+                // From the name on: doc comments and their examples are not what it does.
+                let body = text
+                    .get(usize::from(f.name_range.start())..usize::from(f.end))
+                    .unwrap_or_default();
+                if !f.facts.is_empty()
+                    || f.entry.is_some()
+                    || f.route.is_some()
+                    || prefilter.has_seed_word(body)
+                {
+                    self.fire(waiter);
+                    continue;
+                }
+                for c in &f.calls {
+                    if let Some(key) = call_key(f, &c.target) {
+                        self.wait(key, waiter.clone());
+                    }
+                }
+                for u in summary
+                    .name_uses
+                    .iter()
+                    .filter(|u| u.in_fn == Some(f.start))
+                {
+                    if let Some(name) = u.segments.last() {
+                        self.wait(Key::Plain(name.clone()), waiter.clone());
+                    }
+                }
+            }
+        }
+        // Propagate: each key tainted wakes what waits for it and sees the file that taints it.
+        let mut fresh = Names::default();
+        while let Some((key, file)) = self.queue.pop() {
+            let packages = &self.scope.file_packages[file];
+            let known = self.tainted.entry(key.clone()).or_default();
+            let added: Vec<usize> = packages
+                .iter()
+                .copied()
+                .filter(|p| known.insert(*p))
+                .collect();
+            if added.is_empty() {
+                continue;
+            }
+            match &key {
+                Key::Plain(name) => fresh.add(name, &added),
+                Key::Method(ty, name) => fresh.add_method(ty, name, &added),
+            }
+            let waiters = self.waiting.remove(&key).unwrap_or_default();
+            let (wake, keep): (Vec<Waiter>, Vec<Waiter>) = waiters.into_iter().partition(|w| {
+                let at = &self.scope.file_packages[w.file];
+                added.iter().any(|&d| self.scope.visible(at, d))
+            });
+            if !keep.is_empty() {
+                self.waiting.insert(key, keep);
+            }
+            for waiter in wake {
+                self.fire(waiter);
+            }
+        }
+        fresh
+    }
+
+    fn fire(&mut self, waiter: Waiter) {
+        if self.fired.insert(waiter.id)
+            && let Some(key) = waiter.emits
+        {
+            self.queue.push((key, waiter.file));
+        }
+    }
+
+    fn wait(&mut self, key: Key, waiter: Waiter) {
+        let at = &self.scope.file_packages[waiter.file];
+        let seen = self
+            .tainted
+            .get(&key)
+            .is_some_and(|d| d.iter().any(|&d| self.scope.visible(at, d)));
+        if seen {
+            self.fire(waiter);
+        } else {
+            self.waiting.entry(key).or_default().push(waiter);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_are_whole_identifiers() {
+        let p = Prefilter::new(Vec::new());
+        assert!(p.is_seed("fn f() { rt.block_on(x) }"));
+        assert!(p.is_seed("use tokio::sync::Mutex;"));
+        assert!(p.is_seed("let c = aws_sdk_s3::Client::new(&cfg);"));
+        assert!(p.is_seed("m.blocking_lock()"));
+        // Inside longer identifiers: no.
+        assert!(!p.is_seed("fn block_online() {} struct Tokiox; let nonblocking_io = 1;"));
+        assert!(!p.is_seed("fn add(a: u32, b: u32) -> u32 { a + b }"));
+        // A guard word alone is not enough; next to an `.await` it is.
+        assert!(!p.is_seed("fn f(m: &M) { m.lock(); }"));
+        assert!(!p.is_seed("async fn f() { g().await }"));
+        assert!(p.is_seed("async fn f(m: &M) { let g = m.lock(); h().await; }"));
+        // Configured names.
+        let p = Prefilter::new(vec!["ApiClient".to_owned()]);
+        assert!(p.is_seed("let c = api::ApiClient::new();"));
+    }
+
+    #[test]
+    fn names_match_functions_alone_and_methods_with_their_type() {
+        let scope = Scope {
+            file_packages: vec![vec![0], vec![1]],
+            sees: vec![HashSet::from([0]), HashSet::from([1])],
+        };
+        let mut names = Names::default();
+        names.add("load_config", &[0]);
+        names.add_method("Store", "open", &[0]);
+        let s = names.search();
+        let named = |text: &str| s.names_any(text, &scope, 0);
+        assert!(named("fn main() { load_config(); }"));
+        assert!(named("use crate::util::{load_config, other};"));
+        assert!(!named("fn main() { load_configs(); }"));
+        // A method call on an unknown receiver resolves to nothing.
+        assert!(!named("fn main() { cfg.load_config(); }"));
+        assert!(!named("fn main() { file.open(); }"));
+        assert!(named("fn main() { let s = Store::open(); }"));
+        assert!(named("use crate::Store;\nfn f(s: &Store) { s.open() }"));
+        // A package that does not depend on package 0 cannot name its functions.
+        assert!(!s.names_any("fn main() { load_config(); }", &scope, 1));
+        assert!(!Names::default().search().names_any("anything", &scope, 0));
+    }
+}
