@@ -217,12 +217,16 @@ fn main() {
             "ast-grep, one pattern:     not run (set LOOPFIX_BENCH_AST_GREP or put ast-grep on PATH)"
         ),
     }
-    println!(
-        "model, half the packages:  {half_model:>10.1?}  ({:.1} MB); all: {full_model:.1?} ({mb:.1} MB); time ratio {:.2} for a size ratio {:.2}",
-        half_bytes as f64 / 1e6,
-        full_model.as_secs_f64() / half_model.as_secs_f64(),
-        bytes as f64 / half_bytes as f64
-    );
+    if half.packages.is_empty() {
+        println!("model, half the packages:  n/a (one package)");
+    } else {
+        println!(
+            "model, half the packages:  {half_model:>10.1?}  ({:.1} MB); all: {full_model:.1?} ({mb:.1} MB); time ratio {:.2} for a size ratio {:.2}",
+            half_bytes as f64 / 1e6,
+            full_model.as_secs_f64() / half_model.as_secs_f64(),
+            bytes as f64 / half_bytes as f64
+        );
+    }
     if let Some(peak) = peak {
         println!(
             "peak memory of the check:  {:>7.0} MB  ({:.1}x the source bytes)",

@@ -127,7 +127,10 @@ pub fn analyze_with(
         .flat_map_iter(|(i, file)| {
             // Files the prefilter left out hold nothing a rule reports.
             let found = if model.checked[i] {
-                let tree = file.tree();
+                let tree = match &model.facts[i].tree {
+                    Some(parse) => parse.tree(),
+                    None => file.tree(),
+                };
                 let file_model = FileModel::new(
                     &tree,
                     &model.facts[i].imports,
@@ -154,7 +157,13 @@ pub fn analyze_with(
 pub struct FileFacts {
     pub imports: Imports,
     pub macros: MacroBodies,
+    /// The file's tree, kept for the rules when the checked files are small together.
+    pub tree: Option<ra_ap_syntax::Parse<ra_ap_syntax::SourceFile>>,
 }
+
+/// Source bytes of checked files under which their trees are kept between the model and the
+/// rules (about ten times as much memory) rather than parsed again.
+const KEEP_TREES_BYTES: usize = 16 << 20;
 
 /// The semantic model of a run: each file's imports and macro bodies, the workspace's call graph,
 /// and which files were parsed (the others cannot matter: see [`crate::semantic::relevance`]).
@@ -269,9 +278,29 @@ fn model_with(
     parse_all: bool,
 ) -> Model {
     let files = &sources.files;
+    let prefilter = Prefilter::new(configured_words(workspace));
+    // Rules walk the seed files only: what they report is always at a seed word.
+    let checked: Vec<bool> = if parse_all {
+        vec![true; files.len()]
+    } else {
+        files
+            .par_iter()
+            .map(|f| prefilter.is_seed(&f.text))
+            .collect()
+    };
+    // The trees of the files the rules walk are kept for them when they are small together;
+    // otherwise each is parsed again, so that memory stays a few times the source bytes.
+    let checked_bytes: usize = files
+        .iter()
+        .zip(&checked)
+        .filter(|(_, c)| **c)
+        .map(|(f, _)| f.text.len())
+        .sum();
+    let keep_trees = checked_bytes <= KEEP_TREES_BYTES;
     let summarize = |i: usize| -> (FileFacts, FileSummary) {
         let file = &files[i];
-        let tree = file.tree();
+        let parse = file.parse();
+        let tree = parse.tree();
         let imports = Imports::new(&tree, externs_for(workspace, file))
             .with_off_thread(configured(workspace, file, |p| &p.off_thread))
             .with_clients(configured(workspace, file, |p| &p.clients))
@@ -279,21 +308,20 @@ fn model_with(
         let macros = MacroBodies::build(&tree, &file.text, file.edition);
         let summary = FileSummary::build(&FileModel::local(&tree, &imports, &macros, i));
         on_file();
-        (FileFacts { imports, macros }, summary)
+        let kept = (keep_trees && checked[i]).then_some(parse);
+        (
+            FileFacts {
+                imports,
+                macros,
+                tree: kept,
+            },
+            summary,
+        )
     };
     let mut done: Vec<Option<(FileFacts, FileSummary)>> = (0..files.len()).map(|_| None).collect();
-    // Rules walk the seed files only: what they report is always at a seed word.
-    let mut checked = vec![parse_all; files.len()];
     if !parse_all {
-        let prefilter = Prefilter::new(configured_words(workspace));
         let scope = scope(workspace, sources);
-        let mut wave: Vec<usize> = (0..files.len())
-            .into_par_iter()
-            .filter(|&i| prefilter.is_seed(&files[i].text))
-            .collect();
-        for &i in &wave {
-            checked[i] = true;
-        }
+        let mut wave: Vec<usize> = (0..files.len()).filter(|&i| checked[i]).collect();
         let mut taint = Taint::new(&scope);
         while !wave.is_empty() {
             let summarized: Vec<(usize, (FileFacts, FileSummary))> =
@@ -337,6 +365,7 @@ fn model_with(
                 let facts = FileFacts {
                     imports: Imports::new(&empty, externs_for(workspace, file)),
                     macros: MacroBodies::default(),
+                    tree: None,
                 };
                 (facts, FileSummary::default())
             })
