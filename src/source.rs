@@ -7,7 +7,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use line_index::LineIndex;
 use ra_ap_syntax::{
     AstNode, Edition, Parse, SourceFile as AstSourceFile, SyntaxError, TextRange,
-    ast::{self, HasAttrs, HasModuleItem, HasName},
+    ast::HasModuleItem,
 };
 use rayon::prelude::*;
 
@@ -396,17 +396,10 @@ fn load_one(workspace: &Workspace, p: &Pending) -> Loaded {
     }
     let mut decls = Vec::new();
     // Only a file that declares an out-of-line module (`mod x;`, also inside an inline module or
-    // a macro) is parsed to find its children.
+    // a macro) is scanned for its children: by its tokens, never by a parse.
     if declares_modules(&file.text) {
         let file_dir = p.path.parent().map(Utf8Path::to_owned).unwrap_or_default();
-        collect_mods(
-            &file,
-            file.tree().items(),
-            &p.child_dir,
-            &file_dir,
-            false,
-            &mut decls,
-        );
+        collect_mods(&file, &p.child_dir, &file_dir, &mut decls);
     }
     Ok((file, decls))
 }
@@ -449,121 +442,238 @@ pub fn declares_modules(text: &str) -> bool {
     false
 }
 
+/// Where a token sits: in a module (the file, or an inline `mod x { .. }` with the directory
+/// of its children), in the arguments of an item macro (`cfg_if! { .. }`), or anywhere else
+/// (a function body, a `macro_rules!`, a type...).
+enum Frame {
+    Module(Utf8PathBuf),
+    Macro,
+    Other,
+}
+
+/// Attributes written before an item, as far as modules care.
+#[derive(Default)]
+struct PendingAttrs {
+    path: Option<String>,
+    cfg: bool,
+}
+
+/// The `mod` declarations of `file`, found in its tokens: `mod x;` at module level (in the file or
+/// an inline module, with `#[path]` and `#[cfg]`/`#[cfg_attr]`), and `mod x;` anywhere in the
+/// arguments of an item-level macro call (`cfg_if! { if #[cfg(unix)] { mod unix; } }`), which is
+/// gated: a missing file is not reported.
 fn collect_mods(
     file: &SourceFile,
-    items: impl Iterator<Item = ast::Item>,
     child_dir: &Utf8Path,
     file_dir: &Utf8Path,
-    inside_inline: bool,
     out: &mut Vec<ModDecl>,
 ) {
-    for item in items {
-        let module = match item {
-            ast::Item::Module(module) => module,
-            // `cfg_if! { if #[cfg(unix)] { mod unix; } else { mod other; } }`, `cfg_rt! { mod rt; }`:
-            // declarations inside item macros are followed too; they are gated, so a missing file
-            // is not reported.
-            ast::Item::MacroCall(call) => {
-                for name in macro_mod_names(&call) {
-                    let anchor = call.syntax().text_range().start();
-                    let (line, _) = file.line_col_chars(anchor);
-                    out.push(ModDecl {
-                        candidates: vec![
-                            child_dir.join(format!("{name}.rs")),
-                            child_dir.join(&name).join("mod.rs"),
-                        ],
-                        name,
-                        by_path_attr: false,
-                        cfg_gated: true,
-                        line,
-                    });
+    use ra_ap_syntax::SyntaxKind as K;
+    let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
+    let bom = file.text.len() - text.len();
+    let lexed = ra_ap_parser::LexedStr::new(file.edition, text);
+    let toks: Vec<usize> = (0..lexed.len())
+        .filter(|&i| !lexed.kind(i).is_trivia() && lexed.kind(i) != K::EOF)
+        .collect();
+    let kind = |j: usize| toks.get(j).map_or(K::EOF, |&i| lexed.kind(i));
+    let tok_text = |j: usize| toks.get(j).map_or("", |&i| lexed.text(i));
+    // The index just past the group opened at `j` (`[`, `(` or `{`).
+    let close = |j: usize| {
+        let mut depth = 0usize;
+        for (k, _) in toks.iter().enumerate().skip(j) {
+            match kind(k) {
+                K::L_BRACK | K::L_PAREN | K::L_CURLY => depth += 1,
+                K::R_BRACK | K::R_PAREN | K::R_CURLY => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return k + 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        toks.len()
+    };
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut pending = PendingAttrs::default();
+    let mut j = 0;
+    while j < toks.len() {
+        let in_macro = stack.iter().any(|f| matches!(f, Frame::Macro));
+        let at_item_level = matches!(stack.last(), None | Some(Frame::Module(_)));
+        let dir = stack
+            .iter()
+            .rev()
+            .find_map(|f| match f {
+                Frame::Module(d) => Some(d.as_path()),
+                _ => None,
+            })
+            .unwrap_or(child_dir);
+        let inside_inline = stack.iter().any(|f| matches!(f, Frame::Module(_)));
+        match kind(j) {
+            // `#[..]` before an item; `#![..]` applies to the enclosing module.
+            K::POUND if at_item_level && !in_macro => {
+                let inner = kind(j + 1) == K::BANG;
+                let open = if inner { j + 2 } else { j + 1 };
+                if kind(open) != K::L_BRACK {
+                    j += 1;
+                    continue;
+                }
+                let end = close(open);
+                if !inner {
+                    match tok_text(open + 1) {
+                        "cfg" | "cfg_attr" => pending.cfg = true,
+                        "path" if kind(open + 2) == K::EQ && kind(open + 3) == K::STRING => {
+                            let lit = tok_text(open + 3);
+                            if let Some(v) = lit.strip_prefix('"').and_then(|l| l.strip_suffix('"'))
+                                && !v.contains('\\')
+                            {
+                                pending.path = Some(v.to_owned());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                j = end;
+                continue;
+            }
+            // `pub(crate)`, `pub(in path)`: part of the item that follows.
+            K::PUB_KW => {
+                j += 1;
+                if kind(j) == K::L_PAREN {
+                    j = close(j);
                 }
                 continue;
             }
-            _ => continue,
-        };
-        let Some(name) = module.name() else { continue };
-        // `mod r#ref;` lives in `ref.rs`.
-        let name = name.text().trim_start_matches("r#").to_string();
-        let path_attr = path_attribute(&module);
-        let cfg_gated = module.attrs().any(|a| {
-            matches!(
-                a.meta(),
-                Some(ast::Meta::CfgMeta(_) | ast::Meta::CfgAttrMeta(_))
-            ) || a
-                .path()
-                .is_some_and(|p| matches!(p.to_string().as_str(), "cfg" | "cfg_attr"))
-        });
-        match module.item_list() {
-            Some(list) => {
-                let inner_dir = child_dir.join(path_attr.as_deref().unwrap_or(&name));
-                collect_mods(file, list.items(), &inner_dir, file_dir, true, out);
+            K::MOD_KW if kind(j + 1) == K::IDENT && (at_item_level || in_macro) => {
+                let name = tok_text(j + 1).trim_start_matches("r#").to_owned();
+                let (line, _) =
+                    file.line_col_chars(((lexed.text_start(toks[j]) + bom) as u32).into());
+                let attrs = std::mem::take(&mut pending);
+                match kind(j + 2) {
+                    K::SEMICOLON if in_macro => {
+                        out.push(ModDecl {
+                            candidates: vec![
+                                dir.join(format!("{name}.rs")),
+                                dir.join(&name).join("mod.rs"),
+                            ],
+                            name,
+                            by_path_attr: false,
+                            cfg_gated: true,
+                            line,
+                        });
+                        j += 3;
+                    }
+                    K::SEMICOLON => {
+                        let (candidates, by_path_attr) = match attrs.path {
+                            // Outside inline modules `#[path]` is relative to the file's directory.
+                            Some(rel) if !inside_inline => (vec![file_dir.join(rel)], true),
+                            Some(rel) => (vec![dir.join(rel)], true),
+                            None => (
+                                vec![
+                                    dir.join(format!("{name}.rs")),
+                                    dir.join(&name).join("mod.rs"),
+                                ],
+                                false,
+                            ),
+                        };
+                        out.push(ModDecl {
+                            name,
+                            candidates,
+                            by_path_attr,
+                            cfg_gated: attrs.cfg,
+                            line,
+                        });
+                        j += 3;
+                    }
+                    K::L_CURLY if !in_macro => {
+                        let inner_dir = dir.join(attrs.path.as_deref().unwrap_or(&name));
+                        stack.push(Frame::Module(inner_dir));
+                        j += 3;
+                    }
+                    _ => j += 2,
+                }
+                continue;
             }
-            None => {
-                let (candidates, by_path_attr) = match path_attr {
-                    // Outside inline modules `#[path]` is relative to the file's directory.
-                    Some(rel) if !inside_inline => (vec![file_dir.join(rel)], true),
-                    Some(rel) => (vec![child_dir.join(rel)], true),
-                    None => (
-                        vec![
-                            child_dir.join(format!("{name}.rs")),
-                            child_dir.join(&name).join("mod.rs"),
-                        ],
-                        false,
-                    ),
-                };
-                let anchor = module
-                    .mod_token()
-                    .map_or(module.syntax().text_range(), |t| t.text_range());
-                let (line, _) = file.line_col_chars(anchor.start());
-                out.push(ModDecl {
-                    name,
-                    candidates,
-                    by_path_attr,
-                    cfg_gated,
-                    line,
+            K::L_CURLY | K::L_PAREN | K::L_BRACK => {
+                // `name! { .. }` at item level is an item macro; `macro_rules! name { .. }` is not.
+                let macro_call = at_item_level
+                    && !in_macro
+                    && j >= 2
+                    && kind(j - 1) == K::BANG
+                    && kind(j - 2) == K::IDENT;
+                stack.push(if macro_call {
+                    Frame::Macro
+                } else {
+                    Frame::Other
                 });
             }
+            K::R_CURLY | K::R_PAREN | K::R_BRACK => {
+                stack.pop();
+            }
+            _ => {}
         }
+        pending = PendingAttrs::default();
+        j += 1;
     }
 }
 
-fn path_attribute(module: &ast::Module) -> Option<String> {
-    module.attrs().find_map(|attr| {
-        if attr.path()?.to_string() != "path" {
-            return None;
-        }
-        let ast::Meta::KeyValueMeta(kv) = attr.meta()? else {
-            return None;
-        };
-        let ast::Expr::Literal(lit) = kv.expr()? else {
-            return None;
-        };
-        let ast::LiteralKind::String(s) = lit.kind() else {
-            return None;
-        };
-        s.value().ok().map(|v| v.to_string())
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Names `x` of every `mod x;` written in an item macro's arguments.
-fn macro_mod_names(call: &ast::MacroCall) -> Vec<String> {
-    let Some(tt) = call.token_tree() else {
-        return Vec::new();
-    };
-    let tokens: Vec<ra_ap_syntax::SyntaxToken> = tt
-        .syntax()
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| !t.kind().is_trivia())
-        .collect();
-    tokens
-        .windows(3)
-        .filter(|w| {
-            w[0].text() == "mod"
-                && w[1].kind() == ra_ap_syntax::SyntaxKind::IDENT
-                && w[2].text() == ";"
-        })
-        .map(|w| w[1].text().trim_start_matches("r#").to_owned())
-        .collect()
+    fn decls(text: &str) -> Vec<(String, Vec<String>, bool)> {
+        let file = SourceFile::new(
+            "/w/src/lib.rs".into(),
+            "src/lib.rs".into(),
+            text.into(),
+            Edition::LATEST,
+        );
+        let mut out = Vec::new();
+        collect_mods(
+            &file,
+            Utf8Path::new("/w/src"),
+            Utf8Path::new("/w/src"),
+            &mut out,
+        );
+        out.into_iter()
+            .map(|d| {
+                (
+                    d.name,
+                    d.candidates.iter().map(|c| c.to_string()).collect(),
+                    d.cfg_gated,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn module_declarations_are_found_in_the_tokens() {
+        let found = decls(
+            "//! mod in_doc;\n\
+             pub(crate) mod a;\n\
+             #[cfg_attr(test, allow(dead_code))]\n/// doc\nmod b;\n\
+             #[path = \"x/y.rs\"]\nmod c;\n\
+             mod outer { pub mod d; #[path = \"e2.rs\"] mod e; }\n\
+             cfg_if::cfg_if! { if #[cfg(unix)] { mod f; } }\n\
+             macro_rules! m { () => { mod not_followed; } }\n\
+             fn body() { let s = \"mod in_string;\"; }\n\
+             mod r#ref;\n",
+        );
+        let expect = |name: &str, first: &str, gated: bool| {
+            let d = found
+                .iter()
+                .find(|d| d.0 == name)
+                .unwrap_or_else(|| panic!("{name}: {found:?}"));
+            assert_eq!((d.1[0].as_str(), d.2), (first, gated), "{name}");
+        };
+        expect("a", "/w/src/a.rs", false);
+        expect("b", "/w/src/b.rs", true);
+        expect("c", "/w/src/x/y.rs", false);
+        expect("d", "/w/src/outer/d.rs", false);
+        expect("e", "/w/src/outer/e2.rs", false);
+        expect("f", "/w/src/f.rs", true);
+        expect("ref", "/w/src/ref.rs", false);
+        let names: Vec<&str> = found.iter().map(|d| d.0.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c", "d", "e", "f", "ref"]);
+    }
 }
