@@ -306,7 +306,8 @@ fn model_with(
             .with_clients(configured(workspace, file, |p| &p.clients))
             .with_blocking(configured(workspace, file, |p| &p.blocking));
         let macros = MacroBodies::build(&tree, &file.text, file.edition);
-        let summary = FileSummary::build(&FileModel::local(&tree, &imports, &macros, i));
+        let summary =
+            FileSummary::build_with(&FileModel::local(&tree, &imports, &macros, i), checked[i]);
         on_file();
         let kept = (keep_trees && checked[i]).then_some(parse);
         (

@@ -171,6 +171,11 @@ impl SourceFile {
         regions
     }
 
+    /// 1-based line of a byte offset.
+    pub fn line_of(&self, offset: ra_ap_syntax::TextSize) -> u32 {
+        self.line_index.line_col(offset).line + 1
+    }
+
     /// 1-based line and 1-based column in characters (rustc's convention) of a byte offset.
     pub fn line_col_chars(&self, offset: ra_ap_syntax::TextSize) -> (u32, u32) {
         let lc = self.line_index.line_col(offset);

@@ -5,6 +5,7 @@
 //! Built once per run from the per-file summaries: a definition map, one resolution per call site,
 //! and one breadth-first propagation over the call edges (linear in their number).
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use ra_ap_syntax::{TextRange, TextSize};
@@ -312,11 +313,7 @@ impl WorkspaceModel {
                     handler: f.route.clone(),
                     location: {
                         let file = &sources.files[fi];
-                        format!(
-                            "{}:{}",
-                            file.rel_path,
-                            file.line_col_chars(f.name_range.start()).0
-                        )
+                        format!("{}:{}", file.rel_path, file.line_of(f.name_range.start()))
                     },
                 });
                 by_file[fi].insert(f.start, id);
@@ -345,11 +342,7 @@ impl WorkspaceModel {
                     ty: st.ty.clone(),
                     holds: st.holds.clone(),
                     initializer: st.initializer.clone(),
-                    location: format!(
-                        "{}:{}",
-                        file.rel_path,
-                        file.line_col_chars(st.name_range.start()).0
-                    ),
+                    location: format!("{}:{}", file.rel_path, file.line_of(st.name_range.start())),
                 });
                 for place in &places[fi] {
                     let mut path = place.module.clone();
@@ -376,59 +369,74 @@ impl WorkspaceModel {
             }
         }
 
-        // One resolution per call site.
+        // One resolution per call site, files in parallel (the resolver is read-only here).
+        let per_file: Vec<(Vec<Edge>, GraphStats)> = summaries
+            .par_iter()
+            .enumerate()
+            .map(|(fi, summary)| {
+                let mut edges = Vec::new();
+                let mut stats = GraphStats::default();
+                for f in &summary.fns {
+                    let caller = by_file[fi][&f.start];
+                    for site in &f.calls {
+                        stats.call_sites += 1;
+                        let mut callees: Vec<FnId> = places[fi]
+                            .iter()
+                            .filter_map(|place| {
+                                resolver.callee(fi, place, f, site.offset, &site.target)
+                            })
+                            .collect();
+                        callees.sort_unstable();
+                        callees.dedup();
+                        if callees.is_empty() {
+                            let external = match &site.target {
+                                CallTarget::Path { segments, absolute } => imports[fi]
+                                    .resolve(segments, site.offset, *absolute)
+                                    .is_some(),
+                                _ => false,
+                            };
+                            if external {
+                                stats.to_dependencies += 1;
+                            } else {
+                                stats.unknown += 1;
+                                if matches!(
+                                    site.target,
+                                    CallTarget::Method(_) | CallTarget::TypedMethod { .. }
+                                ) {
+                                    stats.unknown_methods += 1;
+                                }
+                            }
+                        } else {
+                            stats.to_workspace += 1;
+                        }
+                        for callee in callees {
+                            edges.push(Edge {
+                                caller,
+                                callee,
+                                site: site.range,
+                                context: site.context,
+                                call: site.call,
+                                awaitable: site.awaitable,
+                                in_closure: site.in_closure,
+                            });
+                        }
+                    }
+                }
+                (edges, stats)
+            })
+            .collect();
         let mut edges = Vec::new();
         let mut stats = GraphStats {
             functions: fns.len(),
             ..GraphStats::default()
         };
-        for (fi, summary) in summaries.iter().enumerate() {
-            for f in &summary.fns {
-                let caller = by_file[fi][&f.start];
-                for site in &f.calls {
-                    stats.call_sites += 1;
-                    let mut callees: Vec<FnId> = places[fi]
-                        .iter()
-                        .filter_map(|place| {
-                            resolver.callee(fi, place, f, site.offset, &site.target)
-                        })
-                        .collect();
-                    callees.sort_unstable();
-                    callees.dedup();
-                    if callees.is_empty() {
-                        let external = match &site.target {
-                            CallTarget::Path { segments, absolute } => imports[fi]
-                                .resolve(segments, site.offset, *absolute)
-                                .is_some(),
-                            _ => false,
-                        };
-                        if external {
-                            stats.to_dependencies += 1;
-                        } else {
-                            stats.unknown += 1;
-                            if matches!(
-                                site.target,
-                                CallTarget::Method(_) | CallTarget::TypedMethod { .. }
-                            ) {
-                                stats.unknown_methods += 1;
-                            }
-                        }
-                    } else {
-                        stats.to_workspace += 1;
-                    }
-                    for callee in callees {
-                        edges.push(Edge {
-                            caller,
-                            callee,
-                            site: site.range,
-                            context: site.context,
-                            call: site.call,
-                            awaitable: site.awaitable,
-                            in_closure: site.in_closure,
-                        });
-                    }
-                }
-            }
+        for (file_edges, s) in per_file {
+            edges.extend(file_edges);
+            stats.call_sites += s.call_sites;
+            stats.to_workspace += s.to_workspace;
+            stats.to_dependencies += s.to_dependencies;
+            stats.unknown += s.unknown;
+            stats.unknown_methods += s.unknown_methods;
         }
 
         // Reads of statics, resolved like calls.

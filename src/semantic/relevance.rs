@@ -252,6 +252,13 @@ impl Names {
             .filter_map(|((t, m), p)| Some((index(t)?, index(m)?, p.iter().copied().collect())))
             .collect();
         NameSearch {
+            defined_in: self
+                .plain
+                .values()
+                .chain(self.methods.values())
+                .flatten()
+                .copied()
+                .collect(),
             ac: (!words.is_empty()).then(|| matcher(&words)),
             words,
             plain,
@@ -261,6 +268,8 @@ impl Names {
 }
 
 pub struct NameSearch {
+    /// Every package that defines one of the names.
+    defined_in: HashSet<usize>,
     ac: Option<AhoCorasick>,
     words: Vec<String>,
     plain: HashMap<usize, Vec<usize>>,
@@ -270,7 +279,13 @@ pub struct NameSearch {
 impl NameSearch {
     /// Whether `text`, in file `file` of `scope`, names one of the names that its packages see.
     pub fn names_any(&self, text: &str, scope: &Scope, file: usize) -> bool {
-        self.first_named(text, scope, file).is_some()
+        // Most files cannot see any package that defines one of the names: no search.
+        scope.file_packages[file].iter().any(|p| {
+            scope
+                .sees
+                .get(*p)
+                .is_some_and(|s| !s.is_disjoint(&self.defined_in))
+        }) && self.first_named(text, scope, file).is_some()
     }
 
     /// The first name `text` names (a method as `Type::name`).

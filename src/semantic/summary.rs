@@ -236,6 +236,13 @@ pub struct FileSummary {
 
 impl FileSummary {
     pub fn build(model: &FileModel<'_>) -> FileSummary {
+        FileSummary::build_with(model, true)
+    }
+
+    /// [`FileSummary::build`]; without `facts`, no call is classified as a runtime fact or a
+    /// handler registration: for files without a seed word, where none can be (see
+    /// [`super::relevance`]).
+    pub fn build_with(model: &FileModel<'_>, facts: bool) -> FileSummary {
         let mut summary = FileSummary::default();
         for (node, in_macro) in model.all_nodes() {
             match node.kind() {
@@ -252,13 +259,18 @@ impl FileSummary {
                     }
                 }
                 SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR => {
-                    for handler in model.registered_handlers(&node) {
+                    let handlers = if facts {
+                        model.registered_handlers(&node)
+                    } else {
+                        Vec::new()
+                    };
+                    for handler in handlers {
                         let route = model.routing_call(&node).unwrap_or_default();
                         if let Some(u) = fn_reference(model, handler.syntax()) {
                             summary.handler_refs.push((u, route));
                         }
                     }
-                    let fact = fact(model, &node);
+                    let fact = if facts { fact(model, &node) } else { None };
                     if let Some((owner, site)) = call_site(model, &node) {
                         // Functions are pushed in preorder, so the owner is already there.
                         if let Some(f) = summary.fns.iter_mut().rev().find(|f| f.start == owner) {
