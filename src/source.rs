@@ -33,7 +33,8 @@ pub struct SourceFile {
     pub rel_path: String,
     pub text: String,
     pub edition: Edition,
-    pub line_index: LineIndex,
+    /// Built on first use: most files of a run are never reported on.
+    line_index: std::sync::OnceLock<LineIndex>,
     pub owners: Vec<Owner>,
     /// Brackets nested deeper than [`crate::nesting::MAX_DEPTH`]: never parsed (the tree is empty).
     pub too_deep: Option<usize>,
@@ -54,13 +55,12 @@ impl SourceFile {
         // The parser recurses per nesting level: a pathologically deep file gets an empty tree.
         let depth = crate::nesting::depth(&text);
         let too_deep = (depth > crate::nesting::MAX_DEPTH).then_some(depth);
-        let line_index = LineIndex::new(&text);
         SourceFile {
             path,
             rel_path,
             text,
             edition,
-            line_index,
+            line_index: std::sync::OnceLock::new(),
             owners: Vec::new(),
             too_deep,
             syntax: std::sync::OnceLock::new(),
@@ -171,16 +171,20 @@ impl SourceFile {
         regions
     }
 
+    fn line_index(&self) -> &LineIndex {
+        self.line_index.get_or_init(|| LineIndex::new(&self.text))
+    }
+
     /// 1-based line of a byte offset.
     pub fn line_of(&self, offset: ra_ap_syntax::TextSize) -> u32 {
-        self.line_index.line_col(offset).line + 1
+        self.line_index().line_col(offset).line + 1
     }
 
     /// 1-based line and 1-based column in characters (rustc's convention) of a byte offset.
     pub fn line_col_chars(&self, offset: ra_ap_syntax::TextSize) -> (u32, u32) {
-        let lc = self.line_index.line_col(offset);
+        let lc = self.line_index().line_col(offset);
         let col = self
-            .line_index
+            .line_index()
             .to_wide(line_index::WideEncoding::Utf32, lc)
             .map_or(lc.col, |w| w.col);
         (lc.line + 1, col + 1)
@@ -188,7 +192,7 @@ impl SourceFile {
 
     /// 1-based line and 1-based column in UTF-8 bytes of a byte offset (reviewdog's convention).
     pub fn line_col_bytes(&self, offset: ra_ap_syntax::TextSize) -> (u32, u32) {
-        let lc = self.line_index.line_col(offset);
+        let lc = self.line_index().line_col(offset);
         (lc.line + 1, lc.col + 1)
     }
 

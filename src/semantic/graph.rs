@@ -63,7 +63,6 @@ pub struct StaticInfo {
     pub ty: String,
     /// What it holds, wrappers off, resolved where possible: `reqwest::Client`.
     pub holds: Option<String>,
-    pub initializer: String,
     pub location: String,
 }
 
@@ -341,7 +340,6 @@ impl WorkspaceModel {
                     name_range: st.name_range,
                     ty: st.ty.clone(),
                     holds: st.holds.clone(),
-                    initializer: st.initializer.clone(),
                     location: format!("{}:{}", file.rel_path, file.line_of(st.name_range.start())),
                 });
                 for place in &places[fi] {

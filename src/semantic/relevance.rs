@@ -399,8 +399,13 @@ impl<'s> Taint<'s> {
         new: &[(usize, &FileSummary)],
     ) -> Names {
         for &(file, summary) in new {
+            let text = text(file);
             for st in &summary.statics {
-                if prefilter.has_seed_word(&format!("{} {}", st.ty, st.initializer)) {
+                let init = st
+                    .initializer
+                    .and_then(|r| text.get(usize::from(r.start())..usize::from(r.end())))
+                    .unwrap_or_default();
+                if prefilter.has_seed_word(&st.ty) || prefilter.has_seed_word(init) {
                     self.queue.push((Key::Plain(st.name.clone()), file));
                 }
             }
@@ -418,7 +423,6 @@ impl<'s> Taint<'s> {
                     self.wait(Key::Plain(leaf.clone()), waiter);
                 }
             }
-            let text = text(file);
             for (j, f) in summary.fns.iter().enumerate() {
                 let waiter = Waiter {
                     id: (file, j),

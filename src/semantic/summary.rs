@@ -179,7 +179,8 @@ pub struct StaticSummary {
     /// (`LazyLock`, `OnceLock`, `Lazy`, `OnceCell`, `RefCell`, `Mutex`...) taken off:
     /// `reqwest::Client`.
     pub holds: Option<String>,
-    pub initializer: String,
+    /// Where its initializer is written (not a copy: const tables can be megabytes).
+    pub initializer: Option<TextRange>,
 }
 
 /// A place where code names something that may be a static (SCREAMING_CASE paths).
@@ -426,9 +427,7 @@ fn static_item(model: &FileModel<'_>, node: &SyntaxNode) -> Option<StaticSummary
         inline_modules: inline_modules(node),
         ty: ty.syntax().text().to_string(),
         holds: held_type(model, &ty),
-        initializer: init
-            .map(|e| e.syntax().text().to_string())
-            .unwrap_or_default(),
+        initializer: init.map(|e| e.syntax().text_range()),
     })
 }
 
@@ -473,10 +472,7 @@ fn macro_statics(model: &FileModel<'_>, node: &SyntaxNode) -> Vec<StaticSummary>
                 inline_modules: inline_modules(node),
                 ty: ty.syntax().text().to_string(),
                 holds: held_type(model, &ty),
-                initializer: s
-                    .body()
-                    .map(|e| e.syntax().text().to_string())
-                    .unwrap_or_default(),
+                initializer: s.body().map(|e| e.syntax().text_range() + base),
             })
         })
         .collect()
