@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::diagnostic::Diagnostic;
 use crate::rules::{self, Rule, RuleContext};
 use crate::semantic::graph::GraphStats;
-use crate::semantic::relevance::{Prefilter, Scope, Taint};
+use crate::semantic::relevance::{Prefilter, Scope, Taint, reexports};
 use crate::semantic::summary::FileSummary;
 use crate::semantic::{FileModel, Imports, MacroBodies, WorkspaceModel};
 use crate::source::{SourceFile, SourceSet};
@@ -322,7 +322,11 @@ fn model_with(
     let mut done: Vec<Option<(FileFacts, FileSummary)>> = (0..files.len()).map(|_| None).collect();
     if !parse_all {
         let scope = scope(workspace, sources);
-        let mut wave: Vec<usize> = (0..files.len()).filter(|&i| checked[i]).collect();
+        // Seed files, and files that re-export something (resolution goes through them).
+        let mut wave: Vec<usize> = (0..files.len())
+            .into_par_iter()
+            .filter(|&i| checked[i] || reexports(&files[i].text))
+            .collect();
         let mut taint = Taint::new(&scope);
         while !wave.is_empty() {
             let summarized: Vec<(usize, (FileFacts, FileSummary))> =

@@ -100,7 +100,7 @@ fn for_each_word(
     ac: &AhoCorasick,
     patterns: &[String],
     text: &str,
-    mut found: impl FnMut(usize, bool) -> bool,
+    mut found: impl FnMut(usize, bool, usize) -> bool,
 ) {
     let bytes = text.as_bytes();
     for m in ac.find_iter(text) {
@@ -116,7 +116,7 @@ fn for_each_word(
             .rev()
             .find(|b| !b.is_ascii_whitespace())
             == Some(&b'.');
-        if !found(id, after_dot) {
+        if !found(id, after_dot, m.start()) {
             return;
         }
     }
@@ -155,7 +155,7 @@ impl Prefilter {
     /// Whether `text` holds a seed word (the guard words and `.await` aside).
     pub fn has_seed_word(&self, text: &str) -> bool {
         let mut seed = false;
-        for_each_word(&self.seeds, &self.patterns, text, |id, _| {
+        for_each_word(&self.seeds, &self.patterns, text, |id, _, _| {
             seed = id < self.seed_count;
             !seed
         });
@@ -166,7 +166,7 @@ impl Prefilter {
     pub fn is_seed(&self, text: &str) -> bool {
         let await_id = self.patterns.len() - 1;
         let (mut awaits, mut guards, mut seed) = (false, false, false);
-        for_each_word(&self.seeds, &self.patterns, text, |id, _| {
+        for_each_word(&self.seeds, &self.patterns, text, |id, _, _| {
             if id < self.seed_count {
                 seed = true;
             } else if id == await_id {
@@ -196,6 +196,29 @@ impl Scope {
             .iter()
             .any(|&p| self.sees.get(p).is_some_and(|s| s.contains(&defined_in)))
     }
+}
+
+/// Whether `text` re-exports something (`pub use`, `pub(crate) use`...): other files resolve
+/// paths through it (`moka::sync::Cache` is `pub use cache::Cache` in `sync.rs`, and a glob names
+/// nothing), so it is summarised whatever it names.
+pub fn reexports(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, b"pub").any(|at| {
+        if at > 0 && is_ident_byte(bytes[at - 1]) {
+            return false;
+        }
+        let mut rest = &bytes[at + 3..];
+        let skip_ws = |r: &[u8]| r.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        rest = &rest[skip_ws(rest)..];
+        if rest.first() == Some(&b'(') {
+            let Some(close) = rest.iter().position(|&b| b == b')') else {
+                return false;
+            };
+            rest = &rest[close + 1..];
+            rest = &rest[skip_ws(rest)..];
+        }
+        rest.starts_with(b"use") && rest.get(3).is_some_and(|b| !is_ident_byte(*b))
+    })
 }
 
 /// Names that pull a file into the parsed set, each with the packages that define it: free
@@ -293,23 +316,87 @@ impl NameSearch {
         let ac = self.ac.as_ref()?;
         let packages = &scope.file_packages[file];
         let sees = |defined: &[usize]| defined.iter().any(|&d| scope.visible(packages, d));
-        let mut seen: HashSet<usize> = HashSet::new();
-        let mut hit = None;
-        for_each_word(ac, &self.words, text, |id, after_dot| {
-            if !after_dot && self.plain.get(&id).is_some_and(|d| sees(d)) {
-                hit = Some(self.words[id].clone());
-                return false;
-            }
-            seen.insert(id);
+        // Candidate occurrences first (a byte search), then only those that are code.
+        let mut hits: Vec<(usize, bool, usize)> = Vec::new();
+        for_each_word(ac, &self.words, text, |id, after_dot, at| {
+            hits.push((id, after_dot, at));
             true
         });
-        hit.or_else(|| {
-            self.methods
-                .iter()
-                .find(|(t, m, d)| seen.contains(t) && seen.contains(m) && sees(d))
-                .map(|(t, m, _)| format!("{}::{}", self.words[*t], self.words[*m]))
-        })
+        if hits.is_empty() {
+            return None;
+        }
+        let code = code_identifiers(text);
+        let bytes = text.as_bytes();
+        let mut seen: HashSet<usize> = HashSet::new();
+        for (id, after_dot, at) in hits {
+            if code.binary_search(&at).is_err() {
+                continue;
+            }
+            seen.insert(id);
+            // `x.name()` (an unknown receiver) and `Type::name` (a method) do not name a free
+            // function, static or re-export.
+            let plain = !after_dot
+                && !after_type_path(bytes, at)
+                && !module_segment(bytes, at + self.words[id].len());
+            if plain && self.plain.get(&id).is_some_and(|d| sees(d)) {
+                return Some(self.words[id].clone());
+            }
+        }
+        self.methods
+            .iter()
+            .find(|(t, m, d)| seen.contains(t) && seen.contains(m) && sees(d))
+            .map(|(t, m, _)| format!("{}::{}", self.words[*t], self.words[*m]))
     }
+}
+
+/// Start offsets of the identifier tokens of `text` (not comments, strings or doc text), sorted.
+fn code_identifiers(text: &str) -> Vec<usize> {
+    let lexed = ra_ap_parser::LexedStr::new(ra_ap_parser::Edition::LATEST, text);
+    (0..lexed.len())
+        .filter(|&i| lexed.kind(i) == ra_ap_syntax::SyntaxKind::IDENT)
+        .map(|i| lexed.text_start(i))
+        .collect()
+}
+
+/// Whether the identifier ending at `end` is followed by `::name` (a module in a path; a
+/// function is followed by `(`, or by `::<` for its generic arguments).
+fn module_segment(bytes: &[u8], end: usize) -> bool {
+    let rest = &bytes[end..];
+    let rest = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+    let Some(rest) = rest.strip_prefix(b"::") else {
+        return false;
+    };
+    let rest = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+    rest.first()
+        .is_some_and(|b| is_ident_byte(*b) || *b == b'{' || *b == b'*')
+}
+
+/// Whether the identifier at `at` follows `Type::` (a capitalised segment, or `Self`).
+fn after_type_path(bytes: &[u8], at: usize) -> bool {
+    let before = &bytes[..at];
+    let end = before.len()
+        - before
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    let Some(rest) = before[..end].strip_suffix(b"::") else {
+        return false;
+    };
+    let end = rest.len()
+        - rest
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    let ident = rest[..end]
+        .iter()
+        .rev()
+        .take_while(|b| is_ident_byte(**b))
+        .count();
+    rest[end - ident..end]
+        .first()
+        .is_some_and(u8::is_ascii_uppercase)
 }
 
 /// What a call or a use names, as the closure matches it.
@@ -350,8 +437,13 @@ pub struct Taint<'s> {
     next_alias: usize,
 }
 
-fn call_key(f: &FnSummary, target: &CallTarget) -> Option<Key> {
-    let method = |ty: &str, name: &str| Some(Key::Method(ty.to_owned(), name.to_owned()));
+/// The key of a call. `renames` maps the file's renaming imports (`use a::Cache as MokaCache`)
+/// back to the name the definition has.
+fn call_key(f: &FnSummary, target: &CallTarget, renames: &HashMap<&str, &str>) -> Option<Key> {
+    let method = |ty: &str, name: &str| {
+        let ty = renames.get(ty).copied().unwrap_or(ty);
+        Some(Key::Method(ty.to_owned(), name.to_owned()))
+    };
     match target {
         // `Type::f` and `Self::f` name a method; `module::f` and `f` a function.
         CallTarget::Path { segments, .. } => match segments.as_slice() {
@@ -423,6 +515,14 @@ impl<'s> Taint<'s> {
                     self.wait(Key::Plain(leaf.clone()), waiter);
                 }
             }
+            let renames: HashMap<&str, &str> = summary
+                .aliases
+                .iter()
+                .filter_map(|(_, local, path)| {
+                    let leaf = path.last()?;
+                    (leaf != local).then_some((local.as_str(), leaf.as_str()))
+                })
+                .collect();
             for (j, f) in summary.fns.iter().enumerate() {
                 let waiter = Waiter {
                     id: (file, j),
@@ -442,7 +542,7 @@ impl<'s> Taint<'s> {
                     continue;
                 }
                 for c in &f.calls {
-                    if let Some(key) = call_key(f, &c.target) {
+                    if let Some(key) = call_key(f, &c.target, &renames) {
                         self.wait(key, waiter.clone());
                     }
                 }
@@ -535,6 +635,14 @@ mod tests {
     }
 
     #[test]
+    fn reexports_are_found() {
+        assert!(reexports("mod cache;\npub use cache::Cache;\n"));
+        assert!(reexports("pub(crate) use self::inner::*;"));
+        assert!(reexports("pub (in crate::a) use x::y;"));
+        assert!(!reexports("use a::b;\npub fn used() {}\nrepub use_x;"));
+    }
+
+    #[test]
     fn names_match_functions_alone_and_methods_with_their_type() {
         let scope = Scope {
             file_packages: vec![vec![0], vec![1]],
@@ -548,8 +656,16 @@ mod tests {
         assert!(named("fn main() { load_config(); }"));
         assert!(named("use crate::util::{load_config, other};"));
         assert!(!named("fn main() { load_configs(); }"));
-        // A method call on an unknown receiver resolves to nothing.
+        // A method call on an unknown receiver resolves to nothing; a method of a type is not the
+        // free function; comments, docs and strings are not code.
         assert!(!named("fn main() { cfg.load_config(); }"));
+        assert!(!named("fn main() { Config::load_config(); }"));
+        assert!(!named(
+            "/// load_config\nfn main() { // load_config()\n let s = \"load_config()\"; }"
+        ));
+        assert!(named("fn main() { util::load_config(); }"));
+        assert!(named("fn main() { load_config::<u8>(); }"));
+        assert!(!named("use crate::load_config::other;"));
         assert!(!named("fn main() { file.open(); }"));
         assert!(named("fn main() { let s = Store::open(); }"));
         assert!(named("use crate::Store;\nfn f(s: &Store) { s.open() }"));
