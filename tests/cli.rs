@@ -1355,3 +1355,41 @@ fn the_prefilter_keeps_chains_through_plain_files_and_skips_unrelated_ones() {
         stderr(&all)
     );
 }
+
+/// A runtime reaches code through async functions too: a file that only passes a future along
+/// (no runtime word in it) is still parsed, so a fix that is safe only on Tokio stays unsafe when
+/// a `futures` executor also drives the code through that file.
+#[test]
+fn the_prefilter_follows_async_callers_to_every_runtime() {
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("relay", "")),
+        (
+            "src/main.rs",
+            "mod relay;\nmod deep;\n\n#[tokio::main]\nasync fn main() {\n    deep::nap().await;\n}\n\nfn other() {\n    futures::executor::block_on(relay::pass());\n}\n",
+        ),
+        (
+            "src/relay.rs",
+            "pub async fn pass() {\n    crate::deep::nap().await;\n}\n",
+        ),
+        (
+            "src/deep.rs",
+            "pub async fn nap() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n",
+        ),
+    ]);
+    let run = |parse_all: bool| {
+        let mut command = common::loopfix_command(ws.path(), &["check"]);
+        if parse_all {
+            command.env("LOOPFIX_PARSE_ALL", "1");
+        }
+        command.output().unwrap()
+    };
+    let (filtered, all) = (run(false), run(true));
+    assert_eq!(code(&filtered), 1, "{}", stderr(&filtered));
+    assert!(
+        stderr(&filtered).contains("with `cargo loopfix apply --unsafe-fixes`"),
+        "the sleep fix is unsafe here: {}",
+        stderr(&filtered)
+    );
+    assert_eq!(stdout(&filtered), stdout(&all));
+    assert_eq!(stderr(&filtered), stderr(&all));
+}

@@ -6,11 +6,15 @@
 //! borrow. The call graph then stays sound through a closure: every function of a parsed file
 //! that does something (a seed word in its text, a runtime fact, an entry or route attribute) or
 //! calls such a function is *tainted*, and any file that names a tainted function, static or
-//! re-export is parsed too, until nothing new is named. A file left out names none of them, so it
-//! can hold no call into the part of the graph that rules look at.
+//! re-export is parsed too, until nothing new is named. Files that re-export (`pub use`) are
+//! parsed as well: paths resolve through them, and a glob names nothing. A file left out names
+//! none of them, so it can hold no call into the part of the graph that rules look at.
 //!
-//! Matching is on whole identifiers (`tokio`, not `tokio_util`); words ending in `_` match as
-//! prefixes (`aws_sdk_`). Comments and strings match too: a few more files are parsed, never fewer.
+//! Seed words match whole identifiers (`tokio`, not `tokio_util`; words ending in `_` match as
+//! prefixes, `aws_sdk_`), in comments and strings too: a few more files are parsed, never fewer.
+//! Names of the closure count only in code (the file is lexed), only where a path or a call can
+//! name them (not after a `.`, not as `Type::name` for a function, not as a module `name::..`),
+//! and only in files of packages that can see the package that defines them.
 
 use std::collections::{HashMap, HashSet};
 
@@ -422,9 +426,9 @@ struct Waiter {
 /// rule looks at, or call (name, re-export) something that does. Their names pull more files in:
 /// the files of the packages that can name them.
 ///
-/// What a sync function does runs in its callers' context, up to the first async function (whose
-/// callers only create its future); so taint stops at async functions, at `main` and at tests,
-/// which nothing calls.
+/// Taint goes through async functions too: the runtimes that reach a function (which the client
+/// and sleep rules ask for) are found through the callers that await it. It stops at `main` and at
+/// tests, which nothing calls.
 pub struct Taint<'s> {
     scope: &'s Scope,
     /// Keys tainted, with the packages that define them.
@@ -458,10 +462,10 @@ fn call_key(f: &FnSummary, target: &CallTarget, renames: &HashMap<&str, &str>) -
     }
 }
 
-/// The key a tainted function taints in turn.
+/// The key a tainted function taints in turn (none for `main` and tests).
 fn own_key(f: &FnSummary) -> Option<Key> {
     let test = f.entry.as_ref().is_some_and(|e| e.attr.ends_with("test"));
-    if f.is_async || test || (f.self_ty.is_none() && f.name == "main") {
+    if test || (f.self_ty.is_none() && f.name == "main") {
         return None;
     }
     Some(match &f.self_ty {
