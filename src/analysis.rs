@@ -306,8 +306,11 @@ fn model_with(
             .with_clients(configured(workspace, file, |p| &p.clients))
             .with_blocking(configured(workspace, file, |p| &p.blocking));
         let macros = MacroBodies::build(&tree, &file.text, file.edition);
-        let summary =
-            FileSummary::build_with(&FileModel::local(&tree, &imports, &macros, i), checked[i]);
+        let summary = FileSummary::build_with(
+            &FileModel::local(&tree, &imports, &macros, i),
+            checked[i],
+            &|w| prefilter.is_seed_ident(w),
+        );
         on_file();
         let kept = (keep_trees && checked[i]).then_some(parse);
         (

@@ -4,7 +4,8 @@
 //! A file is parsed when its text holds a *seed* word (a runtime, executor, client or blocking API
 //! name; the crates the model knows; `loopfix` directives), or an `.await` next to a lock or a
 //! borrow. The call graph then stays sound through a closure: every function of a parsed file
-//! that does something (a seed word in its text, a runtime fact, an entry or route attribute) or
+//! that does something (a seed identifier in its code, a runtime fact, an entry or route
+//! attribute) or
 //! calls such a function is *tainted*, and any file that names a tainted function, static or
 //! re-export is parsed too, until nothing new is named. Files that re-export (`pub use`) are
 //! parsed as well: paths resolve through them, and a glob names nothing. A file left out names
@@ -91,6 +92,9 @@ pub struct Prefilter {
     seeds: AhoCorasick,
     /// How many of the seed patterns are seeds proper; the rest are guard words.
     seed_count: usize,
+    /// The seed words, for single identifiers: whole words and prefixes.
+    exact: HashSet<String>,
+    prefixes: Vec<String>,
     patterns: Vec<String>,
 }
 
@@ -149,9 +153,15 @@ impl Prefilter {
         let mut patterns = seeds;
         patterns.extend(GUARD_WORDS.iter().map(|w| w.to_string()));
         patterns.push("await".to_owned());
+        let (prefixes, exact): (Vec<String>, Vec<String>) = patterns[..seed_count]
+            .iter()
+            .cloned()
+            .partition(|w| w.ends_with('_'));
         Prefilter {
             seeds: matcher(&patterns),
             seed_count,
+            exact: exact.into_iter().collect(),
+            prefixes,
             patterns,
         }
     }
@@ -164,6 +174,11 @@ impl Prefilter {
             !seed
         });
         seed
+    }
+
+    /// Whether the identifier `ident` is a seed word (or starts with a seed prefix).
+    pub fn is_seed_ident(&self, ident: &str) -> bool {
+        self.exact.contains(ident) || self.prefixes.iter().any(|p| ident.starts_with(p.as_str()))
     }
 
     /// Whether `text` holds a seed word, or an `.await` and a guard word.
@@ -533,15 +548,7 @@ impl<'s> Taint<'s> {
                     emits: own_key(f),
                     file,
                 };
-                // From the name on: doc comments and their examples are not what it does.
-                let body = text
-                    .get(usize::from(f.name_range.start())..usize::from(f.end))
-                    .unwrap_or_default();
-                if !f.facts.is_empty()
-                    || f.entry.is_some()
-                    || f.route.is_some()
-                    || prefilter.has_seed_word(body)
-                {
+                if !f.facts.is_empty() || f.entry.is_some() || f.route.is_some() || f.seeded {
                     self.fire(waiter);
                     continue;
                 }

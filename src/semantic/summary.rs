@@ -201,6 +201,8 @@ pub struct FnSummary {
     pub start: TextSize,
     /// End of the `fn` item.
     pub end: TextSize,
+    /// Its code names a seed identifier of the prefilter ([`super::relevance`]).
+    pub seeded: bool,
     pub name_range: TextRange,
     /// Inline `mod` names from the file's root to the function.
     pub inline_modules: Vec<String>,
@@ -237,13 +239,17 @@ pub struct FileSummary {
 
 impl FileSummary {
     pub fn build(model: &FileModel<'_>) -> FileSummary {
-        FileSummary::build_with(model, true)
+        FileSummary::build_with(model, true, &|_| true)
     }
 
     /// [`FileSummary::build`]; without `facts`, no call is classified as a runtime fact or a
     /// handler registration: for files without a seed word, where none can be (see
-    /// [`super::relevance`]).
-    pub fn build_with(model: &FileModel<'_>, facts: bool) -> FileSummary {
+    /// [`super::relevance`]). `seed` tells which identifiers make a function `seeded`.
+    pub fn build_with(
+        model: &FileModel<'_>,
+        facts: bool,
+        seed: &dyn Fn(&str) -> bool,
+    ) -> FileSummary {
         let mut summary = FileSummary::default();
         for (node, in_macro) in model.all_nodes() {
             match node.kind() {
@@ -256,7 +262,7 @@ impl FileSummary {
                     if in_macro => {}
                 SyntaxKind::FN => {
                     if let Some(f) = ast::Fn::cast(node) {
-                        summary.fns.push(fn_summary(model, &f));
+                        summary.fns.push(fn_summary(model, &f, seed));
                     }
                 }
                 SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR => {
@@ -523,7 +529,7 @@ fn fn_reference(model: &FileModel<'_>, node: &SyntaxNode) -> Option<NameUse> {
     })
 }
 
-fn fn_summary(model: &FileModel<'_>, f: &ast::Fn) -> FnSummary {
+fn fn_summary(model: &FileModel<'_>, f: &ast::Fn, seed: &dyn Fn(&str) -> bool) -> FnSummary {
     let name = f.name().map(|n| n.text().to_string()).unwrap_or_default();
     let name_range = f
         .name()
@@ -532,6 +538,18 @@ fn fn_summary(model: &FileModel<'_>, f: &ast::Fn) -> FnSummary {
         name,
         start: f.syntax().text_range().start(),
         end: f.syntax().text_range().end(),
+        // Identifiers of its code, from the name on (not its attributes or doc comments, not
+        // comments or strings), macro arguments included.
+        seeded: f
+            .syntax()
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| {
+                t.kind() == SyntaxKind::IDENT
+                    && f.name()
+                        .is_none_or(|n| t.text_range().start() >= n.syntax().text_range().start())
+            })
+            .any(|t| seed(t.text())),
         name_range,
         inline_modules: inline_modules(f.syntax()),
         self_ty: self_type(f.syntax()),
