@@ -5,9 +5,8 @@
 //! name; the crates the model knows; `loopfix` directives), or an `.await` next to a lock or a
 //! borrow. The call graph then stays sound through a closure: every function of a parsed file
 //! that does something (a seed identifier in its code, a runtime fact, an entry or route
-//! attribute) or
-//! calls such a function is *tainted*, and any file that names a tainted function, static or
-//! re-export is parsed too, until nothing new is named. Files that re-export (`pub use`) are
+//! attribute) or calls such a function is *tainted*, and any file that names a tainted function,
+//! static or re-export is parsed too, until nothing new is named. Files that re-export (`pub use`) are
 //! parsed as well: paths resolve through them, and a glob names nothing. A file left out names
 //! none of them, so it can hold no call into the part of the graph that rules look at.
 //!
