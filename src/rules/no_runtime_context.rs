@@ -72,7 +72,7 @@ const TOKIO_PANIC: &str =
     "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
 
 /// Tokio functions that need the runtime as soon as they are called.
-const EAGER: &[&str] = &[
+pub(crate) const EAGER: &[&str] = &[
     "tokio::spawn",
     "tokio::task::spawn",
     "tokio::task::spawn_blocking",

@@ -36,7 +36,7 @@ pub struct BlockingCall {
 }
 
 /// `std::fs` functions whose `tokio::fs` twin takes the same arguments and returns the same value.
-const TOKIO_FS: &[&str] = &[
+pub(crate) const TOKIO_FS: &[&str] = &[
     "read",
     "read_to_string",
     "write",
@@ -56,7 +56,7 @@ const TOKIO_FS: &[&str] = &[
 ];
 
 /// Tokio's blocking methods and their async names.
-const TOKIO_BLOCKING: &[(&str, &str)] = &[
+pub(crate) const TOKIO_BLOCKING: &[(&str, &str)] = &[
     ("blocking_lock", "lock"),
     ("blocking_lock_owned", "lock_owned"),
     ("blocking_read", "read"),
@@ -71,7 +71,7 @@ const TOKIO_BLOCKING: &[(&str, &str)] = &[
 ];
 
 /// Blocking methods of `std` types, by the type's path.
-const STD_METHODS: &[(&str, &[&str])] = &[
+pub(crate) const STD_METHODS: &[(&str, &[&str])] = &[
     ("std::sync::mpsc::Receiver", &["recv", "recv_timeout"]),
     ("std::sync::mpsc::SyncSender", &["send"]),
     ("std::thread::JoinHandle", &["join"]),

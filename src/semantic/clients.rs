@@ -12,7 +12,7 @@ use super::context::ends_with_path;
 use super::{FileModel, imports};
 
 /// Types whose values belong to the runtime that created them, by crate-rooted path.
-const RUNTIME_BOUND: &[&str] = &[
+pub(crate) const RUNTIME_BOUND: &[&str] = &[
     "reqwest::Client",
     "hyper_util::client::legacy::Client",
     // hyper 0.14
@@ -52,7 +52,7 @@ const RUNTIME_BOUND: &[&str] = &[
 ];
 
 /// Calls that build a client with a connection pool (or start a builder chain of one).
-const POOLED_CONSTRUCTORS: &[&str] = &[
+pub(crate) const POOLED_CONSTRUCTORS: &[&str] = &[
     "reqwest::Client::new",
     "reqwest::Client::builder",
     "reqwest::ClientBuilder::new",
@@ -67,7 +67,7 @@ const POOLED_CONSTRUCTORS: &[&str] = &[
 ];
 
 /// Calls of blocking clients: paths, or path prefixes ending in `::`.
-const BLOCKING: &[&str] = &[
+pub(crate) const BLOCKING: &[&str] = &[
     "reqwest::blocking::",
     "ureq::",
     "postgres::Client::connect",
@@ -77,7 +77,7 @@ const BLOCKING: &[&str] = &[
 ];
 
 /// Types of blocking clients.
-const BLOCKING_TYPES: &[&str] = &[
+pub(crate) const BLOCKING_TYPES: &[&str] = &[
     "reqwest::blocking::Client",
     "ureq::Agent",
     "postgres::Client",
@@ -170,7 +170,7 @@ impl FileModel<'_> {
 
 /// Calls whose awaited result is a client already connected on the runtime that awaited it: the
 /// call at the root of the chain, and the chain's method that connects (if not the root itself).
-const CONNECTING: &[(&str, Option<&str>)] = &[
+pub(crate) const CONNECTING: &[(&str, Option<&str>)] = &[
     ("sqlx::Pool::connect", None),
     ("sqlx::PgPool::connect", None),
     ("sqlx::MySqlPool::connect", None),

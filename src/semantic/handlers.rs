@@ -9,7 +9,7 @@ use ra_ap_syntax::{
 use super::FileModel;
 
 /// Attributes that make a function a request handler.
-const ROUTE_ATTRS: &[&str] = &[
+pub(crate) const ROUTE_ATTRS: &[&str] = &[
     "actix_web::get",
     "actix_web::post",
     "actix_web::put",
@@ -28,7 +28,7 @@ const ROUTE_ATTRS: &[&str] = &[
 ];
 
 /// Functions whose function or closure arguments run once per request.
-const ROUTE_FNS: &[&str] = &[
+pub(crate) const ROUTE_FNS: &[&str] = &[
     "axum::routing::get",
     "axum::routing::post",
     "axum::routing::put",

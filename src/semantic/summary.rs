@@ -125,7 +125,7 @@ pub fn tokio_driver_of(path: &str) -> DriverNeeds {
 }
 
 /// Tokio functions that need the timer driver.
-const TIMER_FNS: &[&str] = &[
+pub(crate) const TIMER_FNS: &[&str] = &[
     "tokio::time::sleep",
     "tokio::time::sleep_until",
     "tokio::time::interval",
