@@ -193,83 +193,6 @@ pub fn model_all(workspace: Option<&Workspace>, sources: &SourceSet) -> Model {
     model_with(workspace, sources, &|| {}, true)
 }
 
-/// Words a workspace adds to the prefilter: the last segments of configured clients, blocking
-/// functions and off-thread wrappers, and the local names of renamed dependencies.
-fn configured_words(workspace: Option<&Workspace>) -> Vec<String> {
-    let Some(ws) = workspace else {
-        return Vec::new();
-    };
-    let mut words = Vec::new();
-    for package in &ws.packages {
-        for api in package
-            .clients
-            .iter()
-            .chain(&package.blocking)
-            .chain(&package.off_thread)
-        {
-            words.extend(api.rsplit("::").next().map(str::to_owned));
-        }
-        // `tokio_crate = { package = "tokio" }`: the local name stands for a crate that matters.
-        let builtin = Prefilter::new(Vec::new());
-        for (local, krate) in &package.extern_crates {
-            if local != krate && builtin.has_seed_word(krate) {
-                words.push(local.clone());
-            }
-        }
-    }
-    words
-}
-
-/// Which packages each file belongs to, and which packages each package can name: itself and
-/// the workspace packages whose libraries it depends on.
-fn scope(workspace: Option<&Workspace>, sources: &SourceSet) -> Scope {
-    let file_packages = sources
-        .files
-        .iter()
-        .map(|f| {
-            let mut p: Vec<usize> = f.owners.iter().map(|o| o.package).collect();
-            p.sort_unstable();
-            p.dedup();
-            if p.is_empty() { vec![0] } else { p }
-        })
-        .collect();
-    let Some(ws) = workspace.filter(|ws| !ws.packages.is_empty()) else {
-        return Scope {
-            file_packages,
-            sees: vec![[0].into_iter().collect()],
-        };
-    };
-    let mut by_lib: std::collections::HashMap<String, Vec<usize>> = Default::default();
-    for (i, p) in ws.packages.iter().enumerate() {
-        for t in p
-            .targets
-            .iter()
-            .filter(|t| t.kind == crate::workspace::Kind::Lib)
-        {
-            by_lib
-                .entry(t.meta.name.replace('-', "_"))
-                .or_default()
-                .push(i);
-        }
-    }
-    let sees = ws
-        .packages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let mut seen: std::collections::HashSet<usize> = [i].into_iter().collect();
-            for krate in p.extern_crates.values() {
-                seen.extend(by_lib.get(krate).into_iter().flatten());
-            }
-            seen
-        })
-        .collect();
-    Scope {
-        file_packages,
-        sees,
-    }
-}
-
 /// [`model`], calling `on_file` as each file is summarised (or left out).
 fn model_with(
     workspace: Option<&Workspace>,
@@ -278,7 +201,7 @@ fn model_with(
     parse_all: bool,
 ) -> Model {
     let files = &sources.files;
-    let prefilter = Prefilter::new(configured_words(workspace));
+    let prefilter = Prefilter::for_workspace(workspace);
     // Rules walk the seed files only: what they report is always at a seed word.
     let checked: Vec<bool> = if parse_all {
         vec![true; files.len()]
@@ -324,7 +247,7 @@ fn model_with(
     };
     let mut done: Vec<Option<(FileFacts, FileSummary)>> = (0..files.len()).map(|_| None).collect();
     if !parse_all {
-        let scope = scope(workspace, sources);
+        let scope = Scope::of(workspace, sources);
         // Seed files, and files that re-export something (resolution goes through them).
         let mut wave: Vec<usize> = (0..files.len())
             .into_par_iter()

@@ -136,10 +136,7 @@ impl SourceFile {
     pub fn parse_warning(&self) -> Option<String> {
         let facts = self.syntax.get()?;
         if let Some(depth) = facts.tree_too_deep {
-            return Some(format!(
-                "{}: skipped: code nested {depth} levels deep (more than the parsers can take safely)",
-                self.rel_path
-            ));
+            return Some(nested_too_deep(&self.rel_path, depth));
         }
         let err = facts.errors.first()?;
         let (line, col) = self.line_col_chars(err.range().start());
@@ -399,9 +396,7 @@ fn load_one(workspace: &Workspace, p: &Pending) -> Loaded {
     })?;
     let file = SourceFile::new(p.path.clone(), rel.clone(), text, p.edition);
     if let Some(depth) = file.too_deep {
-        return Err(format!(
-            "{rel}: skipped: code nested {depth} levels deep (more than the parsers can take safely)"
-        ));
+        return Err(nested_too_deep(&rel, depth));
     }
     let mut decls = Vec::new();
     // Only a file that declares an out-of-line module (`mod x;`, also inside an inline module or
@@ -413,42 +408,32 @@ fn load_one(workspace: &Workspace, p: &Pending) -> Loaded {
     Ok((file, decls))
 }
 
-/// Whether `text` holds `mod <name> ;` (whitespace and comments aside only as spaces): the
-/// shape of every out-of-line module declaration. Comments and strings may match: a few more
-/// files are parsed, never fewer.
+/// The warning for a file skipped because it nests too deep.
+fn nested_too_deep(rel_path: &str, depth: usize) -> String {
+    format!(
+        "{rel_path}: skipped: code nested {depth} levels deep (more than the parsers can take safely)"
+    )
+}
+
+/// Whether `text` holds `mod <name> ;` (with whitespace between): the shape of every
+/// out-of-line module declaration. Comments and strings may match: a few more files are scanned,
+/// never fewer.
 pub fn declares_modules(text: &str) -> bool {
+    use crate::semantic::relevance::is_ident_byte;
     let bytes = text.as_bytes();
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-    for at in memchr::memmem::find_iter(bytes, b"mod") {
-        if at > 0 && ident(bytes[at - 1]) {
-            continue;
+    memchr::memmem::find_iter(bytes, b"mod").any(|at| {
+        if at > 0 && is_ident_byte(bytes[at - 1]) {
+            return false;
         }
-        let mut i = at + 3;
-        let spaces = bytes[i..]
-            .iter()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count();
-        if spaces == 0 {
-            continue;
+        let after = &bytes[at + 3..];
+        let rest = after.trim_ascii_start();
+        if rest.len() == after.len() {
+            return false;
         }
-        i += spaces;
-        if bytes[i..].starts_with(b"r#") {
-            i += 2;
-        }
-        let name = bytes[i..].iter().take_while(|&&b| ident(b)).count();
-        if name == 0 {
-            continue;
-        }
-        i += name;
-        i += bytes[i..]
-            .iter()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count();
-        if bytes.get(i) == Some(&b';') {
-            return true;
-        }
-    }
-    false
+        let rest = rest.strip_prefix(b"r#").unwrap_or(rest);
+        let name = rest.iter().take_while(|&&b| is_ident_byte(b)).count();
+        name > 0 && rest[name..].trim_ascii_start().first() == Some(&b';')
+    })
 }
 
 /// Where a token sits: in a module (the file, or an inline `mod x { .. }` with the directory

@@ -268,6 +268,18 @@ impl Workspace {
         })
     }
 
+    /// Each package's library target: (crate name as code writes it, package, target).
+    pub fn libraries(&self) -> impl Iterator<Item = (String, usize, usize)> + '_ {
+        self.packages.iter().enumerate().flat_map(|(pi, package)| {
+            package
+                .targets
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.kind == Kind::Lib)
+                .map(move |(ti, t)| (t.meta.name.replace('-', "_"), pi, ti))
+        })
+    }
+
     /// `path` relative to the workspace root, with `/` separators, for display and patches.
     pub fn relative(&self, path: &Utf8Path) -> String {
         let rel = path.strip_prefix(&self.root).unwrap_or(path);

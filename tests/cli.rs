@@ -1301,6 +1301,19 @@ fn fixes_never_write_outside_the_workspace() {
     );
 }
 
+/// `cargo loopfix <args>` in `dir`, with the prefilter, then parsing every file.
+fn with_and_without_prefilter(
+    dir: &std::path::Path,
+    args: &[&str],
+) -> (std::process::Output, std::process::Output) {
+    let filtered = loopfix(dir, args);
+    let all = common::loopfix_command(dir, args)
+        .env("LOOPFIX_PARSE_ALL", "1")
+        .output()
+        .unwrap();
+    (filtered, all)
+}
+
 /// The prefilter parses the files that can matter and what they pull in: a chain from async code
 /// to a blocking call through a file without any runtime word is still followed, an unrelated
 /// file is not parsed, and the findings are those of parsing every file.
@@ -1326,16 +1339,8 @@ fn the_prefilter_keeps_chains_through_plain_files_and_skips_unrelated_ones() {
             "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
         ),
     ]);
-    let run = |parse_all: bool| {
-        let mut command =
-            common::loopfix_command(ws.path(), &["check", "-v", "--message-format", "short"]);
-        if parse_all {
-            command.env("LOOPFIX_PARSE_ALL", "1");
-        }
-        command.output().unwrap()
-    };
-    let filtered = run(false);
-    let all = run(true);
+    let (filtered, all) =
+        with_and_without_prefilter(ws.path(), &["check", "-v", "--message-format", "short"]);
     assert_eq!(code(&filtered), 1, "{}", stderr(&filtered));
     assert!(
         stdout(&filtered).contains("src/deep.rs:2:5: loopfix::blocking_call_in_async:"),
@@ -1376,14 +1381,7 @@ fn the_prefilter_follows_async_callers_to_every_runtime() {
             "pub async fn nap() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n",
         ),
     ]);
-    let run = |parse_all: bool| {
-        let mut command = common::loopfix_command(ws.path(), &["check"]);
-        if parse_all {
-            command.env("LOOPFIX_PARSE_ALL", "1");
-        }
-        command.output().unwrap()
-    };
-    let (filtered, all) = (run(false), run(true));
+    let (filtered, all) = with_and_without_prefilter(ws.path(), &["check"]);
     assert_eq!(code(&filtered), 1, "{}", stderr(&filtered));
     assert!(
         stderr(&filtered).contains("with `cargo loopfix apply --unsafe-fixes`"),

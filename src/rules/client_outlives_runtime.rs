@@ -237,7 +237,7 @@ fn is_test(graph: &crate::semantic::WorkspaceModel, r: &RuntimeScope) -> bool {
         && graph.fns[r.function]
             .entry
             .as_ref()
-            .is_some_and(|e| e.attr.ends_with("test"))
+            .is_some_and(|e| e.is_test())
 }
 
 /// The runtime a `rt.block_on(..)` runs on: a local `rt` or one built for this call (a static

@@ -40,6 +40,11 @@ pub struct RuntimeEntry {
 }
 
 impl RuntimeEntry {
+    /// A test's runtime (`#[tokio::test]`, `#[async_std::test]`...): nothing calls it.
+    pub fn is_test(&self) -> bool {
+        self.attr.ends_with("test")
+    }
+
     /// The edit (range, replacement) that makes this attribute build a multi-thread runtime.
     pub fn to_multi_thread(&self) -> (TextRange, &'static str) {
         match (self.current_thread_literal, self.args_start) {

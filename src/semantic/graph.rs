@@ -250,16 +250,11 @@ impl WorkspaceModel {
         imports: &[&Imports],
         summaries: &[FileSummary],
     ) -> WorkspaceModel {
-        let mut libs = HashMap::new();
-        if let Some(ws) = workspace {
-            for (pi, package) in ws.packages.iter().enumerate() {
-                for (ti, target) in package.targets.iter().enumerate() {
-                    if target.kind == Kind::Lib {
-                        libs.insert(target.meta.name.replace('-', "_"), (pi, ti));
-                    }
-                }
-            }
-        }
+        let libs: HashMap<String, CrateId> = workspace
+            .into_iter()
+            .flat_map(|ws| ws.libraries())
+            .map(|(name, pi, ti)| (name, (pi, ti)))
+            .collect();
         let places: Vec<Vec<Place>> = sources
             .files
             .iter()

@@ -22,6 +22,8 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::imports::KNOWN_CRATES;
 use super::summary::{CallTarget, FileSummary, FnSummary};
+use crate::source::SourceSet;
+use crate::workspace::Workspace;
 
 /// API names a rule or the model starts from. Most APIs are reached through their crate's name
 /// (a path or an import names it: `tokio`, `reqwest`); the leaf names here are the ones that a
@@ -92,7 +94,8 @@ pub struct Prefilter {
     patterns: Vec<String>,
 }
 
-fn is_ident_byte(b: u8) -> bool {
+/// A byte of an identifier (any byte of a non-ASCII character counts).
+pub(crate) fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
@@ -113,11 +116,7 @@ fn for_each_word(
         if !patterns[id].ends_with('_') && m.end() < bytes.len() && is_ident_byte(bytes[m.end()]) {
             continue;
         }
-        let after_dot = bytes[..m.start()]
-            .iter()
-            .rev()
-            .find(|b| !b.is_ascii_whitespace())
-            == Some(&b'.');
+        let after_dot = bytes[..m.start()].trim_ascii_end().last() == Some(&b'.');
         if !found(id, after_dot, m.start()) {
             return;
         }
@@ -157,6 +156,38 @@ impl Prefilter {
             exact: exact.into_iter().collect(),
             prefixes,
             patterns,
+        }
+    }
+
+    /// The prefilter of a run: the built-in words, and those the workspace adds (the last
+    /// segments of configured clients, blocking functions and off-thread wrappers; the local
+    /// names of renamed dependencies that stand for a crate that matters,
+    /// `tokio_crate = { package = "tokio" }`).
+    pub fn for_workspace(workspace: Option<&Workspace>) -> Prefilter {
+        let builtin = Prefilter::new(Vec::new());
+        let Some(ws) = workspace else {
+            return builtin;
+        };
+        let mut words = Vec::new();
+        for package in &ws.packages {
+            for api in package
+                .clients
+                .iter()
+                .chain(&package.blocking)
+                .chain(&package.off_thread)
+            {
+                words.extend(api.rsplit("::").next().map(str::to_owned));
+            }
+            for (local, krate) in &package.extern_crates {
+                if local != krate && builtin.has_seed_word(krate) {
+                    words.push(local.clone());
+                }
+            }
+        }
+        if words.is_empty() {
+            builtin
+        } else {
+            Prefilter::new(words)
         }
     }
 
@@ -203,6 +234,47 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// Which packages each file belongs to, and which packages each package can name: itself and
+    /// the workspace packages whose libraries it depends on.
+    pub fn of(workspace: Option<&Workspace>, sources: &SourceSet) -> Scope {
+        let file_packages = sources
+            .files
+            .iter()
+            .map(|f| {
+                let mut p: Vec<usize> = f.owners.iter().map(|o| o.package).collect();
+                p.sort_unstable();
+                p.dedup();
+                if p.is_empty() { vec![0] } else { p }
+            })
+            .collect();
+        let Some(ws) = workspace.filter(|ws| !ws.packages.is_empty()) else {
+            return Scope {
+                file_packages,
+                sees: vec![HashSet::from([0])],
+            };
+        };
+        let mut by_lib: HashMap<String, Vec<usize>> = HashMap::new();
+        for (name, package, _) in ws.libraries() {
+            by_lib.entry(name).or_default().push(package);
+        }
+        let sees = ws
+            .packages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut seen = HashSet::from([i]);
+                for krate in p.extern_crates.values() {
+                    seen.extend(by_lib.get(krate).into_iter().flatten());
+                }
+                seen
+            })
+            .collect();
+        Scope {
+            file_packages,
+            sees,
+        }
+    }
+
     /// Whether code in `packages` can name an item of package `defined_in`.
     fn visible(&self, packages: &[usize], defined_in: usize) -> bool {
         packages
@@ -220,15 +292,12 @@ pub fn reexports(text: &str) -> bool {
         if at > 0 && is_ident_byte(bytes[at - 1]) {
             return false;
         }
-        let mut rest = &bytes[at + 3..];
-        let skip_ws = |r: &[u8]| r.iter().take_while(|b| b.is_ascii_whitespace()).count();
-        rest = &rest[skip_ws(rest)..];
+        let mut rest = bytes[at + 3..].trim_ascii_start();
         if rest.first() == Some(&b'(') {
             let Some(close) = rest.iter().position(|&b| b == b')') else {
                 return false;
             };
-            rest = &rest[close + 1..];
-            rest = &rest[skip_ws(rest)..];
+            rest = rest[close + 1..].trim_ascii_start();
         }
         rest.starts_with(b"use") && rest.get(3).is_some_and(|b| !is_ident_byte(*b))
     })
@@ -315,19 +384,19 @@ pub struct NameSearch {
 impl NameSearch {
     /// Whether `text`, in file `file` of `scope`, names one of the names that its packages see.
     pub fn names_any(&self, text: &str, scope: &Scope, file: usize) -> bool {
+        let Some(ac) = &self.ac else {
+            return false;
+        };
+        let packages = &scope.file_packages[file];
         // Most files cannot see any package that defines one of the names: no search.
-        scope.file_packages[file].iter().any(|p| {
+        if !packages.iter().any(|p| {
             scope
                 .sees
                 .get(*p)
                 .is_some_and(|s| !s.is_disjoint(&self.defined_in))
-        }) && self.first_named(text, scope, file).is_some()
-    }
-
-    /// The first name `text` names (a method as `Type::name`).
-    pub fn first_named(&self, text: &str, scope: &Scope, file: usize) -> Option<String> {
-        let ac = self.ac.as_ref()?;
-        let packages = &scope.file_packages[file];
+        }) {
+            return false;
+        }
         let sees = |defined: &[usize]| defined.iter().any(|&d| scope.visible(packages, d));
         // Candidate occurrences first (a byte search), then only those that are code.
         let mut hits: Vec<(usize, bool, usize)> = Vec::new();
@@ -336,7 +405,7 @@ impl NameSearch {
             true
         });
         if hits.is_empty() {
-            return None;
+            return false;
         }
         let code = code_identifiers(text);
         let bytes = text.as_bytes();
@@ -352,13 +421,12 @@ impl NameSearch {
                 && !after_type_path(bytes, at)
                 && !module_segment(bytes, at + self.words[id].len());
             if plain && self.plain.get(&id).is_some_and(|d| sees(d)) {
-                return Some(self.words[id].clone());
+                return true;
             }
         }
         self.methods
             .iter()
-            .find(|(t, m, d)| seen.contains(t) && seen.contains(m) && sees(d))
-            .map(|(t, m, _)| format!("{}::{}", self.words[*t], self.words[*m]))
+            .any(|(t, m, d)| seen.contains(t) && seen.contains(m) && sees(d))
     }
 }
 
@@ -374,40 +442,22 @@ fn code_identifiers(text: &str) -> Vec<usize> {
 /// Whether the identifier ending at `end` is followed by `::name` (a module in a path; a
 /// function is followed by `(`, or by `::<` for its generic arguments).
 fn module_segment(bytes: &[u8], end: usize) -> bool {
-    let rest = &bytes[end..];
-    let rest = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
-    let Some(rest) = rest.strip_prefix(b"::") else {
+    let Some(rest) = bytes[end..].trim_ascii_start().strip_prefix(b"::") else {
         return false;
     };
-    let rest = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
-    rest.first()
+    rest.trim_ascii_start()
+        .first()
         .is_some_and(|b| is_ident_byte(*b) || *b == b'{' || *b == b'*')
 }
 
 /// Whether the identifier at `at` follows `Type::` (a capitalised segment, or `Self`).
 fn after_type_path(bytes: &[u8], at: usize) -> bool {
-    let before = &bytes[..at];
-    let end = before.len()
-        - before
-            .iter()
-            .rev()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count();
-    let Some(rest) = before[..end].strip_suffix(b"::") else {
+    let Some(rest) = bytes[..at].trim_ascii_end().strip_suffix(b"::") else {
         return false;
     };
-    let end = rest.len()
-        - rest
-            .iter()
-            .rev()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count();
-    let ident = rest[..end]
-        .iter()
-        .rev()
-        .take_while(|b| is_ident_byte(**b))
-        .count();
-    rest[end - ident..end]
+    let rest = rest.trim_ascii_end();
+    let ident = rest.iter().rev().take_while(|b| is_ident_byte(**b)).count();
+    rest[rest.len() - ident..]
         .first()
         .is_some_and(u8::is_ascii_uppercase)
 }
@@ -473,7 +523,7 @@ fn call_key(f: &FnSummary, target: &CallTarget, renames: &HashMap<&str, &str>) -
 
 /// The key a tainted function taints in turn (none for `main` and tests).
 fn own_key(f: &FnSummary) -> Option<Key> {
-    let test = f.entry.as_ref().is_some_and(|e| e.attr.ends_with("test"));
+    let test = f.entry.as_ref().is_some_and(|e| e.is_test());
     if test || (f.self_ty.is_none() && f.name == "main") {
         return None;
     }

@@ -545,9 +545,7 @@ fn fn_summary(model: &FileModel<'_>, f: &ast::Fn, seed: &dyn Fn(&str) -> bool) -
             .descendants_with_tokens()
             .filter_map(|e| e.into_token())
             .filter(|t| {
-                t.kind() == SyntaxKind::IDENT
-                    && f.name()
-                        .is_none_or(|n| t.text_range().start() >= n.syntax().text_range().start())
+                t.kind() == SyntaxKind::IDENT && t.text_range().start() >= name_range.start()
             })
             .any(|t| seed(t.text())),
         name_range,
