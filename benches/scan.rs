@@ -11,13 +11,14 @@
 //! rust-analyzer's parser alone (all cores); the same check parsing every file (its findings must
 //! be the same); ast-grep with one pattern on the same files, when it is installed
 //! (`npm i -g @ast-grep/cli` or `cargo install ast-grep`; `LOOPFIX_BENCH_AST_GREP=path`); the
-//! model on half of the packages against all of them (linear growth); and the peak memory of the
-//! check.
+//! model on half of the packages against all of them (linear growth); the peak memory of the
+//! check; and a second check of the unchanged workspace, answered by the cache.
 
 use std::time::{Duration, Instant};
 
 use camino::Utf8PathBuf;
 use cargo_loopfix::analysis::{RuleSet, analyze_with, model};
+use cargo_loopfix::cache::{Cache, Entry};
 use cargo_loopfix::rules;
 use cargo_loopfix::source::SourceSet;
 use cargo_loopfix::workspace::{Selection, Workspace};
@@ -167,6 +168,30 @@ fn main() {
 
     let ast_grep = ast_grep(&paths);
 
+    // A second check of the unchanged workspace: read the files, hash them, read the stored
+    // results (the binary's `check` does this unless `--no-cache`).
+    let cache = Cache::new(&workspace, &rules, &sources).expect("the bench binary is found");
+    cache
+        .store(Entry {
+            diagnostics: diagnostics.clone(),
+            warnings: Vec::new(),
+            stats,
+        })
+        .expect("the cache is written");
+    let cached = median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                let again = SourceSet::load(&workspace);
+                let entry = Cache::new(&workspace, &rules, &again)
+                    .and_then(|c| c.load())
+                    .expect("a cache hit");
+                assert_eq!(entry.diagnostics.len(), diagnostics.len());
+                t.elapsed()
+            })
+            .collect(),
+    );
+
     let (load, semantic, check, bare) =
         (median(load), median(semantic), median(check), median(bare));
     let total = load + check;
@@ -210,6 +235,10 @@ fn main() {
     println!(
         "check parsing every file:  {parse_all:>10.1?}  same findings as with the prefilter: {}",
         if same { "yes" } else { "NO" }
+    );
+    println!(
+        "(b) again, unchanged:      {cached:>10.1?}  (results from the cache: {:.1}x faster)",
+        total.as_secs_f64() / cached.as_secs_f64()
     );
     match ast_grep {
         Some(t) => println!(

@@ -89,6 +89,10 @@ pub struct CheckArgs {
     /// With --diff: include unsafe fixes in the patch
     #[arg(long)]
     pub unsafe_fixes: bool,
+
+    /// Neither read nor write the results kept under `target/loopfix/` for an unchanged workspace
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Args, Debug)]

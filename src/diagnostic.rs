@@ -6,7 +6,9 @@ use camino::Utf8PathBuf;
 use ra_ap_syntax::TextRange;
 
 /// How sure we are that a fix preserves the program's intended behaviour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Applicability {
     /// Shown, never applied automatically.
@@ -37,7 +39,9 @@ impl Applicability {
 }
 
 /// Severity of a diagnostic, as rustc names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     Warning,
     Error,
@@ -53,9 +57,10 @@ impl Severity {
 }
 
 /// One text replacement in one file. `range` is in the file's current text.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Edit {
     pub path: Utf8PathBuf,
+    #[serde(with = "range")]
     pub range: TextRange,
     pub content: String,
 }
@@ -84,7 +89,7 @@ impl Edit {
 }
 
 /// A proposed change: edits applied together, or not at all.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fix {
     /// What the fix does, e.g. "replace `rt.block_on(fut)` with `fut.await`".
     pub message: String,
@@ -96,7 +101,7 @@ pub struct Fix {
 }
 
 /// Enable `feature` on the dependency `dependency` in the manifest `manifest`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct FeatureEdit {
     pub manifest: Utf8PathBuf,
     pub dependency: String,
@@ -130,22 +135,25 @@ impl Fix {
 }
 
 /// A secondary span with a message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Label {
+    #[serde(with = "range")]
     pub range: TextRange,
     pub message: String,
 }
 
 /// One finding of one rule.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     /// The rule's snake_case id, without the `loopfix::` prefix.
-    pub rule: &'static str,
+    #[serde(deserialize_with = "rule_id")]
+    pub rule: RuleId,
     pub severity: Severity,
     /// Lower case, no trailing period, code in backticks.
     pub message: String,
     /// The file the primary span is in (absolute).
     pub path: Utf8PathBuf,
+    #[serde(with = "range")]
     pub range: TextRange,
     /// Label on the primary span.
     pub primary_label: Option<String>,
@@ -170,5 +178,39 @@ impl Diagnostic {
             self.range.end().into(),
             self.rule,
         )
+    }
+}
+
+/// A rule's id: one of the rules' own strings. (A name rather than `&'static str` in the struct,
+/// so that serde does not take it for text borrowed from the input.)
+pub type RuleId = &'static str;
+
+/// A rule id read back (from the cache): one of the rules' own ids, or an error.
+fn rule_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    let id = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    crate::rules::all()
+        .iter()
+        .map(|r| r.meta().id)
+        .find(|known| *known == id)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown rule `{id}`")))
+}
+
+/// A text range as `[start, end]` byte offsets.
+mod range {
+    use ra_ap_syntax::TextRange;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(range: &TextRange, s: S) -> Result<S::Ok, S::Error> {
+        (u32::from(range.start()), u32::from(range.end())).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TextRange, D::Error> {
+        let (start, end) = <(u32, u32)>::deserialize(d)?;
+        if start > end {
+            return Err(serde::de::Error::custom(
+                "a range that ends before it starts",
+            ));
+        }
+        Ok(TextRange::new(start.into(), end.into()))
     }
 }

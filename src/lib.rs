@@ -5,6 +5,7 @@
 //! -> [`rules`] -> [`fix`] -> [`report`] / [`write`].
 
 pub mod analysis;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -188,6 +188,8 @@ pub struct Workspace {
     pub config: crate::config::Config,
     /// `--select` on the command line chose the rules: the tables' selections do not apply.
     pub rules_from_command_line: bool,
+    /// Cargo's target directory (`target/`, or `CARGO_TARGET_DIR`): the cache lives under it.
+    pub target_directory: Utf8PathBuf,
 }
 
 impl Workspace {
@@ -265,6 +267,7 @@ impl Workspace {
             config: workspace_config,
             rules_from_command_line: false,
             lock_packages,
+            target_directory: metadata.target_directory.clone(),
         })
     }
 

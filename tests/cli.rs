@@ -1391,3 +1391,75 @@ fn the_prefilter_follows_async_callers_to_every_runtime() {
     assert_eq!(stdout(&filtered), stdout(&all));
     assert_eq!(stderr(&filtered), stderr(&all));
 }
+
+/// A second check of an unchanged workspace reads the first one's results from
+/// `target/loopfix/`: the same report, without analysing again. Any change to a file is a full run;
+/// `--no-cache` neither reads nor writes; a corrupt entry is a miss, never an error.
+#[test]
+fn an_unchanged_workspace_is_checked_from_the_cache() {
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("cached", "")),
+        ("src/main.rs", BUGGY),
+    ]);
+    let args = ["check", "-v", "--message-format", "short"];
+    let hit = "cache: the results of an identical earlier run";
+    let first = loopfix(ws.path(), &args);
+    assert_eq!(code(&first), 1, "{}", stderr(&first));
+    assert!(!stderr(&first).contains(hit), "{}", stderr(&first));
+    let entries = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir.join("target/loopfix"))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(entries(ws.path()).len(), 1);
+
+    let second = loopfix(ws.path(), &args);
+    assert!(stderr(&second).contains(hit), "{}", stderr(&second));
+    assert_eq!(code(&second), 1);
+    assert_eq!(stdout(&second), stdout(&first));
+    // The human report, fixes and all, is the same too.
+    let human = |dir: &Path| stderr(&loopfix(dir, &["check"]));
+    assert_eq!(human(ws.path()), human(ws.path()));
+
+    // Without the cache: analysed again, nothing written.
+    let fresh = loopfix(
+        ws.path(),
+        &["check", "-v", "--no-cache", "--message-format", "short"],
+    );
+    assert!(!stderr(&fresh).contains(hit), "{}", stderr(&fresh));
+    assert_eq!(stdout(&fresh), stdout(&first));
+
+    // A corrupt entry is a miss, and is replaced.
+    for entry in entries(ws.path()) {
+        std::fs::write(entry, "{ not json").unwrap();
+    }
+    let after_corruption = loopfix(ws.path(), &args);
+    assert_eq!(code(&after_corruption), 1, "{}", stderr(&after_corruption));
+    assert!(!stderr(&after_corruption).contains(hit));
+    assert_eq!(stdout(&after_corruption), stdout(&first));
+
+    // The bug fixed by hand: a full run that finds nothing.
+    std::fs::write(ws.path().join("src/main.rs"), CLEAN).unwrap();
+    let fixed = loopfix(ws.path(), &args);
+    assert_eq!(code(&fixed), 0, "{}", stderr(&fixed));
+    assert!(!stderr(&fixed).contains(hit), "{}", stderr(&fixed));
+    // And back: the first run's entry answers again.
+    std::fs::write(ws.path().join("src/main.rs"), BUGGY).unwrap();
+    let back = loopfix(ws.path(), &args);
+    assert!(stderr(&back).contains(hit), "{}", stderr(&back));
+    assert_eq!(stdout(&back), stdout(&first));
+
+    // A configuration change is a change too: the rule turned off.
+    std::fs::write(
+        ws.path().join("loopfix.toml"),
+        "levels = { nested_block_on = \"allow\" }\n",
+    )
+    .unwrap();
+    let configured = loopfix(ws.path(), &args);
+    assert!(
+        !stderr(&configured).contains(hit),
+        "{}",
+        stderr(&configured)
+    );
+    assert_eq!(code(&configured), 0, "{}", stdout(&configured));
+}

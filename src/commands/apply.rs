@@ -12,7 +12,7 @@ use crate::report::{Summary, diff, plural, short};
 use crate::vcs::{self, Allow};
 
 pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
-    let scan = Scan::run(&args.scan, output)?;
+    let scan = Scan::run(&args.scan, output, false)?;
     let outcome = if args.add_suppressions {
         suppressions(&scan)
     } else {

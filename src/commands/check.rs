@@ -60,7 +60,7 @@ pub fn run(args: &CheckArgs, output: &Output) -> Result<Status> {
     if (args.message_format != MessageFormat::Human && args.output_file.is_none()) || args.diff {
         output.progress.set(false);
     }
-    let scan = Scan::run(&args.scan, output)?;
+    let scan = Scan::run(&args.scan, output, !args.no_cache)?;
     let status = if scan.diagnostics.is_empty() {
         Status::Clean
     } else {

@@ -89,7 +89,9 @@ pub struct Scan {
 }
 
 impl Scan {
-    pub fn run(args: &ScanArgs, output: &Output) -> Result<Scan> {
+    /// Load, read and analyse; `use_cache`: read the results of an identical earlier run, and
+    /// keep these for the next (`check` does, `apply` never).
+    pub fn run(args: &ScanArgs, output: &Output, use_cache: bool) -> Result<Scan> {
         let started = Instant::now();
         let mut workspace = Workspace::load(&args.selection())?;
         // The command line's `--select` overrides the tables; otherwise every rule a package's
@@ -118,17 +120,53 @@ impl Scan {
         for warning in &sources.warnings {
             output.warn(&warning.message);
         }
-        // Each file is summarised, then checked.
-        progress.phase("checking", 2 * sources.files.len());
-        let (mut diagnostics, graph) =
-            analysis::analyze_observed(Some(&workspace), &sources, &rules, &|| progress.step());
+        // Each file is summarised, then checked; or an unchanged workspace's results are read.
+        let cache = if use_cache {
+            crate::cache::Cache::new(&workspace, &rules, &sources)
+        } else {
+            None
+        };
+        let cached = cache.as_ref().and_then(|c| c.load());
+        let hit = cached.is_some();
+        let entry = cached.unwrap_or_else(|| {
+            progress.phase("checking", 2 * sources.files.len());
+            let (diagnostics, stats) =
+                analysis::analyze_observed(Some(&workspace), &sources, &rules, &|| progress.step());
+            // Syntax errors of the files that were parsed (the others could not matter).
+            let warnings = sources
+                .files
+                .iter()
+                .filter_map(|f| f.parse_warning())
+                .collect();
+            crate::cache::Entry {
+                diagnostics,
+                warnings,
+                stats,
+            }
+        });
         progress.finish();
-        // Syntax errors of the files that were parsed (the others could not matter).
-        for file in &sources.files {
-            if let Some(warning) = file.parse_warning() {
-                output.warn(&warning);
+        for warning in &entry.warnings {
+            output.warn(warning);
+        }
+        if let Some(cache) = cache.as_ref().filter(|_| !hit) {
+            let stored = crate::cache::Entry {
+                diagnostics: entry.diagnostics.clone(),
+                warnings: entry.warnings.clone(),
+                stats: entry.stats,
+            };
+            // A cache that cannot be written (a read-only target directory) costs the next run
+            // its time, nothing else.
+            if let Err(err) = cache.store(stored)
+                && output.verbose > 0
+            {
+                output.warn(&format!("could not write the cache: {err:#}"));
             }
         }
+        let crate::cache::Entry {
+            mut diagnostics,
+            stats: graph,
+            ..
+        } = entry;
         guard_fixes(&workspace, &mut diagnostics);
         if output.verbose > 0 {
             let bytes: usize = sources.files.iter().map(|f| f.text.len()).sum();
@@ -140,6 +178,12 @@ impl Scan {
                 rules.rules().len(),
                 started.elapsed()
             ));
+            if let Some(cache) = cache.as_ref().filter(|_| hit) {
+                output.err(&format!(
+                    "cache: the results of an identical earlier run, from {}\n",
+                    workspace.relative(&cache.path())
+                ));
+            }
             output.err(&format!(
                 "prefilter: {} files summarised, {} of them checked by the rules\n",
                 graph.parsed_files, graph.checked_files

@@ -112,7 +112,7 @@ pub struct ChainStep {
 }
 
 /// Counts for `-v` and the benchmark.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GraphStats {
     pub functions: usize,
     pub call_sites: usize,
