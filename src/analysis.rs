@@ -2,6 +2,7 @@
 //! asked for its kind. Results are owned and sorted, so output is deterministic.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -29,18 +30,19 @@ impl RuleSet {
     }
 }
 
-/// Dependency names visible in each file: those of the packages that own it.
-pub fn externs_for(workspace: Option<&Workspace>, file: &SourceFile) -> BTreeMap<String, String> {
-    match workspace {
-        Some(ws) if !file.owners.is_empty() => {
-            let mut map = BTreeMap::new();
-            for owner in &file.owners {
-                map.extend(ws.packages[owner.package].extern_crates.clone());
-            }
-            map
-        }
+/// Dependency names visible in each file (those of the packages that own it), shared by the
+/// files of the same packages.
+fn externs_per_file(
+    workspace: Option<&Workspace>,
+    sources: &SourceSet,
+) -> Vec<Arc<BTreeMap<String, String>>> {
+    sources.shared_by_packages(|packages| match workspace {
+        Some(ws) if !packages.is_empty() => packages
+            .iter()
+            .flat_map(|&p| ws.packages[p].extern_crates.clone())
+            .collect(),
         _ => FileModel::default_externs(),
-    }
+    })
 }
 
 /// A configured list (`off-thread`, `clients`) of the packages that own `file`, merged.
@@ -220,11 +222,12 @@ fn model_with(
         .map(|(f, _)| f.text.len())
         .sum();
     let keep_trees = checked_bytes <= KEEP_TREES_BYTES;
+    let externs = externs_per_file(workspace, sources);
     let summarize = |i: usize| -> (FileFacts, FileSummary) {
         let file = &files[i];
         let parse = file.parse();
         let tree = parse.tree();
-        let imports = Imports::new(&tree, externs_for(workspace, file))
+        let imports = Imports::new(&tree, externs[i].clone())
             .with_off_thread(configured(workspace, file, |p| &p.off_thread))
             .with_clients(configured(workspace, file, |p| &p.clients))
             .with_blocking(configured(workspace, file, |p| &p.blocking));
@@ -289,12 +292,13 @@ fn model_with(
     let (facts, summaries): (Vec<FileFacts>, Vec<FileSummary>) = done
         .into_iter()
         .zip(files)
-        .map(|(d, file)| {
+        .zip(&externs)
+        .map(|((d, file), externs)| {
             d.unwrap_or_else(|| {
                 on_file();
                 let empty = ra_ap_syntax::SourceFile::parse("", file.edition).tree();
                 let facts = FileFacts {
-                    imports: Imports::new(&empty, externs_for(workspace, file)),
+                    imports: Imports::new(&empty, externs.clone()),
                     macros: MacroBodies::default(),
                     tree: None,
                 };

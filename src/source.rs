@@ -239,6 +239,24 @@ struct ModDecl {
 }
 
 impl SourceSet {
+    /// Per file, a value made from the packages that own it (`[]` outside any package), made
+    /// once per distinct set of packages and shared: per-package tables (dependencies, features)
+    /// are not copied into each of thousands of files.
+    pub fn shared_by_packages<T>(&self, make: impl Fn(&[usize]) -> T) -> Vec<std::sync::Arc<T>> {
+        let mut made: HashMap<Vec<usize>, std::sync::Arc<T>> = HashMap::new();
+        self.files
+            .iter()
+            .map(|file| {
+                let mut packages: Vec<usize> = file.owners.iter().map(|o| o.package).collect();
+                packages.sort_unstable();
+                packages.dedup();
+                made.entry(packages)
+                    .or_insert_with_key(|p| std::sync::Arc::new(make(p)))
+                    .clone()
+            })
+            .collect()
+    }
+
     /// Discover and parse every file reachable from the selected targets' roots.
     pub fn load(workspace: &Workspace) -> SourceSet {
         SourceSet::load_observed(workspace, &|| {})

@@ -179,9 +179,13 @@ pub struct WorkspaceModel {
     callers: Vec<Vec<usize>>,
     /// Per file: the manifest of the (first) package that owns it.
     pub manifests: Vec<Option<camino::Utf8PathBuf>>,
-    /// Per file: the features its packages enable on each dependency (`None` outside a package).
-    features: Vec<Option<BTreeMap<String, Vec<String>>>>,
+    /// Per file: the features its packages enable on each dependency (`None` outside a package);
+    /// shared by the files of the same packages.
+    features: Vec<std::sync::Arc<Option<DependencyFeatures>>>,
 }
+
+/// Features enabled on each dependency (crate name -> features, `default` included).
+type DependencyFeatures = BTreeMap<String, Vec<String>>;
 
 /// What code needs of a Tokio runtime: `enable_time` for timers, `enable_io` for sockets, signals
 /// and processes, and any Tokio runtime at all for libraries built on Tokio (reqwest, hyper,
@@ -477,23 +481,19 @@ impl WorkspaceModel {
                 .or_default()
                 .push(e.callee);
         }
-        let features = sources
-            .files
-            .iter()
-            .map(|file| {
-                let ws = workspace?;
-                let mut merged: BTreeMap<String, Vec<String>> = BTreeMap::new();
-                for owner in &file.owners {
-                    for (dep, f) in &ws.packages[owner.package].dependency_features {
-                        merged
-                            .entry(dep.clone())
-                            .or_default()
-                            .extend(f.iter().cloned());
-                    }
+        let features = sources.shared_by_packages(|packages| {
+            let ws = workspace?;
+            let mut merged: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for &package in packages {
+                for (dep, f) in &ws.packages[package].dependency_features {
+                    merged
+                        .entry(dep.clone())
+                        .or_default()
+                        .extend(f.iter().cloned());
                 }
-                (!file.owners.is_empty()).then_some(merged)
-            })
-            .collect();
+            }
+            (!packages.is_empty()).then_some(merged)
+        });
         let runtimes_per_binary = runtimes_per_binary(sources, &fns);
         let mut callers = vec![Vec::new(); fns.len()];
         for (i, e) in edges.iter().enumerate() {
@@ -551,7 +551,7 @@ impl WorkspaceModel {
     /// Whether the package of `file` enables `feature` on its dependency `krate` (directly, or
     /// through `full`); `None` when unknown (a file outside any package, or no such dependency).
     pub fn dependency_feature(&self, file: usize, krate: &str, feature: &str) -> Option<bool> {
-        let features = self.features.get(file)?.as_ref()?.get(krate)?;
+        let features = self.features.get(file)?.as_ref().as_ref()?.get(krate)?;
         Some(features.iter().any(|f| f == feature || f == "full"))
     }
 

@@ -2,6 +2,7 @@
 //! crates) and the package's dependency names (renamed dependencies included).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use ra_ap_syntax::{
     AstNode, SourceFile, SyntaxKind, TextRange, TextSize,
@@ -100,13 +101,15 @@ pub struct Imports {
     /// Configured blocking functions.
     blocking: Vec<String>,
     scopes: Vec<Scope>,
-    externs: BTreeMap<String, String>,
+    /// Shared by the files of the same packages.
+    externs: Arc<BTreeMap<String, String>>,
     /// Top-level module names of the file, which shadow crate names.
     local_modules: Vec<String>,
 }
 
 impl Imports {
-    pub fn new(file: &SourceFile, externs: BTreeMap<String, String>) -> Imports {
+    pub fn new(file: &SourceFile, externs: impl Into<Arc<BTreeMap<String, String>>>) -> Imports {
+        let externs = externs.into();
         let mut scopes: Vec<Scope> = Vec::new();
         for use_item in file.syntax().descendants().filter_map(ast::Use::cast) {
             let Some(tree) = use_item.use_tree() else {
@@ -391,7 +394,7 @@ mod tests {
         let externs = externs
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect();
+            .collect::<BTreeMap<_, _>>();
         let imports = Imports::new(&file, externs);
         let path = file
             .syntax()
@@ -498,7 +501,7 @@ mod tests {
         let file = SourceFile::parse(text, Edition::Edition2021).tree();
         let externs = [("pollster".to_owned(), "pollster".to_owned())]
             .into_iter()
-            .collect();
+            .collect::<BTreeMap<_, _>>();
         let imports = Imports::new(&file, externs);
         assert!(imports.trait_in_scope("pollster::FutureExt", TextSize::from(35)));
         assert!(!imports.trait_in_scope("other::FutureExt", TextSize::from(35)));
