@@ -133,13 +133,16 @@ pub fn analyze_with(
                     Some(parse) => parse.tree(),
                     None => file.tree(),
                 };
-                let file_model = FileModel::new(
-                    &tree,
-                    &model.facts[i].imports,
-                    &model.facts[i].macros,
-                    &model.graph,
-                    i,
-                );
+                let rebuilt;
+                let macros = match &model.facts[i].macros {
+                    Some(kept) => kept,
+                    None => {
+                        rebuilt = MacroBodies::build(&tree, &file.text, file.edition);
+                        &rebuilt
+                    }
+                };
+                let file_model =
+                    FileModel::new(&tree, &model.facts[i].imports, macros, &model.graph, i);
                 check_file(sources, file, &tree, &file_model, rules)
             } else {
                 Vec::new()
@@ -158,13 +161,15 @@ pub fn analyze_with(
 /// What the model keeps of each file between its two passes (owned, `Send`).
 pub struct FileFacts {
     pub imports: Imports,
-    pub macros: MacroBodies,
+    /// The file's macro arguments parsed as code (as large as the file, per nesting level), kept
+    /// with the tree; `None`: built again by the rules.
+    pub macros: Option<MacroBodies>,
     /// The file's tree, kept for the rules when the checked files are small together.
     pub tree: Option<ra_ap_syntax::Parse<ra_ap_syntax::SourceFile>>,
 }
 
-/// Source bytes of checked files under which their trees are kept between the model and the
-/// rules (about ten times as much memory) rather than parsed again.
+/// Source bytes of checked files under which their trees and macro bodies are kept between the
+/// model and the rules (about ten times as much memory) rather than built again.
 const KEEP_TREES_BYTES: usize = 16 << 20;
 
 /// The semantic model of a run: each file's imports and macro bodies, the workspace's call graph,
@@ -238,12 +243,13 @@ fn model_with(
             &|w| prefilter.is_seed_ident(w),
         );
         on_file();
-        let kept = (keep_trees && checked[i]).then_some(parse);
+        // Rules walk only the seed files; what they walk is kept for them or built again.
+        let keep = keep_trees && checked[i];
         (
             FileFacts {
                 imports,
-                macros,
-                tree: kept,
+                macros: keep.then_some(macros),
+                tree: keep.then_some(parse),
             },
             summary,
         )
@@ -260,13 +266,8 @@ fn model_with(
         while !wave.is_empty() {
             let summarized: Vec<(usize, (FileFacts, FileSummary))> =
                 wave.par_iter().map(|&i| (i, summarize(i))).collect();
-            for (i, (mut facts, summary)) in summarized {
-                // Rules never walk a file that is not a seed: its macro bodies are not needed
-                // once it is summarised.
-                if !checked[i] {
-                    facts.macros = MacroBodies::default();
-                }
-                done[i] = Some((facts, summary));
+            for (i, done_now) in summarized {
+                done[i] = Some(done_now);
             }
             // Files that name what the parsed ones taint are parsed next.
             let new: Vec<(usize, &FileSummary)> = wave
@@ -299,7 +300,7 @@ fn model_with(
                 let empty = ra_ap_syntax::SourceFile::parse("", file.edition).tree();
                 let facts = FileFacts {
                     imports: Imports::new(&empty, externs.clone()),
-                    macros: MacroBodies::default(),
+                    macros: None,
                     tree: None,
                 };
                 (facts, FileSummary::default())
