@@ -23,9 +23,8 @@ use cargo_loopfix::rules;
 use cargo_loopfix::source::SourceSet;
 use cargo_loopfix::workspace::{Selection, Workspace};
 
-/// As the binary: the floor and the check run with the same allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// As the binary: the floor and the check run with the same allocator.
+cargo_loopfix::use_mimalloc!();
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();

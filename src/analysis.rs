@@ -308,7 +308,7 @@ fn model_with(
         })
         .unzip();
     let imports: Vec<&Imports> = facts.iter().map(|f| &f.imports).collect();
-    let graph = WorkspaceModel::build(workspace, sources, &imports, &summaries);
+    let graph = WorkspaceModel::build(workspace, sources, &imports, summaries);
     Model {
         facts,
         graph,

@@ -17,7 +17,9 @@
 //! over); the newest [`KEEP`] are kept. A missing, unreadable, corrupt or foreign entry is a miss,
 //! never an error; `--no-cache` turns the cache off.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::Hash;
+
+use crate::fingerprint::hash128;
 
 use camino::Utf8PathBuf;
 use rayon::prelude::*;
@@ -153,17 +155,6 @@ fn tool_identity() -> Option<(String, u64, std::time::SystemTime)> {
         meta.len(),
         meta.modified().ok()?,
     ))
-}
-
-/// A 128-bit hash of what `feed` writes: two differently seeded 64-bit hashes.
-fn hash128(feed: impl Fn(&mut DefaultHasher)) -> u128 {
-    let half = |seed: u8| {
-        let mut h = DefaultHasher::new();
-        seed.hash(&mut h);
-        feed(&mut h);
-        h.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
 #[cfg(test)]

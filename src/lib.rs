@@ -4,12 +4,14 @@
 //! following `mod`, parsed once, in parallel) -> [`semantic`] (what paths mean, where code runs)
 //! -> [`rules`] -> [`fix`] -> [`report`] / [`write`].
 
+pub mod allocator;
 pub mod analysis;
 pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod diagnostic;
+pub mod fingerprint;
 pub mod fix;
 pub mod manifest;
 pub mod names;

@@ -1,7 +1,5 @@
-/// Parsing and the model allocate many small nodes: mimalloc is faster at that than glibc's
-/// allocator (about a fifth of a check's time on the benchmark corpus).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// mimalloc, configured before its first allocation: see `cargo_loopfix::allocator`.
+cargo_loopfix::use_mimalloc!();
 
 /// Stack for the main work and for each parsing thread: parsers recurse per nesting level (files
 /// nested deeper than `nesting::MAX_DEPTH` are skipped), which a default 2 MiB thread stack does

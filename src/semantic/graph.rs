@@ -239,12 +239,20 @@ enum Def {
 }
 
 struct Resolver<'a> {
-    defs: HashMap<(CrateId, Vec<String>), Def>,
+    /// By fingerprint of the path: a path's segments are not kept once per definition.
+    defs: HashMap<PathKey, Def>,
     /// Module-level `use` names: (crate, module ++ [name]) -> the path they stand for, absolute.
-    aliases: HashMap<(CrateId, Vec<String>), (CrateId, Vec<String>)>,
+    aliases: HashMap<PathKey, (CrateId, Vec<String>)>,
     /// Library crate names of the workspace -> crate.
     libs: HashMap<String, CrateId>,
     imports: &'a [&'a Imports],
+}
+
+/// A path in a crate, by fingerprint.
+type PathKey = (CrateId, u128);
+
+fn path_key(krate: CrateId, path: &[String]) -> PathKey {
+    (krate, crate::fingerprint::of(path))
 }
 
 impl WorkspaceModel {
@@ -252,7 +260,7 @@ impl WorkspaceModel {
         workspace: Option<&Workspace>,
         sources: &SourceSet,
         imports: &[&Imports],
-        summaries: &[FileSummary],
+        summaries: Vec<FileSummary>,
     ) -> WorkspaceModel {
         let libs: HashMap<String, CrateId> = workspace
             .into_iter()
@@ -282,7 +290,7 @@ impl WorkspaceModel {
             .collect();
 
         // Definitions and module-level aliases.
-        let mut fns = Vec::new();
+        let mut fns = Vec::with_capacity(summaries.iter().map(|s| s.fns.len()).sum());
         let mut by_file = vec![HashMap::new(); summaries.len()];
         let mut resolver = Resolver {
             defs: HashMap::new(),
@@ -322,7 +330,7 @@ impl WorkspaceModel {
                     path.push(f.name.clone());
                     resolver
                         .defs
-                        .entry((place.krate, path))
+                        .entry(path_key(place.krate, &path))
                         .or_insert(Def::Fn(id));
                 }
             }
@@ -347,7 +355,7 @@ impl WorkspaceModel {
                     path.push(st.name.clone());
                     resolver
                         .defs
-                        .entry((place.krate, path))
+                        .entry(path_key(place.krate, &path))
                         .or_insert(Def::Static(id));
                 }
             }
@@ -360,7 +368,7 @@ impl WorkspaceModel {
                     if let Some(abs) = resolver.absolute(fi, place.krate, &module, None, target) {
                         let mut key = module.clone();
                         key.push(name.clone());
-                        resolver.aliases.insert((place.krate, key), abs);
+                        resolver.aliases.insert(path_key(place.krate, &key), abs);
                     }
                 }
             }
@@ -375,6 +383,10 @@ impl WorkspaceModel {
                 let mut stats = GraphStats::default();
                 for f in &summary.fns {
                     let caller = by_file[fi][&f.start];
+                    let untyped = f.untyped_method_calls as usize;
+                    stats.call_sites += untyped;
+                    stats.unknown += untyped;
+                    stats.unknown_methods += untyped;
                     for site in &f.calls {
                         stats.call_sites += 1;
                         let mut callees: Vec<FnId> = places[fi]
@@ -472,6 +484,10 @@ impl WorkspaceModel {
             }
         }
 
+        // The summaries and the definitions have given all they hold: their memory goes to the
+        // rest of the graph.
+        drop(summaries);
+        drop(resolver);
         let reached_by = propagate(&fns, &edges);
         let needs = driver_needs(&fns, &edges);
         let mut callees_at: HashMap<(usize, TextSize), Vec<FnId>> = HashMap::new();
@@ -1082,7 +1098,7 @@ impl Resolver<'_> {
     }
 
     fn lookup(&self, krate: CrateId, path: Vec<String>, depth: u8) -> Option<Def> {
-        if let Some(&id) = self.defs.get(&(krate, path.clone())) {
+        if let Some(&id) = self.defs.get(&path_key(krate, &path)) {
             return Some(id);
         }
         if depth > 8 {
@@ -1091,7 +1107,7 @@ impl Resolver<'_> {
         // A prefix of the path may be a `use` alias: `helpers::f` after `use crate::util as helpers;`,
         // or `f` re-exported by `pub use`.
         for split in (2..=path.len()).rev() {
-            if let Some((k, target)) = self.aliases.get(&(krate, path[..split].to_vec())) {
+            if let Some((k, target)) = self.aliases.get(&path_key(krate, &path[..split])) {
                 let mut full = target.clone();
                 full.extend(path[split..].iter().cloned());
                 return self.lookup(*k, full, depth + 1);

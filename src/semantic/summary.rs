@@ -220,7 +220,10 @@ pub struct FnSummary {
     pub entry: Option<context::RuntimeEntry>,
     /// The route attribute that makes it a request handler (`actix_web::get`).
     pub route: Option<String>,
+    /// Its calls, but for methods on receivers of unknown type: nothing resolves those.
     pub calls: Vec<CallSite>,
+    /// How many calls of methods on receivers of unknown type it makes (for the counts of `-v`).
+    pub untyped_method_calls: u32,
     pub facts: Vec<Fact>,
 }
 
@@ -293,7 +296,13 @@ impl FileSummary {
                                     call: site.call,
                                 });
                             }
-                            f.calls.push(site);
+                            // Half of all calls are methods on receivers of unknown type: count
+                            // them, do not keep them.
+                            if matches!(site.target, CallTarget::Method(_)) {
+                                f.untyped_method_calls += 1;
+                            } else {
+                                f.calls.push(site);
+                            }
                         }
                     }
                 }
@@ -318,6 +327,13 @@ impl FileSummary {
                 _ => {}
             }
         }
+        // Summaries live until the call graph is built: no spare capacity.
+        for f in &mut summary.fns {
+            f.calls.shrink_to_fit();
+            f.facts.shrink_to_fit();
+        }
+        summary.fns.shrink_to_fit();
+        summary.name_uses.shrink_to_fit();
         summary
     }
 }
@@ -569,6 +585,7 @@ fn fn_summary(model: &FileModel<'_>, f: &ast::Fn, seed: &dyn Fn(&str) -> bool) -
         entry: context::runtime_entry(f),
         route: model.route_attribute(f),
         calls: Vec::new(),
+        untyped_method_calls: 0,
         facts: Vec::new(),
     }
 }
