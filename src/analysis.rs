@@ -230,7 +230,13 @@ fn model_with(
     let externs = externs_per_file(workspace, sources);
     let summarize = |i: usize| -> (FileFacts, FileSummary) {
         let file = &files[i];
-        let parse = file.parse();
+        // Syntax errors matter where the rules walk (fixes never edit a broken item; warnings):
+        // the other files feed the call graph only, and are not validated.
+        let parse = if checked[i] {
+            file.parse()
+        } else {
+            file.parse_unvalidated()
+        };
         let tree = parse.tree();
         let imports = Imports::new(&tree, externs[i].clone())
             .with_off_thread(configured(workspace, file, |p| &p.off_thread))

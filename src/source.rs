@@ -40,12 +40,12 @@ pub struct SourceFile {
     pub too_deep: Option<usize>,
     /// What the first parse found.
     syntax: std::sync::OnceLock<SyntaxFacts>,
+    /// Syntax errors (parser and validation), from the first parse that validated.
+    errors: std::sync::OnceLock<Vec<SyntaxError>>,
 }
 
 #[derive(Clone, Debug)]
 struct SyntaxFacts {
-    /// Syntax errors (parser and validation).
-    errors: Vec<SyntaxError>,
     /// The tree nests deeper than [`crate::nesting::MAX_TREE_DEPTH`]: treated as empty.
     tree_too_deep: Option<usize>,
 }
@@ -64,11 +64,23 @@ impl SourceFile {
             owners: Vec::new(),
             too_deep,
             syntax: std::sync::OnceLock::new(),
+            errors: std::sync::OnceLock::new(),
         }
     }
 
     /// The file's syntax tree, parsed now (each call parses again: keep it while you need it).
+    /// The first parse also records its syntax errors.
     pub fn parse(&self) -> Parse<AstSourceFile> {
+        self.parse_validating(true)
+    }
+
+    /// [`SourceFile::parse`], without recording syntax errors (validation walks the whole tree):
+    /// for files that feed the call graph but that no rule walks and no fix edits.
+    pub fn parse_unvalidated(&self) -> Parse<AstSourceFile> {
+        self.parse_validating(false)
+    }
+
+    fn parse_validating(&self, validate: bool) -> Parse<AstSourceFile> {
         let empty = || AstSourceFile::parse("", self.edition);
         if self.too_deep.is_some() || self.syntax.get().is_some_and(|s| s.tree_too_deep.is_some()) {
             return empty();
@@ -79,24 +91,20 @@ impl SourceFile {
             Some(rest) => format!("   {rest}").into(),
             None => self.text.as_str().into(),
         };
-        let mut parse = AstSourceFile::parse(&parsed, self.edition);
+        let parse = AstSourceFile::parse(&parsed, self.edition);
         if self.syntax.get().is_none() {
             // Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the tree without brackets: every
             // walk up from a node would cost the whole chain.
             let tree_depth = crate::nesting::tree_depth(&parse.syntax_node());
             let tree_too_deep = (tree_depth > crate::nesting::MAX_TREE_DEPTH).then_some(tree_depth);
-            let errors = if tree_too_deep.is_some() {
-                Vec::new()
-            } else {
-                parse.errors()
-            };
-            let _ = self.syntax.set(SyntaxFacts {
-                errors,
-                tree_too_deep,
-            });
+            let _ = self.syntax.set(SyntaxFacts { tree_too_deep });
             if tree_too_deep.is_some() {
-                parse = empty();
+                let _ = self.errors.set(Vec::new());
+                return empty();
             }
+        }
+        if validate && self.errors.get().is_none() {
+            let _ = self.errors.set(parse.errors());
         }
         parse
     }
@@ -117,12 +125,15 @@ impl SourceFile {
         self.syntax.get().expect("set by the first parse")
     }
 
-    /// Syntax errors (parser and validation); parses the file if it was not parsed yet.
+    /// Syntax errors (parser and validation); parses the file if they are not known yet.
     pub fn errors(&self) -> &[SyntaxError] {
         if self.too_deep.is_some() {
             return &[];
         }
-        &self.syntax_facts().errors
+        if self.errors.get().is_none() {
+            drop(self.parse());
+        }
+        self.errors.get().expect("set by a validating parse")
     }
 
     /// How deep the file nests when it is too deep to parse (brackets, or the tree of a long
@@ -132,13 +143,13 @@ impl SourceFile {
     }
 
     /// Warnings about the file that its parse found: syntax errors, a tree too deep to walk.
-    /// Empty for a file not parsed in this run.
+    /// Empty for a file not parsed in this run; no syntax errors for a file parsed without them.
     pub fn parse_warning(&self) -> Option<String> {
         let facts = self.syntax.get()?;
         if let Some(depth) = facts.tree_too_deep {
             return Some(nested_too_deep(&self.rel_path, depth));
         }
-        let err = facts.errors.first()?;
+        let err = self.errors.get()?.first()?;
         let (line, col) = self.line_col_chars(err.range().start());
         Some(format!(
             "{}:{line}:{col}: syntax error: {err}; findings there are reported, but no fix will edit the affected item",
