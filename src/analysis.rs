@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use ra_ap_syntax::SyntaxKind;
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
@@ -18,11 +19,24 @@ use crate::workspace::Workspace;
 /// The rules of a run, indexed by the node kinds they visit.
 pub struct RuleSet {
     rules: Vec<&'static dyn Rule>,
+    /// Per syntax kind (as `u16`): the rules that visit it.
+    by_kind: Vec<Vec<&'static dyn Rule>>,
 }
 
 impl RuleSet {
     pub fn new(rules: Vec<&'static dyn Rule>) -> RuleSet {
-        RuleSet { rules }
+        let mut by_kind = vec![Vec::new(); usize::from(u16::from(SyntaxKind::__LAST)) + 1];
+        for &rule in &rules {
+            for &kind in rule.kinds() {
+                by_kind[usize::from(u16::from(kind))].push(rule);
+            }
+        }
+        RuleSet { rules, by_kind }
+    }
+
+    /// The rules that visit nodes of `kind`.
+    fn visiting(&self, kind: SyntaxKind) -> &[&'static dyn Rule] {
+        &self.by_kind[usize::from(u16::from(kind))]
     }
 
     pub fn rules(&self) -> &[&'static dyn Rule] {
@@ -338,8 +352,7 @@ pub fn check_file(
     };
     let mut out = Vec::new();
     for (node, _) in model.all_nodes() {
-        let kind = node.kind();
-        for rule in rules.rules.iter().filter(|r| r.kinds().contains(&kind)) {
+        for rule in rules.visiting(node.kind()) {
             rule.check(&cx, &node, &mut out);
         }
     }

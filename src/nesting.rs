@@ -11,15 +11,16 @@ pub const MAX_TREE_DEPTH: usize = 4000;
 
 /// The depth of the deepest node of `root`'s tree, by an iterative walk.
 pub fn tree_depth(root: &ra_ap_syntax::SyntaxNode) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    for event in root.preorder() {
-        match event {
-            ra_ap_syntax::WalkEvent::Enter(_) => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            ra_ap_syntax::WalkEvent::Leave(_) => depth -= 1,
-        }
+    // On the green tree: no cursor is built (or freed) per node.
+    let mut stack = vec![(root.green(), 1usize)];
+    let mut max = 0;
+    while let Some((node, depth)) = stack.pop() {
+        max = max.max(depth);
+        stack.extend(
+            node.children()
+                .filter_map(|child| child.into_node())
+                .map(|child| (child, depth + 1)),
+        );
     }
     max
 }
