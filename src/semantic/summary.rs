@@ -545,6 +545,32 @@ fn fn_reference(model: &FileModel<'_>, node: &SyntaxNode) -> Option<NameUse> {
     })
 }
 
+/// Whether an identifier of the function `f`, from its name on (not its attributes or doc
+/// comments; not comments or strings), is a seed (walked on the green tree: no cursor per token).
+fn seeded(f: &SyntaxNode, seed: &dyn Fn(&str) -> bool) -> bool {
+    let children: Vec<_> = f.green().children().collect();
+    let from = children
+        .iter()
+        .position(|c| SyntaxKind::from(c.kind().0) == SyntaxKind::NAME)
+        .unwrap_or(0);
+    let mut stack: Vec<_> = children[from..].iter().rev().cloned().collect();
+    while let Some(element) = stack.pop() {
+        match element {
+            ra_ap_syntax::NodeOrToken::Node(node) => {
+                let at = stack.len();
+                stack.extend(node.children());
+                stack[at..].reverse();
+            }
+            ra_ap_syntax::NodeOrToken::Token(token) => {
+                if SyntaxKind::from(token.kind().0) == SyntaxKind::IDENT && seed(token.text()) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
 fn fn_summary(model: &FileModel<'_>, f: &ast::Fn, seed: &dyn Fn(&str) -> bool) -> FnSummary {
     let name = f.name().map(|n| n.text().to_string()).unwrap_or_default();
     let name_range = f
@@ -556,14 +582,7 @@ fn fn_summary(model: &FileModel<'_>, f: &ast::Fn, seed: &dyn Fn(&str) -> bool) -
         end: f.syntax().text_range().end(),
         // Identifiers of its code, from the name on (not its attributes or doc comments, not
         // comments or strings), macro arguments included.
-        seeded: f
-            .syntax()
-            .descendants_with_tokens()
-            .filter_map(|e| e.into_token())
-            .filter(|t| {
-                t.kind() == SyntaxKind::IDENT && t.text_range().start() >= name_range.start()
-            })
-            .any(|t| seed(t.text())),
+        seeded: seeded(f.syntax(), seed),
         name_range,
         inline_modules: inline_modules(f.syntax()),
         self_ty: self_type(f.syntax()),
