@@ -111,7 +111,8 @@ impl Imports {
     pub fn new(file: &SourceFile, externs: impl Into<Arc<BTreeMap<String, String>>>) -> Imports {
         let externs = externs.into();
         let mut scopes: Vec<Scope> = Vec::new();
-        for use_item in file.syntax().descendants().filter_map(ast::Use::cast) {
+        let uses = super::nodes_of_kind(file.syntax(), SyntaxKind::USE);
+        for use_item in uses.into_iter().filter_map(ast::Use::cast) {
             let Some(tree) = use_item.use_tree() else {
                 continue;
             };

@@ -116,7 +116,8 @@ fn build_level(
 ) -> Option<(Level, String)> {
     // (arguments, whole call, opening delimiter, is `select!`)
     let mut calls: Vec<(TextRange, TextRange, char, bool)> = Vec::new();
-    for call in base.descendants().filter_map(ast::MacroCall::cast) {
+    let macro_calls = super::nodes_of_kind(base, SyntaxKind::MACRO_CALL);
+    for call in macro_calls.into_iter().filter_map(ast::MacroCall::cast) {
         if !is_file && !inside_wrapper_body(call.syntax()) {
             continue;
         }

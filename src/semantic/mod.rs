@@ -379,3 +379,72 @@ fn match_ast_attrs(node: &SyntaxNode) -> Vec<ast::Attr> {
     }
     Vec::new()
 }
+
+/// The nodes of `kind` in `root`'s tree (`root` included), in text order: what
+/// `root.descendants().filter(|n| n.kind() == kind)` gives, found by a walk of the green tree, so
+/// that only the nodes found get a cursor (a full cursor walk allocates and frees one per node).
+pub(crate) fn nodes_of_kind(root: &SyntaxNode, kind: SyntaxKind) -> Vec<SyntaxNode> {
+    use ra_ap_syntax::{NodeOrToken, TextRange};
+    let mut ranges: Vec<TextRange> = Vec::new();
+    let mut stack = vec![(root.green(), root.text_range().start())];
+    while let Some((node, start)) = stack.pop() {
+        if SyntaxKind::from(node.kind().0) == kind {
+            ranges.push(TextRange::at(start, node.text_len()));
+        }
+        let first_child = stack.len();
+        let mut at = start;
+        for child in node.children() {
+            if let NodeOrToken::Node(child) = child {
+                stack.push((child, at));
+                at += child.text_len();
+            } else {
+                at += child.text_len();
+            }
+        }
+        // Children are popped in text order.
+        stack[first_child..].reverse();
+    }
+    ranges
+        .into_iter()
+        .filter(|r| !r.is_empty())
+        .filter_map(|range| {
+            let start = match root.covering_element(range) {
+                NodeOrToken::Node(node) => node,
+                NodeOrToken::Token(token) => token.parent()?,
+            };
+            start
+                .ancestors()
+                .find(|n| n.kind() == kind && n.text_range() == range)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxKind};
+
+    /// The green walk finds what a cursor walk finds, in the same order: nested modules and
+    /// blocks, macro calls in expressions and items, a broken item.
+    #[test]
+    fn nodes_of_kind_are_the_descendants_of_that_kind() {
+        let text = "use a::b;\nmod m { use c::{d, e as f}; fn g() { use h::i; vec![j!(1)]; { use k; } } }\nfn broken( { use l; m!{} }\nmacro_rules! n { () => {} }\nprintln!(\"{}\", o!());\n";
+        let file = SourceFile::parse(text, Edition::Edition2021).tree();
+        for kind in [
+            SyntaxKind::USE,
+            SyntaxKind::MACRO_CALL,
+            SyntaxKind::BLOCK_EXPR,
+        ] {
+            let expected: Vec<_> = file
+                .syntax()
+                .descendants()
+                .filter(|n| n.kind() == kind)
+                .collect();
+            assert!(!expected.is_empty(), "{kind:?}");
+            assert_eq!(
+                super::nodes_of_kind(file.syntax(), kind),
+                expected,
+                "{kind:?}"
+            );
+        }
+    }
+}
