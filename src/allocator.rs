@@ -8,8 +8,8 @@
 //!
 //! Together they take the peak memory of a check on the benchmark corpus from about 655 MB to
 //! about 590 MB, at the same speed. The options apply when mimalloc makes its first arena, which
-//! happens at the process's first allocation, before `main`: [`use_mimalloc!`] runs [`configure`]
-//! from the ELF `.init_array` (Linux; elsewhere mimalloc keeps its defaults).
+//! happens at the process's first allocation, before `main`: [`crate::use_mimalloc!`] runs
+//! [`configure`] from the ELF `.init_array` (Linux; elsewhere mimalloc keeps its defaults).
 
 /// Indices into mimalloc 3's `mi_option_t` (`mimalloc.h` of libmimalloc-sys 0.1.49, pinned in
 /// `Cargo.toml` because the enum is positional).

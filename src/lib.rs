@@ -1,8 +1,9 @@
 //! cargo-loopfix: finds and fixes async runtime-lifecycle bugs in Rust workspaces.
 //!
 //! The pipeline flows one way: [`workspace`] (cargo metadata) -> [`source`] (files found by
-//! following `mod`, parsed once, in parallel) -> [`semantic`] (what paths mean, where code runs)
-//! -> [`rules`] -> [`fix`] -> [`report`] / [`write`].
+//! following `mod`, read, parsed on demand) -> [`cache`] (an unchanged workspace's findings) ->
+//! [`semantic`] (the prefilter picks the files that can matter; what paths mean, where code runs,
+//! the call graph) -> [`rules`] -> [`fix`] -> [`report`] / [`write`].
 
 pub mod allocator;
 pub mod analysis;
