@@ -32,28 +32,31 @@ fn median(mut xs: Vec<Duration>) -> Duration {
     xs[xs.len() / 2]
 }
 
-/// The binary's `check` of the workspace, as users run it (no cache, quiet, short format):
-/// its wall time and peak resident memory in bytes (the largest child's, from `getrusage`).
+/// The binary's `check` of the workspace, as users run it (no cache, short format, `-v` for its
+/// peak memory): its wall time and peak resident memory in bytes. (A child's `getrusage` peak
+/// would be the bench's own: the child shares the parent's memory until it runs the binary.)
 fn binary_check(manifest: &str) -> Option<(Duration, u64)> {
     let started = Instant::now();
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-loopfix"))
-        .args(["loopfix", "check", "--workspace", "--no-cache", "-q"])
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-loopfix"))
+        .args(["loopfix", "check", "--workspace", "--no-cache", "-v"])
         .args(["--message-format", "short", "--manifest-path", manifest])
         .stdout(std::process::Stdio::null())
-        .status()
+        .output()
         .ok()?;
     let wall = started.elapsed();
     // 0: clean, 1: findings.
-    if status.code().is_none_or(|c| c > 1) {
+    if out.status.code().is_none_or(|c| c > 1) {
         return None;
     }
-    // SAFETY: getrusage fills the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
-        return None;
-    }
-    // Kilobytes on Linux.
-    Some((wall, usage.ru_maxrss as u64 * 1024))
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mib: u64 = stderr
+        .split(", peak memory ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some((wall, mib << 20))
 }
 
 /// ast-grep's time for one pattern over `paths` (in batches, as a command line holds only so

@@ -170,8 +170,11 @@ impl Scan {
         guard_fixes(&workspace, &mut diagnostics);
         if output.verbose > 0 {
             let bytes: usize = sources.files.iter().map(|f| f.text.len()).sum();
+            let peak = peak_memory()
+                .map(|b| format!(", peak memory {} MiB", b >> 20))
+                .unwrap_or_default();
             output.err(&format!(
-                "scanned {} files ({} KiB) in {} packages with {} rules in {:.1?}\n",
+                "scanned {} files ({} KiB) in {} packages with {} rules in {:.1?}{peak}\n",
                 sources.files.len(),
                 bytes / 1024,
                 workspace.packages.len(),
@@ -211,6 +214,14 @@ impl Scan {
         guard_fixes(&self.workspace, &mut diagnostics);
         diagnostics
     }
+}
+
+/// The process's peak resident memory so far, in bytes (Linux: `VmHWM`; elsewhere unknown).
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib << 10)
 }
 
 /// Whether a fix may write `path`: inside the workspace root (paths are canonical, so a symlink
