@@ -192,7 +192,7 @@ fn main() {
     // results (the binary's `check` does this unless `--no-cache`).
     let cache = Cache::new(&workspace, &rules, &sources).expect("the bench binary is found");
     cache
-        .store(Entry {
+        .store(&Entry {
             diagnostics: diagnostics.clone(),
             warnings: Vec::new(),
             stats,

@@ -47,12 +47,13 @@ pub struct Entry {
     pub stats: GraphStats,
 }
 
-/// The stored form: the entry and the key it answers, checked on load.
+/// The stored form: the entry (owned when read, borrowed when written) and the key it answers,
+/// checked on load.
 #[derive(Serialize, Deserialize)]
-struct Stored {
+struct Stored<E> {
     format: u32,
     key: String,
-    entry: Entry,
+    entry: E,
 }
 
 /// Where the results of one exact input are (or will be) stored.
@@ -103,7 +104,7 @@ impl Cache {
     pub fn load(&self) -> Option<Entry> {
         let path = self.path();
         let text = std::fs::read(&path).ok()?;
-        let stored: Stored = serde_json::from_slice(&text).ok()?;
+        let stored: Stored<Entry> = serde_json::from_slice(&text).ok()?;
         if stored.format != FORMAT || stored.key != self.key {
             return None;
         }
@@ -115,7 +116,7 @@ impl Cache {
     }
 
     /// Store `entry` for this input (atomically), and drop the oldest entries beyond [`KEEP`].
-    pub fn store(&self, entry: Entry) -> anyhow::Result<()> {
+    pub fn store(&self, entry: &Entry) -> anyhow::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         let stored = Stored {
             format: FORMAT,
@@ -181,7 +182,7 @@ mod tests {
             },
         };
         let text = serde_json::to_string(&stored).unwrap();
-        let back: Stored = serde_json::from_str(&text).unwrap();
+        let back: Stored<Entry> = serde_json::from_str(&text).unwrap();
         assert_eq!(back.entry.diagnostics, diagnostics);
         assert_eq!(back.entry.warnings, ["w"]);
     }

@@ -149,14 +149,9 @@ impl Scan {
             output.warn(warning);
         }
         if let Some(cache) = cache.as_ref().filter(|_| !hit) {
-            let stored = crate::cache::Entry {
-                diagnostics: entry.diagnostics.clone(),
-                warnings: entry.warnings.clone(),
-                stats: entry.stats,
-            };
             // A cache that cannot be written (a read-only target directory) costs the next run
             // its time, nothing else.
-            if let Err(err) = cache.store(stored)
+            if let Err(err) = cache.store(&entry)
                 && output.verbose > 0
             {
                 output.warn(&format!("could not write the cache: {err:#}"));
