@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::diagnostic::Diagnostic;
 use crate::rules::{self, Rule, RuleContext};
 use crate::semantic::graph::GraphStats;
-use crate::semantic::relevance::{Prefilter, Scope, Taint, reexports};
+use crate::semantic::relevance::{Closure, Names, Prefilter, Scope, Taint, reexports};
 use crate::semantic::summary::FileSummary;
 use crate::semantic::{FileModel, Imports, MacroBodies, WorkspaceModel};
 use crate::source::{SourceFile, SourceSet};
@@ -135,6 +135,18 @@ pub fn analyze_with(
     on_file: &(dyn Fn() + Sync),
     parse_all: bool,
 ) -> (Vec<Diagnostic>, GraphStats) {
+    let (diagnostics, stats, _) = analyze_traced(workspace, sources, rules, on_file, parse_all);
+    (diagnostics, stats)
+}
+
+/// [`analyze_with`], with what the prefilter's closure decided (for the cache).
+pub fn analyze_traced(
+    workspace: Option<&Workspace>,
+    sources: &SourceSet,
+    rules: &RuleSet,
+    on_file: &(dyn Fn() + Sync),
+    parse_all: bool,
+) -> (Vec<Diagnostic>, GraphStats, Option<Closure>) {
     let model = model_with(workspace, sources, on_file, parse_all);
     let mut diagnostics: Vec<Diagnostic> = sources
         .files
@@ -169,7 +181,7 @@ pub fn analyze_with(
     let mut stats = model.graph.stats;
     stats.parsed_files = model.parsed.iter().filter(|p| **p).count();
     stats.checked_files = model.checked.iter().filter(|p| **p).count();
-    (diagnostics, stats)
+    (diagnostics, stats, model.closure)
 }
 
 /// What the model keeps of each file between its two passes (owned, `Send`).
@@ -195,11 +207,13 @@ pub struct Model {
     pub parsed: Vec<bool>,
     /// Walked by the rules: the seed files.
     pub checked: Vec<bool>,
+    /// What the prefilter's closure decided (`None` when every file was parsed).
+    pub closure: Option<Closure>,
 }
 
 /// Whether the prefilter decides which files are parsed (`LOOPFIX_PARSE_ALL=1` parses every file:
 /// for comparing the two).
-fn prefilter_enabled() -> bool {
+pub fn prefilter_enabled() -> bool {
     std::env::var_os("LOOPFIX_PARSE_ALL").is_none_or(|v| v.is_empty() || v == "0")
 }
 
@@ -275,6 +289,7 @@ fn model_with(
         )
     };
     let mut done: Vec<Option<(FileFacts, FileSummary)>> = (0..files.len()).map(|_| None).collect();
+    let mut closure_names = None;
     if !parse_all {
         let scope = Scope::of(workspace, sources);
         // Seed files, and files that re-export something (resolution goes through them).
@@ -283,6 +298,7 @@ fn model_with(
             .filter(|&i| checked[i] || reexports(&files[i].text))
             .collect();
         let mut taint = Taint::new(&scope);
+        let mut tainted = Names::default();
         while !wave.is_empty() {
             let summarized: Vec<(usize, (FileFacts, FileSummary))> =
                 wave.par_iter().map(|&i| (i, summarize(i))).collect();
@@ -303,7 +319,9 @@ fn model_with(
                 .into_par_iter()
                 .filter(|&i| done[i].is_none() && search.names_any(&files[i].text, &scope, i))
                 .collect();
+            tainted.merge(fresh);
         }
+        closure_names = Some(tainted);
     } else {
         let all: Vec<(FileFacts, FileSummary)> =
             (0..files.len()).into_par_iter().map(summarize).collect();
@@ -329,11 +347,16 @@ fn model_with(
         .unzip();
     let imports: Vec<&Imports> = facts.iter().map(|f| &f.imports).collect();
     let graph = WorkspaceModel::build(workspace, sources, &imports, summaries);
+    let closure = closure_names.map(|names| Closure {
+        names,
+        summarised: parsed.clone(),
+    });
     Model {
         facts,
         graph,
         parsed,
         checked,
+        closure,
     }
 }
 

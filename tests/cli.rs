@@ -1463,3 +1463,75 @@ fn an_unchanged_workspace_is_checked_from_the_cache() {
     );
     assert_eq!(code(&configured), 0, "{}", stdout(&configured));
 }
+
+/// An edit to files the prefilter left out, that still name nothing the closure tainted and hold
+/// no runtime word, cannot change the findings: the earlier run answers. Any other edit is a full
+/// run, and the answer is always what a run without the cache gives.
+#[test]
+fn edits_to_files_that_cannot_matter_are_answered_from_the_cache() {
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("chain", "")),
+        (
+            "src/main.rs",
+            "mod middle;\nmod deep;\nmod unrelated;\n\n#[tokio::main]\nasync fn main() {\n    middle::step();\n}\n",
+        ),
+        (
+            "src/middle.rs",
+            "pub fn step() {\n    crate::deep::settle(3);\n}\n",
+        ),
+        (
+            "src/deep.rs",
+            "pub fn settle(n: u64) {\n    std::thread::sleep(std::time::Duration::from_millis(n));\n}\n",
+        ),
+        (
+            "src/unrelated.rs",
+            "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
+        ),
+    ]);
+    let args = ["check", "-v", "--message-format", "short"];
+    let unaffected = "the 1 files changed since cannot change them";
+    let identical = "cache: the results of an identical earlier run";
+    let check = |dir: &Path| {
+        let cached = loopfix(dir, &args);
+        let fresh = loopfix(dir, &["check", "--no-cache", "--message-format", "short"]);
+        assert_eq!(stdout(&cached), stdout(&fresh), "{}", stderr(&cached));
+        assert_eq!(code(&cached), code(&fresh));
+        stderr(&cached)
+    };
+    let first = check(ws.path());
+    assert!(!first.contains("cache:"), "{first}");
+    let edit = |path: &str, text: &str| std::fs::write(ws.path().join(path), text).unwrap();
+
+    // A new function that calls nothing tainted.
+    edit(
+        "src/unrelated.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\npub fn mul(a: u32, b: u32) -> u32 {\n    a * b\n}\n",
+    );
+    let after = check(ws.path());
+    assert!(after.contains(unaffected), "{after}");
+    assert!(check(ws.path()).contains(identical));
+
+    // Calling into the chain: the file matters now.
+    edit(
+        "src/unrelated.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    crate::middle::step();\n    a + b\n}\n",
+    );
+    let calls = check(ws.path());
+    assert!(!calls.contains("cache:"), "{calls}");
+
+    // A runtime word: a seed file now.
+    edit(
+        "src/unrelated.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    a + b\n}\n",
+    );
+    let sleeps = check(ws.path());
+    assert!(!sleeps.contains("cache:"), "{sleeps}");
+
+    // A file the closure summarised: even a comment is a full run.
+    edit(
+        "src/middle.rs",
+        "// the chain\npub fn step() {\n    crate::deep::settle(3);\n}\n",
+    );
+    let summarised = check(ws.path());
+    assert!(!summarised.contains("cache:"), "{summarised}");
+}

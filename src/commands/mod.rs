@@ -12,6 +12,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::analysis::{self, RuleSet};
+use crate::cache::Hit;
 use crate::cli::{ColorWhen, ScanArgs, use_color};
 use crate::diagnostic::Diagnostic;
 use crate::report::human::{self, Style};
@@ -126,29 +127,44 @@ impl Scan {
         } else {
             None
         };
-        let cached = cache.as_ref().and_then(|c| c.load());
-        let hit = cached.is_some();
-        let entry = cached.unwrap_or_else(|| {
-            progress.phase("checking", 2 * sources.files.len());
-            let (diagnostics, stats) =
-                analysis::analyze_observed(Some(&workspace), &sources, &rules, &|| progress.step());
-            // Syntax errors of the files that were parsed (the others could not matter).
-            let warnings = sources
-                .files
-                .iter()
-                .filter_map(|f| f.parse_warning())
-                .collect();
-            crate::cache::Entry {
-                diagnostics,
-                warnings,
-                stats,
-            }
+        // An earlier run answers this one if nothing changed, or if only files changed that the
+        // prefilter left out and that still cannot matter.
+        let cached = cache.as_ref().and_then(|c| {
+            c.load(|closure, changed| closure.unaffected_by(Some(&workspace), &sources, changed))
         });
+        let (entry, hit) = match cached {
+            Some((entry, hit)) => (entry, Some(hit)),
+            None => {
+                progress.phase("checking", 2 * sources.files.len());
+                let (diagnostics, stats, closure) = analysis::analyze_traced(
+                    Some(&workspace),
+                    &sources,
+                    &rules,
+                    &|| progress.step(),
+                    !analysis::prefilter_enabled(),
+                );
+                // Syntax errors of the files that were parsed (the others could not matter).
+                let warnings = sources
+                    .files
+                    .iter()
+                    .filter_map(|f| f.parse_warning())
+                    .collect();
+                let entry = crate::cache::Entry {
+                    diagnostics,
+                    warnings,
+                    stats,
+                    closure,
+                };
+                (entry, None)
+            }
+        };
         progress.finish();
         for warning in &entry.warnings {
             output.warn(warning);
         }
-        if let Some(cache) = cache.as_ref().filter(|_| !hit) {
+        // Stored for this input (after an edit that could not matter too: the next run is then
+        // an exact hit).
+        if let Some(cache) = cache.as_ref().filter(|_| !matches!(hit, Some(Hit::Same))) {
             // A cache that cannot be written (a read-only target directory) costs the next run
             // its time, nothing else.
             if let Err(err) = cache.store(&entry)
@@ -176,11 +192,14 @@ impl Scan {
                 rules.rules().len(),
                 started.elapsed()
             ));
-            if let Some(cache) = cache.as_ref().filter(|_| hit) {
-                output.err(&format!(
-                    "cache: the results of an identical earlier run, from {}\n",
-                    workspace.relative(&cache.path())
-                ));
+            if let (Some(cache), Some(hit)) = (&cache, &hit) {
+                let from = workspace.relative(&cache.path());
+                output.err(&match hit {
+                    Hit::Same => format!("cache: the results of an identical earlier run, from {from}\n"),
+                    Hit::Unaffected(n) => format!(
+                        "cache: the results of an earlier run, kept as {from}: the {n} files changed since cannot change them\n"
+                    ),
+                });
             }
             output.err(&format!(
                 "prefilter: {} files summarised, {} of them checked by the rules\n",

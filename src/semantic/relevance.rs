@@ -303,16 +303,111 @@ pub fn reexports(text: &str) -> bool {
     })
 }
 
+/// What the closure of a run decided: the files it summarised and every name it tainted. A file
+/// that was left out and still holds no seed word, no re-export and none of these names would be
+/// left out again, and the closure would be the same: the run's findings still hold after an edit
+/// to such files only (the cache relies on this).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Closure {
+    pub names: Names,
+    pub summarised: Vec<bool>,
+}
+
+impl Closure {
+    /// Whether editing only the files `changed` of `sources` (which has the same files as the
+    /// run's) leaves the closure as it was.
+    pub fn unaffected_by(
+        &self,
+        workspace: Option<&Workspace>,
+        sources: &SourceSet,
+        changed: &[usize],
+    ) -> bool {
+        if self.summarised.len() != sources.files.len()
+            || changed
+                .iter()
+                .any(|&i| self.summarised.get(i) != Some(&false))
+        {
+            return false;
+        }
+        let prefilter = Prefilter::for_workspace(workspace);
+        let texts: Vec<&str> = changed
+            .iter()
+            .map(|&i| sources.files[i].text.as_str())
+            .collect();
+        if texts.iter().any(|t| prefilter.is_seed(t) || reexports(t)) {
+            return false;
+        }
+        let scope = Scope::of(workspace, sources);
+        let search = self.names.search();
+        !changed
+            .iter()
+            .zip(&texts)
+            .any(|(&i, text)| search.names_any(text, &scope, i))
+    }
+}
+
 /// Names that pull a file into the parsed set, each with the packages that define it: free
 /// functions, statics and re-exports by their own name (not after a `.`: a method call on an
 /// unknown receiver resolves to nothing); methods by their name together with their type's name.
-#[derive(Default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "StoredNames", into = "StoredNames")]
 pub struct Names {
     plain: HashMap<String, HashSet<usize>>,
     methods: HashMap<(String, String), HashSet<usize>>,
 }
 
+/// [`Names`] as a file stores them (JSON maps have string keys).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredNames {
+    plain: Vec<(String, Vec<usize>)>,
+    methods: Vec<(String, String, Vec<usize>)>,
+}
+
+impl From<Names> for StoredNames {
+    fn from(names: Names) -> StoredNames {
+        StoredNames {
+            plain: names
+                .plain
+                .into_iter()
+                .map(|(n, p)| (n, p.into_iter().collect()))
+                .collect(),
+            methods: names
+                .methods
+                .into_iter()
+                .map(|((t, m), p)| (t, m, p.into_iter().collect()))
+                .collect(),
+        }
+    }
+}
+
+impl From<StoredNames> for Names {
+    fn from(stored: StoredNames) -> Names {
+        Names {
+            plain: stored
+                .plain
+                .into_iter()
+                .map(|(n, p)| (n, p.into_iter().collect()))
+                .collect(),
+            methods: stored
+                .methods
+                .into_iter()
+                .map(|(t, m, p)| ((t, m), p.into_iter().collect()))
+                .collect(),
+        }
+    }
+}
+
 impl Names {
+    /// Adds `other`'s names (and packages) to these.
+    pub fn merge(&mut self, other: Names) {
+        for (name, packages) in other.plain {
+            self.plain.entry(name).or_default().extend(packages);
+        }
+        for (key, packages) in other.methods {
+            self.methods.entry(key).or_default().extend(packages);
+        }
+    }
+
     pub fn add(&mut self, name: &str, packages: &[usize]) {
         self.plain
             .entry(name.to_owned())
