@@ -90,7 +90,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
 
-    /// Neither read nor write the results kept under `target/loopfix/` for an unchanged workspace
+    /// Neither read nor write the results kept under `target/loopfix/` (reused while nothing that
+    /// matters changed)
     #[arg(long)]
     pub no_cache: bool,
 }
