@@ -1314,18 +1314,15 @@ fn with_and_without_prefilter(
     (filtered, all)
 }
 
-/// The prefilter parses the files that can matter and what they pull in: a chain from async code
-/// to a blocking call through a file without any runtime word is still followed, an unrelated
-/// file is not parsed, and the findings are those of parsing every file.
-#[test]
-fn the_prefilter_keeps_chains_through_plain_files_and_skips_unrelated_ones() {
-    let ws = tree(&[
+/// A package where async `main` reaches `std::thread::sleep` through a file without any runtime
+/// word (`middle.rs`: only the names of the functions it calls), beside an unrelated file.
+fn chain() -> tempfile::TempDir {
+    tree(&[
         ("Cargo.toml", &manifest("chain", "")),
         (
             "src/main.rs",
             "mod middle;\nmod deep;\nmod unrelated;\n\n#[tokio::main]\nasync fn main() {\n    middle::step();\n}\n",
         ),
-        // No runtime word here: only the names of the functions it calls.
         (
             "src/middle.rs",
             "pub fn step() {\n    crate::deep::settle(3);\n}\n",
@@ -1338,7 +1335,15 @@ fn the_prefilter_keeps_chains_through_plain_files_and_skips_unrelated_ones() {
             "src/unrelated.rs",
             "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
         ),
-    ]);
+    ])
+}
+
+/// The prefilter parses the files that can matter and what they pull in: a chain from async code
+/// to a blocking call through a file without any runtime word is still followed, an unrelated
+/// file is not parsed, and the findings are those of parsing every file.
+#[test]
+fn the_prefilter_keeps_chains_through_plain_files_and_skips_unrelated_ones() {
+    let ws = chain();
     let (filtered, all) =
         with_and_without_prefilter(ws.path(), &["check", "-v", "--message-format", "short"]);
     assert_eq!(code(&filtered), 1, "{}", stderr(&filtered));
@@ -1469,25 +1474,7 @@ fn an_unchanged_workspace_is_checked_from_the_cache() {
 /// run, and the answer is always what a run without the cache gives.
 #[test]
 fn edits_to_files_that_cannot_matter_are_answered_from_the_cache() {
-    let ws = tree(&[
-        ("Cargo.toml", &manifest("chain", "")),
-        (
-            "src/main.rs",
-            "mod middle;\nmod deep;\nmod unrelated;\n\n#[tokio::main]\nasync fn main() {\n    middle::step();\n}\n",
-        ),
-        (
-            "src/middle.rs",
-            "pub fn step() {\n    crate::deep::settle(3);\n}\n",
-        ),
-        (
-            "src/deep.rs",
-            "pub fn settle(n: u64) {\n    std::thread::sleep(std::time::Duration::from_millis(n));\n}\n",
-        ),
-        (
-            "src/unrelated.rs",
-            "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
-        ),
-    ]);
+    let ws = chain();
     let args = ["check", "-v", "--message-format", "short"];
     let unaffected = "the 1 files changed since cannot change them";
     let identical = "cache: the results of an identical earlier run";
