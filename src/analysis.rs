@@ -328,14 +328,14 @@ fn model_with(
         done = all.into_iter().map(Some).collect();
     }
     let parsed: Vec<bool> = done.iter().map(Option::is_some).collect();
+    // Files left out: no imports to resolve through, nothing summarised.
+    let empty = ra_ap_syntax::SourceFile::parse("", ra_ap_syntax::Edition::LATEST).tree();
     let (facts, summaries): (Vec<FileFacts>, Vec<FileSummary>) = done
         .into_iter()
-        .zip(files)
         .zip(&externs)
-        .map(|((d, file), externs)| {
+        .map(|(d, externs)| {
             d.unwrap_or_else(|| {
                 on_file();
-                let empty = ra_ap_syntax::SourceFile::parse("", file.edition).tree();
                 let facts = FileFacts {
                     imports: Imports::new(&empty, externs.clone()),
                     macros: None,

@@ -179,6 +179,14 @@ impl SourceFile {
         regions
     }
 
+    /// The packages that own the file, sorted, each once (`[]` outside any package).
+    pub fn packages(&self) -> Vec<usize> {
+        let mut packages: Vec<usize> = self.owners.iter().map(|o| o.package).collect();
+        packages.sort_unstable();
+        packages.dedup();
+        packages
+    }
+
     fn line_index(&self) -> &LineIndex {
         self.line_index.get_or_init(|| LineIndex::new(&self.text))
     }
@@ -258,10 +266,7 @@ impl SourceSet {
         self.files
             .iter()
             .map(|file| {
-                let mut packages: Vec<usize> = file.owners.iter().map(|o| o.package).collect();
-                packages.sort_unstable();
-                packages.dedup();
-                made.entry(packages)
+                made.entry(file.packages())
                     .or_insert_with_key(|p| std::sync::Arc::new(make(p)))
                     .clone()
             })

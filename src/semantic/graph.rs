@@ -408,10 +408,8 @@ impl WorkspaceModel {
                                 stats.to_dependencies += 1;
                             } else {
                                 stats.unknown += 1;
-                                if matches!(
-                                    site.target,
-                                    CallTarget::Method(_) | CallTarget::TypedMethod { .. }
-                                ) {
+                                // Untyped method calls are counted above, not kept.
+                                if matches!(site.target, CallTarget::TypedMethod { .. }) {
                                     stats.unknown_methods += 1;
                                 }
                             }

@@ -241,9 +241,7 @@ impl Scope {
             .files
             .iter()
             .map(|f| {
-                let mut p: Vec<usize> = f.owners.iter().map(|o| o.package).collect();
-                p.sort_unstable();
-                p.dedup();
+                let p = f.packages();
                 if p.is_empty() { vec![0] } else { p }
             })
             .collect();
