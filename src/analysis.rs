@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::diagnostic::Diagnostic;
 use crate::rules::{self, Rule, RuleContext};
 use crate::semantic::graph::GraphStats;
-use crate::semantic::relevance::{Closure, Names, Prefilter, Scope, Taint, reexports};
+use crate::semantic::relevance::{Closure, Names, Prefilter, Scope, Taint, WordIndex, reexports};
 use crate::semantic::summary::FileSummary;
 use crate::semantic::{FileModel, Imports, MacroBodies, WorkspaceModel};
 use crate::source::{SourceFile, SourceSet};
@@ -298,6 +298,9 @@ fn model_with(
             .filter(|&i| checked[i] || reexports(&files[i].text))
             .collect();
         let mut taint = Taint::new(&scope);
+        // Each file's code words, found the first time the file is searched.
+        let words: Vec<std::sync::OnceLock<WordIndex>> =
+            (0..files.len()).map(|_| Default::default()).collect();
         let mut tainted = Names::default();
         while !wave.is_empty() {
             let summarized: Vec<(usize, (FileFacts, FileSummary))> =
@@ -317,7 +320,15 @@ fn model_with(
             let search = fresh.search();
             wave = (0..files.len())
                 .into_par_iter()
-                .filter(|&i| done[i].is_none() && search.names_any(&files[i].text, &scope, i))
+                .filter(|&i| {
+                    done[i].is_none()
+                        && search.may_name(&scope, i)
+                        && search.names_any_in(
+                            words[i].get_or_init(|| WordIndex::of(&files[i].text)),
+                            &scope,
+                            i,
+                        )
+                })
                 .collect();
             tainted.merge(fresh);
         }

@@ -17,6 +17,7 @@ pub mod relevance;
 pub mod summary;
 pub mod tasks;
 pub mod values;
+pub mod words;
 
 use std::collections::BTreeMap;
 

@@ -11,14 +11,16 @@
 //! none of them, so it can hold no call into the part of the graph that rules look at.
 //!
 //! Seed words match whole identifiers (`tokio`, not `tokio_util`; words ending in `_` match as
-//! prefixes, `aws_sdk_`), in comments and strings too: a few more files are parsed, never fewer.
-//! Names of the closure count only in code (the file is lexed), only where a path or a call can
+//! prefixes, `aws_sdk_`) in code, not in comments, docs or strings ([`super::words`] finds the
+//! code's identifiers without lexing); `loopfix` counts in comments too (its directives live
+//! there). Names of the closure count only in code too, only where a path or a call can
 //! name them (not after a `.`, not as `Type::name` for a function, not as a module `name::..`),
 //! and only in files of packages that can see the package that defines them.
 
 use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use rustc_hash::FxHashMap;
 
 use super::imports::KNOWN_CRATES;
 use super::summary::{CallTarget, FileSummary, FnSummary};
@@ -206,21 +208,42 @@ impl Prefilter {
         self.exact.contains(ident) || self.prefixes.iter().any(|p| ident.starts_with(p.as_str()))
     }
 
-    /// Whether `text` holds a seed word, or an `.await` and a guard word.
+    /// Whether `text`'s code holds a seed word, or an `.await` and a guard word; or whether a
+    /// comment holds a `loopfix` directive. Words in comments, docs and strings do not count: no
+    /// rule reports there.
     pub fn is_seed(&self, text: &str) -> bool {
         let await_id = self.patterns.len() - 1;
-        let (mut awaits, mut guards, mut seed) = (false, false, false);
-        for_each_word(&self.seeds, &self.patterns, text, |id, _, _| {
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        let mut directive = false;
+        for_each_word(&self.seeds, &self.patterns, text, |id, _, at| {
+            directive = self.patterns[id] == "loopfix";
+            hits.push((id, at));
+            !directive
+        });
+        if directive {
+            return true;
+        }
+        if hits.is_empty() {
+            return false;
+        }
+        let code = super::words::code_word_starts(text);
+        let (mut awaits, mut guards) = (false, false);
+        for (id, at) in hits {
+            if code.binary_search(&at).is_err() {
+                continue;
+            }
             if id < self.seed_count {
-                seed = true;
+                return true;
             } else if id == await_id {
                 awaits = true;
             } else {
                 guards = true;
             }
-            !(seed || awaits && guards)
-        });
-        seed || awaits && guards
+            if awaits && guards {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -426,29 +449,13 @@ impl Names {
 
     /// A matcher for these names.
     pub fn search(&self) -> NameSearch {
-        let mut words: Vec<String> = self
-            .plain
-            .keys()
-            .cloned()
-            .chain(
-                self.methods
-                    .keys()
-                    .flat_map(|(t, m)| [t.clone(), m.clone()]),
-            )
-            .collect();
-        words.sort();
-        words.dedup();
-        let index = |w: &str| words.binary_search_by(|x| x.as_str().cmp(w)).ok();
-        let plain: HashMap<usize, Vec<usize>> = self
-            .plain
-            .iter()
-            .filter_map(|(w, p)| Some((index(w)?, p.iter().copied().collect())))
-            .collect();
-        let methods: Vec<(usize, usize, Vec<usize>)> = self
-            .methods
-            .iter()
-            .filter_map(|((t, m), p)| Some((index(t)?, index(m)?, p.iter().copied().collect())))
-            .collect();
+        let mut methods: FxHashMap<u64, Vec<(u64, Vec<usize>)>> = FxHashMap::default();
+        for ((ty, name), packages) in &self.methods {
+            methods
+                .entry(word_hash(name))
+                .or_default()
+                .push((word_hash(ty), packages.iter().copied().collect()));
+        }
         NameSearch {
             defined_in: self
                 .plain
@@ -457,79 +464,96 @@ impl Names {
                 .flatten()
                 .copied()
                 .collect(),
-            ac: (!words.is_empty()).then(|| matcher(&words)),
-            words,
-            plain,
+            plain: self
+                .plain
+                .iter()
+                .map(|(name, packages)| (word_hash(name), packages.iter().copied().collect()))
+                .collect(),
             methods,
         }
+    }
+}
+
+/// The hash of a word, as [`WordIndex`] and [`NameSearch`] compare them (a collision can only
+/// pull in a file more, never leave one out).
+fn word_hash(word: &str) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    std::hash::Hasher::write(&mut h, word.as_bytes());
+    std::hash::Hasher::finish(&h)
+}
+
+/// The identifiers of one file's code, as the closure's name search asks for them: each distinct
+/// word (by hash), and whether one of its occurrences can name a free function, static or
+/// re-export (not after a `.`, not as `Type::name`, not as a module `name::..`). Built once per
+/// file and asked once per round of the closure.
+pub struct WordIndex {
+    /// Sorted by hash, one entry per hash.
+    words: Vec<(u64, bool)>,
+}
+
+impl WordIndex {
+    pub fn of(text: &str) -> WordIndex {
+        let bytes = text.as_bytes();
+        let mut words = Vec::new();
+        super::words::for_each_code_word(text, |at, word| {
+            let after_dot = bytes[..at].trim_ascii_end().last() == Some(&b'.');
+            let plain = !after_dot
+                && !after_type_path(bytes, at)
+                && !module_segment(bytes, at + word.len());
+            words.push((word_hash(word), plain));
+        });
+        words.sort_unstable();
+        // Of the entries of one hash, the last one (`true` sorts after `false`) is kept.
+        words.reverse();
+        words.dedup_by_key(|(hash, _)| *hash);
+        words.reverse();
+        words.shrink_to_fit();
+        WordIndex { words }
+    }
+
+    fn contains(&self, hash: u64) -> bool {
+        self.words.binary_search_by_key(&hash, |(h, _)| *h).is_ok()
     }
 }
 
 pub struct NameSearch {
     /// Every package that defines one of the names.
     defined_in: HashSet<usize>,
-    ac: Option<AhoCorasick>,
-    words: Vec<String>,
-    plain: HashMap<usize, Vec<usize>>,
-    methods: Vec<(usize, usize, Vec<usize>)>,
+    /// Free functions, statics and re-exports: their packages, by name.
+    plain: FxHashMap<u64, Vec<usize>>,
+    /// Methods, by their own name: their type's name and their packages.
+    methods: FxHashMap<u64, Vec<(u64, Vec<usize>)>>,
 }
 
 impl NameSearch {
     /// Whether `text`, in file `file` of `scope`, names one of the names that its packages see.
     pub fn names_any(&self, text: &str, scope: &Scope, file: usize) -> bool {
-        let Some(ac) = &self.ac else {
-            return false;
-        };
-        let packages = &scope.file_packages[file];
-        // Most files cannot see any package that defines one of the names: no search.
-        if !packages.iter().any(|p| {
+        self.may_name(scope, file) && self.names_any_in(&WordIndex::of(text), scope, file)
+    }
+
+    /// Whether file `file` can see a package that defines one of the names (most files cannot:
+    /// no search).
+    pub fn may_name(&self, scope: &Scope, file: usize) -> bool {
+        scope.file_packages[file].iter().any(|p| {
             scope
                 .sees
                 .get(*p)
                 .is_some_and(|s| !s.is_disjoint(&self.defined_in))
-        }) {
-            return false;
-        }
-        let sees = |defined: &[usize]| defined.iter().any(|&d| scope.visible(packages, d));
-        // Candidate occurrences first (a byte search), then only those that are code.
-        let mut hits: Vec<(usize, bool, usize)> = Vec::new();
-        for_each_word(ac, &self.words, text, |id, after_dot, at| {
-            hits.push((id, after_dot, at));
-            true
-        });
-        if hits.is_empty() {
-            return false;
-        }
-        let code = code_identifiers(text);
-        let bytes = text.as_bytes();
-        let mut seen: HashSet<usize> = HashSet::new();
-        for (id, after_dot, at) in hits {
-            if code.binary_search(&at).is_err() {
-                continue;
-            }
-            seen.insert(id);
-            // `x.name()` (an unknown receiver) and `Type::name` (a method) do not name a free
-            // function, static or re-export.
-            let plain = !after_dot
-                && !after_type_path(bytes, at)
-                && !module_segment(bytes, at + self.words[id].len());
-            if plain && self.plain.get(&id).is_some_and(|d| sees(d)) {
-                return true;
-            }
-        }
-        self.methods
-            .iter()
-            .any(|(t, m, d)| seen.contains(t) && seen.contains(m) && sees(d))
+        })
     }
-}
 
-/// Start offsets of the identifier tokens of `text` (not comments, strings or doc text), sorted.
-fn code_identifiers(text: &str) -> Vec<usize> {
-    let lexed = ra_ap_parser::LexedStr::new(ra_ap_parser::Edition::LATEST, text);
-    (0..lexed.len())
-        .filter(|&i| lexed.kind(i) == ra_ap_syntax::SyntaxKind::IDENT)
-        .map(|i| lexed.text_start(i))
-        .collect()
+    /// [`NameSearch::names_any`], on the file's [`WordIndex`].
+    pub fn names_any_in(&self, index: &WordIndex, scope: &Scope, file: usize) -> bool {
+        let packages = &scope.file_packages[file];
+        let sees = |defined: &[usize]| defined.iter().any(|&d| scope.visible(packages, d));
+        index.words.iter().any(|&(hash, plain)| {
+            plain && self.plain.get(&hash).is_some_and(|d| sees(d))
+                || self
+                    .methods
+                    .get(&hash)
+                    .is_some_and(|types| types.iter().any(|(ty, d)| index.contains(*ty) && sees(d)))
+        })
+    }
 }
 
 /// Whether the identifier ending at `end` is followed by `::name` (a module in a path; a
@@ -777,6 +801,14 @@ mod tests {
         assert!(!p.is_seed("fn f(m: &M) { m.lock(); }"));
         assert!(!p.is_seed("async fn f() { g().await }"));
         assert!(p.is_seed("async fn f(m: &M) { let g = m.lock(); h().await; }"));
+        // Only code counts: not comments, docs (their examples included) or strings; but a
+        // `loopfix` directive lives in a comment.
+        assert!(!p.is_seed("// uses tokio::spawn\nfn f() {}"));
+        assert!(!p.is_seed("/// ```\n/// rt.block_on(x);\n/// ```\nfn f() {}"));
+        assert!(!p.is_seed("fn f() -> &'static str { \"block_on\" }"));
+        assert!(!p.is_seed("fn f() -> &'static str { r#\"tokio\"# } /* Runtime */"));
+        assert!(p.is_seed("fn f() {} // loopfix: allow(nested_block_on)"));
+        assert!(!p.is_seed("async fn f() { g().await } // m.lock()"));
         // Configured names.
         let p = Prefilter::new(vec!["ApiClient".to_owned()]);
         assert!(p.is_seed("let c = api::ApiClient::new();"));
