@@ -1366,6 +1366,49 @@ fn the_prefilter_keeps_chains_through_plain_files_and_skips_unrelated_ones() {
     );
 }
 
+/// What a file cannot name does not pull it in: a runtime word in a comment is not code, a word
+/// inside an attribute (`all` in `#[cfg(all(..))]`) names no function, and a function of a test
+/// target (`b`) cannot be named from the library (where `b` is only a parameter). The findings
+/// are those of parsing every file.
+#[test]
+fn the_prefilter_skips_comments_attributes_and_names_out_of_reach() {
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("scoped", "")),
+        (
+            "src/lib.rs",
+            "mod util;\n\n// Runs on tokio, in a spawned task.\n#[cfg(all(unix, not(windows)))]\npub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
+        ),
+        (
+            "src/util.rs",
+            "pub fn all() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n",
+        ),
+        (
+            "tests/it.rs",
+            "fn b() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n\n#[tokio::test]\nasync fn t() {\n    b();\n}\n",
+        ),
+    ]);
+    let (filtered, all) =
+        with_and_without_prefilter(ws.path(), &["check", "-v", "--message-format", "short"]);
+    assert_eq!(code(&filtered), 1, "{}", stderr(&filtered));
+    assert!(
+        stdout(&filtered).contains("tests/it.rs:2:5: loopfix::blocking_call_in_async:"),
+        "{}",
+        stdout(&filtered)
+    );
+    assert_eq!(stdout(&filtered), stdout(&all));
+    // util.rs and tests/it.rs are seeds; lib.rs is neither a seed nor pulled in.
+    assert!(
+        stderr(&filtered).contains("prefilter: 2 files summarised, 2 of them checked by the rules"),
+        "{}",
+        stderr(&filtered)
+    );
+    assert!(
+        stderr(&all).contains("prefilter: 3 files summarised, 3 of them checked by the rules"),
+        "{}",
+        stderr(&all)
+    );
+}
+
 /// A runtime reaches code through async functions too: a file that only passes a future along
 /// (no runtime word in it) is still parsed, so a fix that is safe only on Tokio stays unsafe when
 /// a `futures` executor also drives the code through that file.

@@ -15,7 +15,7 @@
 //! code's identifiers without lexing); `loopfix` counts in comments too (its directives live
 //! there). Names of the closure count only in code too, only where a path or a call can
 //! name them (not after a `.`, not as `Type::name` for a function, not as a module `name::..`),
-//! and only in files of packages that can see the package that defines them.
+//! and only in files of crates that can name the crate that defines them ([`Scope`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -25,7 +25,7 @@ use rustc_hash::FxHashMap;
 use super::imports::KNOWN_CRATES;
 use super::summary::{CallTarget, FileSummary, FnSummary};
 use crate::source::SourceSet;
-use crate::workspace::Workspace;
+use crate::workspace::{Kind, Workspace};
 
 /// API names a rule or the model starts from. Most APIs are reached through their crate's name
 /// (a path or an import names it: `tokio`, `reqwest`); the leaf names here are the ones that a
@@ -247,38 +247,56 @@ impl Prefilter {
     }
 }
 
-/// Which packages see which: a package sees itself and the packages it depends on. Without a
-/// workspace, every file is in package 0.
+/// Which crates can name the items of which, as the model resolves paths: a target's items are
+/// named from the same target, a library's also from the package's other targets and from the
+/// packages that depend on it (their files name it by its crate name). Crates are *units*: unit
+/// `p` is the library of package `p`; the other targets (binaries, tests, examples, benches,
+/// build scripts) are units from the package count on. Without a workspace, every file is in
+/// unit 0.
 pub struct Scope {
-    /// For each file, the packages it belongs to.
-    pub file_packages: Vec<Vec<usize>>,
-    /// For each package, the packages whose items it can name.
+    /// For each file, the units it is compiled into.
+    pub file_units: Vec<Vec<usize>>,
+    /// For each unit, the units whose items it can name.
     pub sees: Vec<HashSet<usize>>,
 }
 
 impl Scope {
-    /// Which packages each file belongs to, and which packages each package can name: itself and
-    /// the workspace packages whose libraries it depends on.
     pub fn of(workspace: Option<&Workspace>, sources: &SourceSet) -> Scope {
-        let file_packages = sources
-            .files
-            .iter()
-            .map(|f| {
-                let p = f.packages();
-                if p.is_empty() { vec![0] } else { p }
-            })
-            .collect();
         let Some(ws) = workspace.filter(|ws| !ws.packages.is_empty()) else {
             return Scope {
-                file_packages,
+                file_units: vec![vec![0]; sources.files.len()],
                 sees: vec![HashSet::from([0])],
             };
         };
+        // The first unit of each package's targets but its library.
+        let mut first_target = Vec::with_capacity(ws.packages.len());
+        let mut units = ws.packages.len();
+        for p in &ws.packages {
+            first_target.push(units);
+            units += p.targets.len();
+        }
+        let file_units = sources
+            .files
+            .iter()
+            .map(|f| {
+                let mut units: Vec<usize> = f
+                    .owners
+                    .iter()
+                    .map(|o| match o.kind {
+                        Kind::Lib => o.package,
+                        _ => first_target[o.package] + o.target,
+                    })
+                    .collect();
+                units.sort_unstable();
+                units.dedup();
+                if units.is_empty() { vec![0] } else { units }
+            })
+            .collect();
         let mut by_lib: HashMap<String, Vec<usize>> = HashMap::new();
         for (name, package, _) in ws.libraries() {
             by_lib.entry(name).or_default().push(package);
         }
-        let sees = ws
+        let libraries: Vec<HashSet<usize>> = ws
             .packages
             .iter()
             .enumerate()
@@ -290,17 +308,22 @@ impl Scope {
                 seen
             })
             .collect();
-        Scope {
-            file_packages,
-            sees,
+        let mut sees = libraries.clone();
+        for (i, p) in ws.packages.iter().enumerate() {
+            for t in 0..p.targets.len() {
+                let mut seen = libraries[i].clone();
+                seen.insert(first_target[i] + t);
+                sees.push(seen);
+            }
         }
+        Scope { file_units, sees }
     }
 
-    /// Whether code in `packages` can name an item of package `defined_in`.
-    fn visible(&self, packages: &[usize], defined_in: usize) -> bool {
-        packages
+    /// Whether code in `units` can name an item of unit `defined_in`.
+    fn visible(&self, units: &[usize], defined_in: usize) -> bool {
+        units
             .iter()
-            .any(|&p| self.sees.get(p).is_some_and(|s| s.contains(&defined_in)))
+            .any(|&u| self.sees.get(u).is_some_and(|s| s.contains(&defined_in)))
     }
 }
 
@@ -367,7 +390,7 @@ impl Closure {
     }
 }
 
-/// Names that pull a file into the parsed set, each with the packages that define it: free
+/// Names that pull a file into the parsed set, each with the units ([`Scope`]) that define it: free
 /// functions, statics and re-exports by their own name (not after a `.`: a method call on an
 /// unknown receiver resolves to nothing); methods by their name together with their type's name.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -419,28 +442,25 @@ impl From<StoredNames> for Names {
 }
 
 impl Names {
-    /// Adds `other`'s names (and packages) to these.
+    /// Adds `other`'s names (and units) to these.
     pub fn merge(&mut self, other: Names) {
-        for (name, packages) in other.plain {
-            self.plain.entry(name).or_default().extend(packages);
+        for (name, units) in other.plain {
+            self.plain.entry(name).or_default().extend(units);
         }
-        for (key, packages) in other.methods {
-            self.methods.entry(key).or_default().extend(packages);
+        for (key, units) in other.methods {
+            self.methods.entry(key).or_default().extend(units);
         }
     }
 
-    pub fn add(&mut self, name: &str, packages: &[usize]) {
-        self.plain
-            .entry(name.to_owned())
-            .or_default()
-            .extend(packages);
+    pub fn add(&mut self, name: &str, units: &[usize]) {
+        self.plain.entry(name.to_owned()).or_default().extend(units);
     }
 
-    pub fn add_method(&mut self, ty: &str, name: &str, packages: &[usize]) {
+    pub fn add_method(&mut self, ty: &str, name: &str, units: &[usize]) {
         self.methods
             .entry((ty.to_owned(), name.to_owned()))
             .or_default()
-            .extend(packages);
+            .extend(units);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -450,11 +470,11 @@ impl Names {
     /// A matcher for these names.
     pub fn search(&self) -> NameSearch {
         let mut methods: FxHashMap<u64, Vec<(u64, Vec<usize>)>> = FxHashMap::default();
-        for ((ty, name), packages) in &self.methods {
+        for ((ty, name), units) in &self.methods {
             methods
                 .entry(word_hash(name))
                 .or_default()
-                .push((word_hash(ty), packages.iter().copied().collect()));
+                .push((word_hash(ty), units.iter().copied().collect()));
         }
         NameSearch {
             defined_in: self
@@ -467,7 +487,7 @@ impl Names {
             plain: self
                 .plain
                 .iter()
-                .map(|(name, packages)| (word_hash(name), packages.iter().copied().collect()))
+                .map(|(name, units)| (word_hash(name), units.iter().copied().collect()))
                 .collect(),
             methods,
         }
@@ -484,8 +504,9 @@ fn word_hash(word: &str) -> u64 {
 
 /// The identifiers of one file's code, as the closure's name search asks for them: each distinct
 /// word (by hash), and whether one of its occurrences can name a free function, static or
-/// re-export (not after a `.`, not as `Type::name`, not as a module `name::..`). Built once per
-/// file and asked once per round of the closure.
+/// re-export (not after a `.`, not as `Type::name`, not as a module `name::..`). Words inside
+/// attributes are left out (`all` in `#[cfg(all(..))]`): the model resolves no call or name there.
+/// Built once per file and asked once per round of the closure.
 pub struct WordIndex {
     /// Sorted by hash, one entry per hash.
     words: Vec<(u64, bool)>,
@@ -495,7 +516,10 @@ impl WordIndex {
     pub fn of(text: &str) -> WordIndex {
         let bytes = text.as_bytes();
         let mut words = Vec::new();
-        super::words::for_each_code_word(text, |at, word| {
+        super::words::for_each_code_word(text, |at, word, in_attribute| {
+            if in_attribute {
+                return;
+            }
             let after_dot = bytes[..at].trim_ascii_end().last() == Some(&b'.');
             let plain = !after_dot
                 && !after_type_path(bytes, at)
@@ -517,24 +541,24 @@ impl WordIndex {
 }
 
 pub struct NameSearch {
-    /// Every package that defines one of the names.
+    /// Every unit that defines one of the names.
     defined_in: HashSet<usize>,
-    /// Free functions, statics and re-exports: their packages, by name.
+    /// Free functions, statics and re-exports: their units, by name.
     plain: FxHashMap<u64, Vec<usize>>,
-    /// Methods, by their own name: their type's name and their packages.
+    /// Methods, by their own name: their type's name and their units.
     methods: FxHashMap<u64, Vec<(u64, Vec<usize>)>>,
 }
 
 impl NameSearch {
-    /// Whether `text`, in file `file` of `scope`, names one of the names that its packages see.
+    /// Whether `text`, in file `file` of `scope`, names one of the names that its units see.
     pub fn names_any(&self, text: &str, scope: &Scope, file: usize) -> bool {
         self.may_name(scope, file) && self.names_any_in(&WordIndex::of(text), scope, file)
     }
 
-    /// Whether file `file` can see a package that defines one of the names (most files cannot:
+    /// Whether file `file` can see a unit that defines one of the names (most files cannot:
     /// no search).
     pub fn may_name(&self, scope: &Scope, file: usize) -> bool {
-        scope.file_packages[file].iter().any(|p| {
+        scope.file_units[file].iter().any(|p| {
             scope
                 .sees
                 .get(*p)
@@ -544,8 +568,8 @@ impl NameSearch {
 
     /// [`NameSearch::names_any`], on the file's [`WordIndex`].
     pub fn names_any_in(&self, index: &WordIndex, scope: &Scope, file: usize) -> bool {
-        let packages = &scope.file_packages[file];
-        let sees = |defined: &[usize]| defined.iter().any(|&d| scope.visible(packages, d));
+        let units = &scope.file_units[file];
+        let sees = |defined: &[usize]| defined.iter().any(|&d| scope.visible(units, d));
         index.words.iter().any(|&(hash, plain)| {
             plain && self.plain.get(&hash).is_some_and(|d| sees(d))
                 || self
@@ -607,7 +631,7 @@ struct Waiter {
 /// tests, which nothing calls.
 pub struct Taint<'s> {
     scope: &'s Scope,
-    /// Keys tainted, with the packages that define them.
+    /// Keys tainted, with the units that define them.
     tainted: HashMap<Key, HashSet<usize>>,
     fired: HashSet<(usize, usize)>,
     waiting: HashMap<Key, Vec<Waiter>>,
@@ -732,13 +756,9 @@ impl<'s> Taint<'s> {
         // Propagate: each key tainted wakes what waits for it and sees the file that taints it.
         let mut fresh = Names::default();
         while let Some((key, file)) = self.queue.pop() {
-            let packages = &self.scope.file_packages[file];
+            let units = &self.scope.file_units[file];
             let known = self.tainted.entry(key.clone()).or_default();
-            let added: Vec<usize> = packages
-                .iter()
-                .copied()
-                .filter(|p| known.insert(*p))
-                .collect();
+            let added: Vec<usize> = units.iter().copied().filter(|p| known.insert(*p)).collect();
             if added.is_empty() {
                 continue;
             }
@@ -748,7 +768,7 @@ impl<'s> Taint<'s> {
             }
             let waiters = self.waiting.remove(&key).unwrap_or_default();
             let (wake, keep): (Vec<Waiter>, Vec<Waiter>) = waiters.into_iter().partition(|w| {
-                let at = &self.scope.file_packages[w.file];
+                let at = &self.scope.file_units[w.file];
                 added.iter().any(|&d| self.scope.visible(at, d))
             });
             if !keep.is_empty() {
@@ -770,7 +790,7 @@ impl<'s> Taint<'s> {
     }
 
     fn wait(&mut self, key: Key, waiter: Waiter) {
-        let at = &self.scope.file_packages[waiter.file];
+        let at = &self.scope.file_units[waiter.file];
         let seen = self
             .tainted
             .get(&key)
@@ -868,7 +888,7 @@ mod tests {
     #[test]
     fn names_match_functions_alone_and_methods_with_their_type() {
         let scope = Scope {
-            file_packages: vec![vec![0], vec![1]],
+            file_units: vec![vec![0], vec![1]],
             sees: vec![HashSet::from([0]), HashSet::from([1])],
         };
         let mut names = Names::default();

@@ -9,11 +9,16 @@
 
 use super::relevance::is_ident_byte;
 
-/// Calls `word(start, text)` for every identifier of `text`'s code, in order. Raw identifiers
-/// (`r#match`) are reported by their name, where it starts (after the `r#`).
-pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str)) {
+/// Calls `word(start, text, in_attribute)` for every identifier of `text`'s code, in order. Raw
+/// identifiers (`r#match`) are reported by their name, where it starts (after the `r#`).
+/// `in_attribute`: the word is inside an attribute's brackets (`#[cfg(all(test, unix))]`), where
+/// no call or name use can be: attribute arguments are token trees, never expressions.
+pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str, bool)) {
     let bytes = text.as_bytes();
     let len = bytes.len();
+    // Brackets open in the attribute the pass is in (0: not in one).
+    let mut attribute = 0usize;
+    let mut word = |start: usize, w: &'t str, attribute: usize| word(start, w, attribute > 0);
     // A first line `#!...` (not an inner attribute `#![..]`) is a shebang.
     let mut i = 0;
     if text.starts_with("#!") && !text[2..].trim_start().starts_with('[') {
@@ -26,6 +31,25 @@ pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str
                 i = memchr::memchr(b'\n', &bytes[i..]).map_or(len, |n| i + n + 1);
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => i = skip_block_comment(bytes, i + 2),
+            b'#' if attribute == 0 => {
+                // `#[..]` or `#![..]` (spaces allowed between): an attribute opens.
+                let rest = bytes[i + 1..].trim_ascii_start();
+                let rest = rest.strip_prefix(b"!").unwrap_or(rest).trim_ascii_start();
+                if rest.first() == Some(&b'[') {
+                    attribute = 1;
+                    i = len - rest.len() + 1;
+                } else {
+                    i += 1;
+                }
+            }
+            b'[' if attribute > 0 => {
+                attribute += 1;
+                i += 1;
+            }
+            b']' if attribute > 0 => {
+                attribute -= 1;
+                i += 1;
+            }
             b'"' => i = skip_suffix(bytes, skip_string(bytes, i + 1)),
             b'\'' => i = skip_quote(text, i),
             b'0'..=b'9' => {
@@ -46,7 +70,7 @@ pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str
                     // Raw strings: `r"..."`, `r#"..."#`, `br#".."#`, `cr".."` (the prefix is a
                     // word too: before edition 2021, `c".."` is the identifier `c` and a string).
                     (b"r" | b"br" | b"cr", Some(b'"' | b'#')) if raw_string_opens(bytes, i) => {
-                        word(start, &text[start..i]);
+                        word(start, &text[start..i], attribute);
                         i = skip_suffix(bytes, skip_raw_string(bytes, i));
                     }
                     // `r#name`: a raw identifier, reported by its name.
@@ -56,18 +80,18 @@ pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str
                         while i < len && is_ident_byte(bytes[i]) {
                             i += 1;
                         }
-                        word(name_start, &text[name_start..i]);
+                        word(name_start, &text[name_start..i], attribute);
                     }
                     // Byte and C strings, byte characters.
                     (b"b" | b"c", Some(b'"')) => {
-                        word(start, &text[start..i]);
+                        word(start, &text[start..i], attribute);
                         i = skip_suffix(bytes, skip_string(bytes, i + 1));
                     }
                     (b"b", Some(b'\'')) => {
-                        word(start, &text[start..i]);
+                        word(start, &text[start..i], attribute);
                         i = skip_suffix(bytes, skip_single_quoted(text, i + 1));
                     }
-                    _ => word(start, &text[start..i]),
+                    _ => word(start, &text[start..i], attribute),
                 }
             }
             _ => i += 1,
@@ -78,7 +102,7 @@ pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str
 /// The start offsets of the identifiers of `text`'s code, sorted.
 pub fn code_word_starts(text: &str) -> Vec<usize> {
     let mut starts = Vec::new();
-    for_each_code_word(text, |at, _| starts.push(at));
+    for_each_code_word(text, |at, _, _| starts.push(at));
     starts
 }
 
@@ -230,8 +254,37 @@ mod tests {
 
     fn scanned(text: &str) -> Vec<(usize, String)> {
         let mut out = Vec::new();
-        for_each_code_word(text, |at, w| out.push((at, w.to_owned())));
+        for_each_code_word(text, |at, w, _| out.push((at, w.to_owned())));
         out
+    }
+
+    fn in_attributes(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        for_each_code_word(text, |_, w, attribute| {
+            if attribute {
+                out.push(w);
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn words_in_attributes_are_told_apart() {
+        let text = "#![cfg_attr(docsrs, feature(doc_cfg))]\n#[cfg(all(test, any(unix, windows)))]\n# [derive(Debug, Clone)]\n#[doc = \"a ] in a string\"]\n#[serde(rename = \"x\", with = [a][0])]\nfn f(x: [u8; 2]) -> u8 { g(x[0]) }";
+        assert_eq!(
+            in_attributes(text),
+            [
+                "cfg_attr", "docsrs", "feature", "doc_cfg", "cfg", "all", "test", "any", "unix",
+                "windows", "derive", "Debug", "Clone", "doc", "serde", "rename", "with", "a"
+            ]
+        );
+        assert_covers(text);
+        let code: Vec<String> = scanned(text)
+            .into_iter()
+            .map(|(_, w)| w)
+            .filter(|w| ["f", "x", "u8", "g"].contains(&w.as_str()))
+            .collect();
+        assert_eq!(code, ["f", "x", "u8", "u8", "g", "x"]);
     }
 
     /// Every identifier the lexer finds is found, at the same offset.
