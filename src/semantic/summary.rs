@@ -281,7 +281,7 @@ impl FileSummary {
                         }
                     }
                     let fact = if facts { fact(model, &node) } else { None };
-                    if let Some((owner, site)) = call_site(model, &node) {
+                    if let Some((owner, site)) = call_site(model, &node, fact.is_some()) {
                         // Functions are pushed in preorder, so the owner is already there.
                         if let Some(f) = summary.fns.iter_mut().rev().find(|f| f.start == owner) {
                             if let Some(kind) = fact {
@@ -633,8 +633,14 @@ fn self_type(node: &SyntaxNode) -> Option<String> {
     Some(pt.path()?.segment()?.name_ref()?.text().to_string())
 }
 
-/// The enclosing function's start and the call site, for a call inside a function.
-fn call_site(model: &FileModel<'_>, node: &SyntaxNode) -> Option<(TextSize, CallSite)> {
+/// The enclosing function's start and the call site, for a call inside a function. A method call
+/// on a receiver of unknown type is only counted (nothing resolves it): where it runs is not
+/// worked out unless `placed` asks for it (the call is a runtime fact).
+fn call_site(
+    model: &FileModel<'_>,
+    node: &SyntaxNode,
+    placed: bool,
+) -> Option<(TextSize, CallSite)> {
     let owner = model.ancestors(node).skip(1).find_map(ast::Fn::cast)?;
     let (range, target) = match_ast! {
         match node {
@@ -662,6 +668,19 @@ fn call_site(model: &FileModel<'_>, node: &SyntaxNode) -> Option<(TextSize, Call
             _ => return None,
         }
     };
+    let owner = owner.syntax().text_range().start();
+    if matches!(target, CallTarget::Method(_)) && !placed {
+        let site = CallSite {
+            range,
+            offset: node.text_range().start(),
+            target,
+            context: SiteContext::Direct,
+            call: node.text_range(),
+            awaitable: false,
+            in_closure: false,
+        };
+        return Some((owner, site));
+    }
     let exec = model.exec_context(node);
     let context = context_of(&exec);
     let awaitable = matches!(exec, ExecContext::Async(a) if !a.through_closure);
@@ -679,7 +698,7 @@ fn call_site(model: &FileModel<'_>, node: &SyntaxNode) -> Option<(TextSize, Call
         awaitable,
         in_closure,
     };
-    Some((owner.syntax().text_range().start(), site))
+    Some((owner, site))
 }
 
 /// Where code at `node` runs, relative to its function.
