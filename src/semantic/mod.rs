@@ -46,6 +46,9 @@ pub struct FileModel<'a> {
         std::cell::RefCell<std::collections::HashMap<ra_ap_syntax::TextRange, Option<String>>>,
     /// Statics, consts, structs and functions of the file by name, built on first use.
     items: std::cell::OnceCell<std::collections::HashMap<String, SyntaxNode>>,
+    /// The `let` statements of each statement list asked about, with the names they bind
+    /// (variables are looked up many times per block).
+    lets: std::cell::RefCell<std::collections::HashMap<SyntaxNode, std::rc::Rc<[values::LetInfo]>>>,
     file: usize,
 }
 
@@ -83,6 +86,7 @@ impl<'a> FileModel<'a> {
             level_roots,
             graph: None,
             items: Default::default(),
+            lets: Default::default(),
             resolved: Default::default(),
             file,
         }

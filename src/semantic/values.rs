@@ -182,20 +182,16 @@ impl FileModel<'_> {
             match_ast! {
                 match anc {
                     ast::StmtList(list) => {
-                        let found = list
-                            .statements()
-                            .filter(|s| s.syntax().text_range().end() <= offset)
-                            .filter_map(|s| match s {
-                                ast::Stmt::LetStmt(l) => Some(l),
-                                _ => None,
-                            })
-                            .filter(|l| pat_binds(l.pat(), name) || pat_destructures(l.pat(), name))
-                            .last();
+                        let lets = self.lets_of(&list);
+                        let found = lets
+                            .iter()
+                            .rev()
+                            .find(|l| l.end <= offset && l.names.iter().any(|n| n == name));
                         if let Some(l) = found {
-                            return Some(if pat_binds(l.pat(), name) {
-                                Binding::Let(l)
+                            return Some(if l.plain {
+                                Binding::Let(l.stmt.clone())
                             } else {
-                                Binding::Destructured(l)
+                                Binding::Destructured(l.stmt.clone())
                             });
                         }
                     },
@@ -220,6 +216,47 @@ impl FileModel<'_> {
             }
         }
         self.static_binding(name)
+    }
+
+    /// The `let` statements of `list`, in order, with the names they bind.
+    fn lets_of(&self, list: &ast::StmtList) -> std::rc::Rc<[LetInfo]> {
+        if let Some(hit) = self.lets.borrow().get(list.syntax()) {
+            return hit.clone();
+        }
+        let lets: std::rc::Rc<[LetInfo]> = list
+            .statements()
+            .filter_map(|s| match s {
+                ast::Stmt::LetStmt(l) => Some(l),
+                _ => None,
+            })
+            .map(|stmt| {
+                let pat = stmt.pat();
+                let plain = matches!(pat, Some(ast::Pat::IdentPat(_)));
+                let names = match &pat {
+                    // `let name = ..` binds `name` (not what an `@` sub-pattern binds).
+                    Some(ast::Pat::IdentPat(p)) => {
+                        p.name().map(|n| n.text().to_string()).into_iter().collect()
+                    }
+                    Some(pat) => pat
+                        .syntax()
+                        .descendants()
+                        .filter_map(ast::IdentPat::cast)
+                        .filter_map(|p| p.name().map(|n| n.text().to_string()))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                LetInfo {
+                    end: stmt.syntax().text_range().end(),
+                    names,
+                    plain,
+                    stmt,
+                }
+            })
+            .collect();
+        self.lets
+            .borrow_mut()
+            .insert(list.syntax().clone(), lets.clone());
+        lets
     }
 
     /// The runtime object the binding `name` visible at `at` holds.
@@ -365,6 +402,16 @@ impl FileModel<'_> {
 }
 
 /// Where a name is bound.
+/// A `let` statement of a block, as [`FileModel::binding`] looks names up in it.
+pub struct LetInfo {
+    end: ra_ap_syntax::TextSize,
+    /// What it binds: the name of `let name`, or every name a pattern destructures.
+    names: Vec<String>,
+    /// `let name = ..` (not a pattern).
+    plain: bool,
+    stmt: ast::LetStmt,
+}
+
 pub enum Binding {
     /// `let name = ..;`
     Let(ast::LetStmt),
@@ -408,16 +455,6 @@ fn type_path(ty: &ast::Type) -> Option<Vec<String>> {
 }
 
 /// Whether `pat` is a destructuring pattern that binds `name` somewhere inside.
-fn pat_destructures(pat: Option<ast::Pat>, name: &str) -> bool {
-    let Some(pat) = pat else { return false };
-    !matches!(pat, ast::Pat::IdentPat(_))
-        && pat
-            .syntax()
-            .descendants()
-            .filter_map(ast::IdentPat::cast)
-            .any(|p| p.name().is_some_and(|n| n.text() == name))
-}
-
 fn pat_binds(pat: Option<ast::Pat>, name: &str) -> bool {
     match pat {
         Some(ast::Pat::IdentPat(p)) => p.name().is_some_and(|n| n.text() == name),
