@@ -155,10 +155,15 @@ pub fn analyze_traced(
         .flat_map_iter(|(i, file)| {
             // Files the prefilter left out hold nothing a rule reports.
             let found = if model.checked[i] {
-                let tree = match &model.facts[i].tree {
-                    Some(parse) => parse.tree(),
-                    None => file.tree(),
+                let reparsed;
+                let parse = match &model.facts[i].tree {
+                    Some(parse) => parse,
+                    None => {
+                        reparsed = file.parse_unvalidated();
+                        &reparsed
+                    }
                 };
+                let tree = parse.tree();
                 let rebuilt;
                 let macros = match &model.facts[i].macros {
                     Some(kept) => kept,
@@ -169,7 +174,7 @@ pub fn analyze_traced(
                 };
                 let file_model =
                     FileModel::new(&tree, &model.facts[i].imports, macros, &model.graph, i);
-                check_file(sources, file, &tree, &file_model, rules)
+                check_file(sources, file, parse, &file_model, rules)
             } else {
                 Vec::new()
             };
@@ -258,13 +263,9 @@ fn model_with(
     let externs = externs_per_file(workspace, sources);
     let summarize = |i: usize| -> (FileFacts, FileSummary) {
         let file = &files[i];
-        // Syntax errors matter where the rules walk (fixes never edit a broken item; warnings):
-        // the other files feed the call graph only, and are not validated.
-        let parse = if checked[i] {
-            file.parse()
-        } else {
-            file.parse_unvalidated()
-        };
+        // Syntax errors matter where the rules report (fixes never edit a broken item; warnings):
+        // they are found then ([`check_file`]).
+        let parse = file.parse_unvalidated();
         let tree = parse.tree();
         let imports = Imports::new(&tree, externs[i].clone())
             .with_off_thread(configured(workspace, file, |p| &p.off_thread))
@@ -371,14 +372,16 @@ fn model_with(
     }
 }
 
-/// One walk over `file`, dispatching each node to the rules that asked for its kind.
+/// One walk over `file` (of which `parse` is the parse), dispatching each node to the rules that
+/// asked for its kind.
 pub fn check_file(
     sources: &SourceSet,
     file: &SourceFile,
-    tree: &ra_ap_syntax::SourceFile,
+    parse: &ra_ap_syntax::Parse<ra_ap_syntax::SourceFile>,
     model: &FileModel<'_>,
     rules: &RuleSet,
 ) -> Vec<Diagnostic> {
+    let tree = &parse.tree();
     let cx = RuleContext {
         sources,
         file,
@@ -392,8 +395,16 @@ pub fn check_file(
     }
     // A `#[should_panic]` test panics on purpose: its panic is what it checks.
     out.retain(|d| !model.in_should_panic_test(d.range));
-    // Where the tree is a recovery guess, report but never edit.
-    let broken = file.broken_regions(tree);
+    // Where the tree is a recovery guess, report but never edit. The file's syntax errors are
+    // found (and warned about) where something is reported.
+    if !out.is_empty() {
+        file.record_errors(parse);
+    }
+    let broken = if out.is_empty() {
+        Vec::new()
+    } else {
+        file.broken_regions(tree)
+    };
     for diag in &mut out {
         let Some(fix) = &diag.fix else { continue };
         if fix

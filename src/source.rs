@@ -113,6 +113,19 @@ impl SourceFile {
         self.parse().tree()
     }
 
+    /// Records the syntax errors of `parse`, a parse of this file, unless they are known
+    /// (validation walks the whole tree: the rules ask for it only where they report something).
+    pub fn record_errors(&self, parse: &Parse<AstSourceFile>) {
+        if self.errors.get().is_none() {
+            let errors = if self.nesting_exceeded().is_some() {
+                Vec::new()
+            } else {
+                parse.errors()
+            };
+            let _ = self.errors.set(errors);
+        }
+    }
+
     /// Whether the file has been parsed in this run.
     pub fn is_parsed(&self) -> bool {
         self.syntax.get().is_some()

@@ -250,7 +250,7 @@ fn modules_are_followed_and_problem_files_are_warnings() {
         ("Cargo.toml", &manifest("mods", "")),
         (
             "src/lib.rs",
-            "mod net;\nmod deep { pub mod inner; }\n#[path = \"elsewhere/custom.rs\"]\nmod custom;\nmod missing;\n#[cfg(windows)]\nmod windows_only;\nmod broken;\nmod latin1;\nmod r#ref;\ncfg_if::cfg_if! {\n    if #[cfg(unix)] { mod gated; } else { mod gated_absent; }\n}\n",
+            "mod net;\nmod deep { pub mod inner; }\n#[path = \"elsewhere/custom.rs\"]\nmod custom;\nmod missing;\n#[cfg(windows)]\nmod windows_only;\nmod broken;\nmod quiet;\nmod latin1;\nmod r#ref;\ncfg_if::cfg_if! {\n    if #[cfg(unix)] { mod gated; } else { mod gated_absent; }\n}\n",
         ),
         ("src/net/mod.rs", "mod client;\n"),
         ("src/net/client.rs", LIB_BUGGY),
@@ -264,6 +264,11 @@ fn modules_are_followed_and_problem_files_are_warnings() {
         (
             "src/broken.rs",
             "pub async fn ok() -> u32 {\n    futures::executor::block_on(async { 1 })\n}\n\npub async fn bad() -> u32 {\n    futures::executor::block_on(async { 1 }) +\n}\n",
+        ),
+        // A syntax error where nothing is reported: nothing to withhold, nothing to say.
+        (
+            "src/quiet.rs",
+            "use tokio::sync::Mutex;\n\npub fn oops( {\n",
         ),
         ("target/debug/build/generated.rs", LIB_BUGGY),
         ("nested/Cargo.toml", &manifest("nested", "")),
@@ -311,6 +316,7 @@ fn modules_are_followed_and_problem_files_are_warnings() {
         err.contains("warning: src/broken.rs:6:47: syntax error: expected expression"),
         "{err}"
     );
+    assert!(!err.contains("src/quiet.rs"), "{err}");
 
     // The fix inside the broken item is withheld; the other one applies.
     let out = loopfix(ws.path(), &["apply", "--allow-no-vcs"]);
