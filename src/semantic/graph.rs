@@ -8,6 +8,8 @@
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+use rustc_hash::FxHashMap;
+
 use ra_ap_syntax::{TextRange, TextSize};
 
 use super::context::RuntimeEntry;
@@ -240,9 +242,9 @@ enum Def {
 
 struct Resolver<'a> {
     /// By fingerprint of the path: a path's segments are not kept once per definition.
-    defs: HashMap<PathKey, Def>,
+    defs: FxHashMap<PathKey, Def>,
     /// Module-level `use` names: (crate, module ++ [name]) -> the path they stand for, absolute.
-    aliases: HashMap<PathKey, (CrateId, Vec<String>)>,
+    aliases: FxHashMap<PathKey, (CrateId, Vec<String>)>,
     /// Library crate names of the workspace -> crate.
     libs: HashMap<String, CrateId>,
     imports: &'a [&'a Imports],
@@ -251,8 +253,31 @@ struct Resolver<'a> {
 /// A path in a crate, by fingerprint.
 type PathKey = (CrateId, u128);
 
+/// The fingerprint of a path, one segment at a time: the fingerprint of each prefix comes on the
+/// way to the whole path's.
+fn extend_path_fingerprint(prefix: u128, segment: &str) -> u128 {
+    crate::fingerprint::hash128(|h| {
+        std::hash::Hash::hash(&prefix, h);
+        std::hash::Hash::hash(segment, h);
+    })
+}
+
 fn path_key(krate: CrateId, path: &[String]) -> PathKey {
-    (krate, crate::fingerprint::of(path))
+    (
+        krate,
+        path.iter()
+            .fold(0, |fp, segment| extend_path_fingerprint(fp, segment)),
+    )
+}
+
+/// The fingerprints of every prefix of `path`, shortest first (`[a]`, `[a, b]`, ...).
+fn prefix_fingerprints(path: &[String]) -> Vec<u128> {
+    path.iter()
+        .scan(0, |fp, segment| {
+            *fp = extend_path_fingerprint(*fp, segment);
+            Some(*fp)
+        })
+        .collect()
 }
 
 impl WorkspaceModel {
@@ -289,17 +314,60 @@ impl WorkspaceModel {
             })
             .collect();
 
-        // Definitions and module-level aliases.
-        let mut fns = Vec::with_capacity(summaries.iter().map(|s| s.fns.len()).sum());
+        // Definitions and module-level aliases: their keys are worked out per file in parallel,
+        // then entered in file order (the first definition of a path wins).
+        let fn_count: usize = summaries.iter().map(|s| s.fns.len()).sum();
+        let mut fns = Vec::with_capacity(fn_count);
         let mut by_file = vec![HashMap::new(); summaries.len()];
         let mut resolver = Resolver {
-            defs: HashMap::new(),
-            aliases: HashMap::new(),
+            defs: FxHashMap::default(),
+            aliases: FxHashMap::default(),
             libs,
             imports,
         };
-        for (fi, summary) in summaries.iter().enumerate() {
-            for f in &summary.fns {
+        let keys_of = |fi: usize, inline: &[String], rest: &[&String]| -> Vec<PathKey> {
+            places[fi]
+                .iter()
+                .map(|place| {
+                    let mut path = place.module.clone();
+                    path.extend(inline.iter().cloned());
+                    path.extend(rest.iter().map(|s| (*s).clone()));
+                    path_key(place.krate, &path)
+                })
+                .collect()
+        };
+        let fn_keys: Vec<Vec<Vec<PathKey>>> = summaries
+            .par_iter()
+            .enumerate()
+            .map(|(fi, summary)| {
+                summary
+                    .fns
+                    .iter()
+                    .map(|f| {
+                        let rest: Vec<&String> =
+                            f.self_ty.iter().chain(std::iter::once(&f.name)).collect();
+                        keys_of(fi, &f.inline_modules, &rest)
+                    })
+                    .collect()
+            })
+            .collect();
+        let static_keys: Vec<Vec<Vec<PathKey>>> = summaries
+            .par_iter()
+            .enumerate()
+            .map(|(fi, summary)| {
+                summary
+                    .statics
+                    .iter()
+                    .map(|st| keys_of(fi, &st.inline_modules, &[&st.name]))
+                    .collect()
+            })
+            .collect();
+        resolver.defs.reserve(
+            fn_keys.iter().flatten().map(Vec::len).sum::<usize>()
+                + static_keys.iter().flatten().map(Vec::len).sum::<usize>(),
+        );
+        for (fi, (summary, keys)) in summaries.iter().zip(fn_keys).enumerate() {
+            for (f, keys) in summary.fns.iter().zip(keys) {
                 let id = fns.len();
                 fns.push(FnInfo {
                     file: fi,
@@ -323,21 +391,14 @@ impl WorkspaceModel {
                     },
                 });
                 by_file[fi].insert(f.start, id);
-                for place in &places[fi] {
-                    let mut path = place.module.clone();
-                    path.extend(f.inline_modules.iter().cloned());
-                    path.extend(f.self_ty.iter().cloned());
-                    path.push(f.name.clone());
-                    resolver
-                        .defs
-                        .entry(path_key(place.krate, &path))
-                        .or_insert(Def::Fn(id));
+                for key in keys {
+                    resolver.defs.entry(key).or_insert(Def::Fn(id));
                 }
             }
         }
         let mut statics = Vec::new();
-        for (fi, summary) in summaries.iter().enumerate() {
-            for st in &summary.statics {
+        for (fi, (summary, keys)) in summaries.iter().zip(static_keys).enumerate() {
+            for (st, keys) in summary.statics.iter().zip(keys) {
                 let id = statics.len();
                 let file = &sources.files[fi];
                 statics.push(StaticInfo {
@@ -349,30 +410,34 @@ impl WorkspaceModel {
                     holds: st.holds.clone(),
                     location: format!("{}:{}", file.rel_path, file.line_of(st.name_range.start())),
                 });
-                for place in &places[fi] {
-                    let mut path = place.module.clone();
-                    path.extend(st.inline_modules.iter().cloned());
-                    path.push(st.name.clone());
-                    resolver
-                        .defs
-                        .entry(path_key(place.krate, &path))
-                        .or_insert(Def::Static(id));
+                for key in keys {
+                    resolver.defs.entry(key).or_insert(Def::Static(id));
                 }
             }
         }
-        for (fi, summary) in summaries.iter().enumerate() {
-            for (modules, name, target) in &summary.aliases {
-                for place in &places[fi] {
-                    let mut module = place.module.clone();
-                    module.extend(modules.iter().cloned());
-                    if let Some(abs) = resolver.absolute(fi, place.krate, &module, None, target) {
-                        let mut key = module.clone();
-                        key.push(name.clone());
-                        resolver.aliases.insert(path_key(place.krate, &key), abs);
-                    }
-                }
-            }
-        }
+        // An alias resolves through the definitions (not through other aliases): in parallel.
+        let aliases: Vec<(PathKey, (CrateId, Vec<String>))> = summaries
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(fi, summary)| {
+                let resolver = &resolver;
+                let places = &places[fi];
+                summary
+                    .aliases
+                    .iter()
+                    .flat_map(move |(modules, name, target)| {
+                        places.iter().filter_map(move |place| {
+                            let mut module = place.module.clone();
+                            module.extend(modules.iter().cloned());
+                            let abs = resolver.absolute(fi, place.krate, &module, None, target)?;
+                            module.push(name.clone());
+                            Some((path_key(place.krate, &module), abs))
+                        })
+                    })
+            })
+            .collect();
+        resolver.aliases.reserve(aliases.len());
+        resolver.aliases.extend(aliases);
 
         // One resolution per call site, files in parallel (the resolver is read-only here).
         let per_file: Vec<(Vec<Edge>, GraphStats)> = summaries
@@ -446,27 +511,30 @@ impl WorkspaceModel {
             stats.unknown_methods += s.unknown_methods;
         }
 
-        // Reads of statics, resolved like calls.
-        let mut static_uses = Vec::new();
-        for (fi, summary) in summaries.iter().enumerate() {
-            let kinds: Vec<Kind> = sources.files[fi].owners.iter().map(|o| o.kind).collect();
-            for u in &summary.name_uses {
-                let found = resolver.resolve_name(fi, &places[fi], summary, u, true, |d| match d {
-                    Def::Static(id) => Some(id),
-                    Def::Fn(_) => None,
-                });
-                if let Some(static_id) = found {
-                    static_uses.push(StaticUse {
+        // Reads of statics, resolved like calls, files in parallel.
+        let static_uses: Vec<StaticUse> = summaries
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(fi, summary)| {
+                let kinds: Vec<Kind> = sources.files[fi].owners.iter().map(|o| o.kind).collect();
+                let (resolver, places, by_file) = (&resolver, &places[fi], &by_file[fi]);
+                summary.name_uses.iter().filter_map(move |u| {
+                    let static_id =
+                        resolver.resolve_name(fi, places, summary, u, true, |d| match d {
+                            Def::Static(id) => Some(id),
+                            Def::Fn(_) => None,
+                        })?;
+                    Some(StaticUse {
                         static_id,
                         file: fi,
                         range: u.range,
                         context: u.context,
-                        function: u.in_fn.and_then(|start| by_file[fi].get(&start).copied()),
+                        function: u.in_fn.and_then(|start| by_file.get(&start).copied()),
                         kinds: kinds.clone(),
-                    });
-                }
-            }
-        }
+                    })
+                })
+            })
+            .collect();
 
         // Functions registered as request handlers, resolved like calls.
         for (fi, summary) in summaries.iter().enumerate() {
@@ -483,9 +551,9 @@ impl WorkspaceModel {
         }
 
         // The summaries and the definitions have given all they hold: their memory goes to the
-        // rest of the graph.
-        drop(summaries);
+        // rest of the graph. They are freed on a thread of their own, beside the serial rest.
         drop(resolver);
+        let freeing = std::thread::spawn(move || drop(summaries));
         let reached_by = propagate(&fns, &edges);
         let needs = driver_needs(&fns, &edges);
         let mut callees_at: HashMap<(usize, TextSize), Vec<FnId>> = HashMap::new();
@@ -517,6 +585,9 @@ impl WorkspaceModel {
         for (i, u) in static_uses.iter().enumerate() {
             uses_by_static[u.static_id].push(i);
         }
+        freeing
+            .join()
+            .expect("freeing the summaries does not panic");
         WorkspaceModel {
             fns,
             edges,
@@ -1096,7 +1167,8 @@ impl Resolver<'_> {
     }
 
     fn lookup(&self, krate: CrateId, path: Vec<String>, depth: u8) -> Option<Def> {
-        if let Some(&id) = self.defs.get(&path_key(krate, &path)) {
+        let prefixes = prefix_fingerprints(&path);
+        if let Some(&id) = prefixes.last().and_then(|fp| self.defs.get(&(krate, *fp))) {
             return Some(id);
         }
         if depth > 8 {
@@ -1105,7 +1177,7 @@ impl Resolver<'_> {
         // A prefix of the path may be a `use` alias: `helpers::f` after `use crate::util as helpers;`,
         // or `f` re-exported by `pub use`.
         for split in (2..=path.len()).rev() {
-            if let Some((k, target)) = self.aliases.get(&path_key(krate, &path[..split])) {
+            if let Some((k, target)) = self.aliases.get(&(krate, prefixes[split - 1])) {
                 let mut full = target.clone();
                 full.extend(path[split..].iter().cloned());
                 return self.lookup(*k, full, depth + 1);
