@@ -185,6 +185,7 @@ pub fn analyze_traced(
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut stats = model.graph.stats;
     stats.parsed_files = model.parsed.iter().filter(|p| **p).count();
+    stats.use_items_files = model.uses_only;
     stats.checked_files = model.checked.iter().filter(|p| **p).count();
     (diagnostics, stats, model.closure)
 }
@@ -212,6 +213,8 @@ pub struct Model {
     pub parsed: Vec<bool>,
     /// Walked by the rules: the seed files.
     pub checked: Vec<bool>,
+    /// How many of the summarised files were summarised from their `use` items only.
+    pub uses_only: usize,
     /// What the prefilter's closure decided (`None` when every file was parsed).
     pub closure: Option<Closure>,
 }
@@ -289,30 +292,71 @@ fn model_with(
             summary,
         )
     };
+    // A file that only re-exports (no seed word) is summarised from its `use` items alone, until
+    // the closure finds it names something: then from the whole file.
+    let summarize_uses = |i: usize| -> (FileFacts, FileSummary) {
+        let file = &files[i];
+        let text = if file.too_deep.is_some() {
+            String::new()
+        } else {
+            crate::semantic::words::use_items_only(&file.text)
+        };
+        let tree = ra_ap_syntax::SourceFile::parse(&text, file.edition).tree();
+        let imports = Imports::new(&tree, externs[i].clone())
+            .with_off_thread(configured(workspace, file, |p| &p.off_thread))
+            .with_clients(configured(workspace, file, |p| &p.clients))
+            .with_blocking(configured(workspace, file, |p| &p.blocking));
+        let summary = FileSummary::build_with(
+            &FileModel::local(&tree, &imports, &MacroBodies::default(), i),
+            false,
+            &|w| prefilter.is_seed_ident(w),
+        );
+        let facts = FileFacts {
+            imports,
+            macros: None,
+            tree: None,
+        };
+        (facts, summary)
+    };
     let mut done: Vec<Option<(FileFacts, FileSummary)>> = (0..files.len()).map(|_| None).collect();
+    // Summarised from their `use` items only.
+    let mut uses_only = vec![false; files.len()];
     let mut closure_names = None;
     if !parse_all {
         let scope = Scope::of(workspace, sources);
         // Seed files, and files that re-export something (resolution goes through them).
-        let mut wave: Vec<usize> = (0..files.len())
+        let reexporting: Vec<usize> = (0..files.len())
             .into_par_iter()
-            .filter(|&i| checked[i] || reexports(&files[i].text))
+            .filter(|&i| !checked[i] && reexports(&files[i].text))
             .collect();
+        let summarized: Vec<(usize, (FileFacts, FileSummary))> = reexporting
+            .par_iter()
+            .map(|&i| (i, summarize_uses(i)))
+            .collect();
+        for (i, done_now) in summarized {
+            done[i] = Some(done_now);
+            uses_only[i] = true;
+        }
+        let mut wave: Vec<usize> = (0..files.len()).filter(|&i| checked[i]).collect();
+        // Summaries the closure has not seen yet.
+        let mut unseen = reexporting;
         let mut taint = Taint::new(&scope);
         // Each file's code words, found the first time the file is searched.
         let words: Vec<std::sync::OnceLock<WordIndex>> =
             (0..files.len()).map(|_| Default::default()).collect();
         let mut tainted = Names::default();
-        while !wave.is_empty() {
+        while !wave.is_empty() || !unseen.is_empty() {
             let summarized: Vec<(usize, (FileFacts, FileSummary))> =
                 wave.par_iter().map(|&i| (i, summarize(i))).collect();
             for (i, done_now) in summarized {
                 done[i] = Some(done_now);
+                uses_only[i] = false;
             }
+            unseen.append(&mut wave);
             // Files that name what the parsed ones taint are parsed next.
-            let new: Vec<(usize, &FileSummary)> = wave
-                .iter()
-                .filter_map(|&i| done[i].as_ref().map(|(_, s)| (i, s)))
+            let new: Vec<(usize, &FileSummary)> = unseen
+                .drain(..)
+                .filter_map(|i| done[i].as_ref().map(|(_, s)| (i, s)))
                 .collect();
             let fresh = taint.add(&prefilter, |i| files[i].text.as_str(), &new);
             if fresh.is_empty() {
@@ -322,7 +366,7 @@ fn model_with(
             wave = (0..files.len())
                 .into_par_iter()
                 .filter(|&i| {
-                    done[i].is_none()
+                    (done[i].is_none() || uses_only[i])
                         && search.may_name(&scope, i)
                         && search.names_any_in(
                             words[i].get_or_init(|| WordIndex::of(&files[i].text)),
@@ -338,6 +382,10 @@ fn model_with(
         let all: Vec<(FileFacts, FileSummary)> =
             (0..files.len()).into_par_iter().map(summarize).collect();
         done = all.into_iter().map(Some).collect();
+    }
+    // Progress: the files summarised from their `use` items count here, as those left out.
+    for _ in uses_only.iter().filter(|u| **u) {
+        on_file();
     }
     let parsed: Vec<bool> = done.iter().map(Option::is_some).collect();
     // Files left out: no imports to resolve through, nothing summarised.
@@ -368,6 +416,7 @@ fn model_with(
         graph,
         parsed,
         checked,
+        uses_only: uses_only.iter().filter(|u| **u).count(),
         closure,
     }
 }

@@ -1415,6 +1415,44 @@ fn the_prefilter_skips_comments_attributes_and_names_out_of_reach() {
     );
 }
 
+/// A file that only re-exports is read for its `use` items alone, and paths still resolve
+/// through it: the chain from `main` through `reexp::sync::store::load` is found.
+#[test]
+fn the_prefilter_reads_reexports_from_their_use_items() {
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("reexp", "")),
+        ("src/lib.rs", "pub mod cache;\npub mod sync;\n"),
+        (
+            "src/sync.rs",
+            "pub use crate::cache as store;\n\npub fn other() -> u32 {\n    2\n}\n",
+        ),
+        (
+            "src/cache.rs",
+            "pub fn load() -> u32 {\n    futures::executor::block_on(async { 1 })\n}\n",
+        ),
+        (
+            "src/main.rs",
+            "#[tokio::main]\nasync fn main() {\n    println!(\"{}\", reexp::sync::store::load());\n}\n",
+        ),
+    ]);
+    let (filtered, all) =
+        with_and_without_prefilter(ws.path(), &["check", "-v", "--message-format", "short"]);
+    assert_eq!(code(&filtered), 1, "{}", stderr(&filtered));
+    assert!(
+        stdout(&filtered).contains("src/cache.rs:2:5: loopfix::nested_block_on:"),
+        "{}",
+        stdout(&filtered)
+    );
+    assert_eq!(stdout(&filtered), stdout(&all));
+    assert!(
+        stderr(&filtered).contains(
+            "prefilter: 3 files summarised (1 only for their `use` items), 2 of them checked by the rules"
+        ),
+        "{}",
+        stderr(&filtered)
+    );
+}
+
 /// A runtime reaches code through async functions too: a file that only passes a future along
 /// (no runtime word in it) is still parsed, so a fix that is safe only on Tokio stays unsafe when
 /// a `futures` executor also drives the code through that file.

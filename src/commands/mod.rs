@@ -201,8 +201,12 @@ impl Scan {
                     ),
                 });
             }
+            let use_items = match graph.use_items_files {
+                0 => String::new(),
+                n => format!(" ({n} only for their `use` items)"),
+            };
             output.err(&format!(
-                "prefilter: {} files summarised, {} of them checked by the rules\n",
+                "prefilter: {} files summarised{use_items}, {} of them checked by the rules\n",
                 graph.parsed_files, graph.checked_files
             ));
             output.err(&format!(

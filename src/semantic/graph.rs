@@ -131,6 +131,10 @@ pub struct GraphStats {
     /// files that the rules walk.
     pub parsed_files: usize,
     pub checked_files: usize,
+    /// Of `parsed_files`: files summarised only for their `use` items (they re-export, and name
+    /// nothing the closure looks for).
+    #[serde(default)]
+    pub use_items_files: usize,
 }
 
 /// A runtime that code runs on: a runtime entry's (`#[tokio::main]`, `#[tokio::test]`), or a

@@ -14,11 +14,41 @@ use super::relevance::is_ident_byte;
 /// `in_attribute`: the word is inside an attribute's brackets (`#[cfg(all(test, unix))]`), where
 /// no call or name use can be: attribute arguments are token trees, never expressions.
 pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str, bool)) {
+    for_each_code_token(text, |token| {
+        if let Token::Word {
+            start,
+            text,
+            in_attribute,
+        } = token
+        {
+            word(start, text, in_attribute);
+        }
+    });
+}
+
+/// A piece of code, as [`for_each_code_token`] finds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Token<'t> {
+    Word {
+        start: usize,
+        text: &'t str,
+        in_attribute: bool,
+    },
+    /// A byte of punctuation (`{`, `;`, `<`...) outside literals and comments; the brackets of
+    /// an attribute and what is inside them count as in the attribute.
+    Punct {
+        at: usize,
+        byte: u8,
+        in_attribute: bool,
+    },
+}
+
+/// [`for_each_code_word`], with the punctuation between the words.
+pub fn for_each_code_token<'t>(text: &'t str, mut token: impl FnMut(Token<'t>)) {
     let bytes = text.as_bytes();
     let len = bytes.len();
     // Brackets open in the attribute the pass is in (0: not in one).
     let mut attribute = 0usize;
-    let mut word = |start: usize, w: &'t str, attribute: usize| word(start, w, attribute > 0);
     // A first line `#!...` (not an inner attribute `#![..]`) is a shebang.
     let mut i = 0;
     if text.starts_with("#!") && !text[2..].trim_start().starts_with('[') {
@@ -39,6 +69,7 @@ pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str
                     attribute = 1;
                     i = len - rest.len() + 1;
                 } else {
+                    punct(&mut token, i, b, attribute);
                     i += 1;
                 }
             }
@@ -70,7 +101,7 @@ pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str
                     // Raw strings: `r"..."`, `r#"..."#`, `br#".."#`, `cr".."` (the prefix is a
                     // word too: before edition 2021, `c".."` is the identifier `c` and a string).
                     (b"r" | b"br" | b"cr", Some(b'"' | b'#')) if raw_string_opens(bytes, i) => {
-                        word(start, &text[start..i], attribute);
+                        emit_word(&mut token, start, &text[start..i], attribute);
                         i = skip_suffix(bytes, skip_raw_string(bytes, i));
                     }
                     // `r#name`: a raw identifier, reported by its name.
@@ -80,23 +111,173 @@ pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str
                         while i < len && is_ident_byte(bytes[i]) {
                             i += 1;
                         }
-                        word(name_start, &text[name_start..i], attribute);
+                        emit_word(&mut token, name_start, &text[name_start..i], attribute);
                     }
                     // Byte and C strings, byte characters.
                     (b"b" | b"c", Some(b'"')) => {
-                        word(start, &text[start..i], attribute);
+                        emit_word(&mut token, start, &text[start..i], attribute);
                         i = skip_suffix(bytes, skip_string(bytes, i + 1));
                     }
                     (b"b", Some(b'\'')) => {
-                        word(start, &text[start..i], attribute);
+                        emit_word(&mut token, start, &text[start..i], attribute);
                         i = skip_suffix(bytes, skip_single_quoted(text, i + 1));
                     }
-                    _ => word(start, &text[start..i], attribute),
+                    _ => emit_word(&mut token, start, &text[start..i], attribute),
                 }
             }
-            _ => i += 1,
+            _ => {
+                if !b.is_ascii_whitespace() {
+                    punct(&mut token, i, b, attribute);
+                }
+                i += 1;
+            }
         }
     }
+}
+
+fn emit_word<'t>(token: &mut impl FnMut(Token<'t>), start: usize, text: &'t str, attribute: usize) {
+    token(Token::Word {
+        start,
+        text,
+        in_attribute: attribute > 0,
+    });
+}
+
+fn punct<'t>(token: &mut impl FnMut(Token<'t>), at: usize, byte: u8, attribute: usize) {
+    token(Token::Punct {
+        at,
+        byte,
+        in_attribute: attribute > 0,
+    });
+}
+
+/// `text` with everything blanked (spaces; line breaks kept) but its module-level `use` and
+/// `extern crate` items and the `mod name {` .. `}` around them: the same length, so that every
+/// kept byte is at its offset. Parsing it gives a file's imports and re-exports for a fraction of
+/// the cost of parsing the file (for files that matter only for what they re-export).
+///
+/// Module level means in the file or directly in an inline module (as the model reads `use`
+/// items: not in a function, an `impl`, a macro's input). `use<..>` (precise capturing in a
+/// type) is no item. Nothing inside a macro's input counts (`m! { .. }`, `macro_rules! m { .. }`):
+/// its tokens are no items to the model either.
+pub fn use_items_only(text: &str) -> String {
+    #[derive(PartialEq)]
+    enum Frame {
+        Module,
+        Macro,
+        Other,
+    }
+    let mut keep: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    // The two tokens before this one (attributes aside).
+    let (mut prev, mut prev2): (Option<Token<'_>>, Option<Token<'_>>) = (None, None);
+    // In a `use` or `extern crate` item: where it starts, and the braces open in it.
+    let mut item: Option<(usize, usize)> = None;
+    let mut item_just_opened = false;
+    for_each_code_token(text, |token| {
+        let in_attribute = match token {
+            Token::Word { in_attribute, .. } | Token::Punct { in_attribute, .. } => in_attribute,
+        };
+        if in_attribute {
+            return;
+        }
+        let in_macro = stack.contains(&Frame::Macro);
+        let module_level = !in_macro && stack.last().is_none_or(|f| *f == Frame::Module);
+        // A bracket after `!` or `! name` opens a macro's input.
+        let opens_macro = matches!(prev, Some(Token::Punct { byte: b'!', .. }))
+            || matches!(
+                (prev2, prev),
+                (
+                    Some(Token::Punct { byte: b'!', .. }),
+                    Some(Token::Word { .. })
+                )
+            );
+        if let Some((start, depth)) = item {
+            if std::mem::take(&mut item_just_opened)
+                && matches!(token, Token::Punct { byte: b'<', .. })
+            {
+                item = None;
+            } else if let Token::Punct { at, byte, .. } = token {
+                match byte {
+                    b'{' => item = Some((start, depth + 1)),
+                    b'}' if depth > 0 => item = Some((start, depth - 1)),
+                    // A brace closes what the item never opened: it was no item.
+                    b'}' => item = None,
+                    b';' if depth == 0 => {
+                        keep.push(start..at + 1);
+                        item = None;
+                    }
+                    _ => {}
+                }
+            }
+            if item.is_some() {
+                (prev2, prev) = (prev, Some(token));
+                return;
+            }
+        }
+        match token {
+            Token::Word {
+                start, text: "use", ..
+            } if module_level => {
+                item = Some((start, 0));
+                item_just_opened = true;
+            }
+            Token::Word { text: "crate", .. } if module_level => {
+                if let Some(Token::Word {
+                    start,
+                    text: "extern",
+                    ..
+                }) = prev
+                {
+                    item = Some((start, 0));
+                }
+            }
+            Token::Punct { at, byte: b'{', .. } => match (prev2, prev) {
+                _ if opens_macro => stack.push(Frame::Macro),
+                (
+                    Some(Token::Word {
+                        start, text: "mod", ..
+                    }),
+                    Some(Token::Word { .. }),
+                ) if !in_macro => {
+                    keep.push(start..at + 1);
+                    stack.push(Frame::Module);
+                }
+                _ => stack.push(Frame::Other),
+            },
+            Token::Punct { at, byte: b'}', .. } => {
+                let closed = stack.pop();
+                if closed == Some(Frame::Module) {
+                    keep.push(at..at + 1);
+                }
+            }
+            Token::Punct {
+                byte: b'(' | b'[', ..
+            } => stack.push(if opens_macro {
+                Frame::Macro
+            } else {
+                Frame::Other
+            }),
+            Token::Punct {
+                byte: b')' | b']', ..
+            } => {
+                if matches!(stack.last(), Some(Frame::Other | Frame::Macro)) {
+                    stack.pop();
+                }
+            }
+            _ => {}
+        }
+        (prev2, prev) = (prev, Some(token));
+    });
+    let mut out: Vec<u8> = text
+        .bytes()
+        .map(|b| if b == b'\n' { b'\n' } else { b' ' })
+        .collect();
+    for range in keep {
+        out[range.clone()].copy_from_slice(&text.as_bytes()[range]);
+    }
+    // Kept ranges start and end at ASCII bytes; the rest is spaces and line breaks.
+    String::from_utf8(out).expect("kept ranges are whole characters")
 }
 
 /// The start offsets of the identifiers of `text`'s code, sorted.
@@ -370,6 +551,81 @@ fn real() {
             }
         }
         assert!(files > 100, "only {files} files");
+    }
+
+    /// The module-level aliases the summary finds in `text`.
+    fn aliases(text: &str) -> Vec<crate::semantic::summary::ModuleAlias> {
+        use crate::semantic::{FileModel, Imports, MacroBodies, summary::FileSummary};
+        let edition = ra_ap_syntax::Edition::Edition2021;
+        let tree = ra_ap_syntax::SourceFile::parse(text, edition).tree();
+        let imports = Imports::new(&tree, FileModel::default_externs());
+        let macros = MacroBodies::build(&tree, text, edition);
+        let mut aliases =
+            FileSummary::build(&FileModel::local(&tree, &imports, &macros, 0)).aliases;
+        // One `use` tree's names come in no set order.
+        aliases.sort();
+        aliases
+    }
+
+    /// The `use` items alone give the summary the same aliases as the whole file.
+    fn assert_same_aliases(text: &str) {
+        let light = use_items_only(text);
+        assert_eq!(light.len(), text.len());
+        assert_eq!(aliases(&light), aliases(text), "{text}\n---\n{light}");
+    }
+
+    #[test]
+    fn use_items_alone_give_the_same_aliases() {
+        let text = "use a::b;\npub use c::{d, e as f, g::{self, h}};\npub(crate) use self::g::*;\nextern crate h as i;\nmod m { pub use super::b as j; pub mod n { use k::l; } }\nfn f<'a>() -> impl Sized + use<'a> { use inner::x; mod local { pub use y::z; } }\nimpl S { fn g() { use w::v; } }\nmacro_rules! mm { () => { use q::r; mod in_rules { use q2::r2; } } }\ncfg_if::cfg_if! { if #[cfg(x)] { pub use s::t; mod gated { pub use s2::t2; } } }\nfn g() { if !ready { return; } }\n#[cfg(feature = \"x\")]\npub use u::v as w2;\n/* use commented::out; */ const S: &str = \"use not::this;\";\nstruct T { x: [u8; 2] }\npub use after::all;\n";
+        let light = use_items_only(text);
+        for kept in [
+            "use a::b;",
+            "pub(crate)",
+            "use u::v as w2;",
+            "use after::all;",
+            "mod m {",
+        ] {
+            assert!(
+                light.contains(kept.trim_start_matches("pub(crate)")),
+                "{kept}: {light}"
+            );
+        }
+        for blanked in [
+            "use inner::x",
+            "use w::v",
+            "use q::r",
+            "use q2",
+            "use s::t",
+            "use s2",
+            "in_rules",
+            "gated",
+            "commented",
+            "not::this",
+            "fn f",
+        ] {
+            assert!(!light.contains(blanked), "{blanked}: {light}");
+        }
+        assert_same_aliases(text);
+        assert!(!aliases(text).is_empty());
+    }
+
+    /// Every Rust file of this repository: the same aliases from the `use` items alone.
+    #[test]
+    fn use_items_alone_give_the_same_aliases_on_this_repository() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![root.join("src"), root.join("tests"), root.join("benches")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    assert_same_aliases(&text);
+                }
+            }
+        }
     }
 
     proptest::proptest! {
