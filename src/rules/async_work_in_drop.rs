@@ -74,13 +74,9 @@ impl Rule for AsyncWorkInDrop {
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
-        if !matches!(
-            cx.model.exec_context(node),
-            ExecContext::Sync(SyncContext::Fn { is_drop: true, .. })
-        ) {
-            return;
-        }
-        let (range, what, panic, fix) = if let Some(b) = cx.model.block_on(node) {
+        // What the call is first (most calls are none of these), then where it runs.
+        let panic = "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
+        let found = if let Some(b) = cx.model.block_on(node) {
             (
                 b.callee_range,
                 "`block_on`",
@@ -95,14 +91,10 @@ impl Rule for AsyncWorkInDrop {
                 return;
             };
             let Some(path) = pe.path() else { return };
-            let panic = "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
             match cx.model.resolve_path(&path).as_deref() {
-                Some("tokio::spawn" | "tokio::task::spawn") => (
-                    path.syntax().text_range(),
-                    "`tokio::spawn`",
-                    panic,
-                    guarded_spawn(cx, &call),
-                ),
+                Some("tokio::spawn" | "tokio::task::spawn") => {
+                    (path.syntax().text_range(), "`tokio::spawn`", panic, Some(call))
+                }
                 Some("tokio::runtime::Handle::current") => (
                     path.syntax().text_range(),
                     "`Handle::current()`",
@@ -112,6 +104,14 @@ impl Rule for AsyncWorkInDrop {
                 _ => return,
             }
         };
+        if !matches!(
+            cx.model.exec_context(node),
+            ExecContext::Sync(SyncContext::Fn { is_drop: true, .. })
+        ) {
+            return;
+        }
+        let (range, what, panic, spawn) = found;
+        let fix = spawn.and_then(|call| guarded_spawn(cx, &call));
         out.push(Diagnostic {
             rule: META.id,
             severity: META.severity,

@@ -134,8 +134,8 @@ pub fn exec_context_in(
         match_ast! {
             match anc {
                 ast::Fn(f) => {
-                    let entry = runtime_entry(&f);
                     if let Some(token) = f.async_token() {
+                        let entry = runtime_entry(&f);
                         let anchor = f.name().map_or(token.text_range(), |n| n.syntax().text_range());
                         return ExecContext::Async(AsyncContext { kind: AsyncKind::Fn, anchor, entry, through_closure });
                     }
@@ -287,6 +287,11 @@ pub fn runtime_entry(f: &ast::Fn) -> Option<RuntimeEntry> {
                 .collect(),
         };
         for path in paths {
+            // Every entry attribute ends in `main` or `test`: the others are not spelled out.
+            let last = path.segment().and_then(|s| s.name_ref());
+            if !last.is_some_and(|n| matches!(&*n.text(), "main" | "test")) {
+                continue;
+            }
             let text = path.to_string().replace(' ', "");
             let default = match text.as_str() {
                 "tokio::main" => Flavor::MultiThread,

@@ -343,10 +343,10 @@ impl<'a> FileModel<'a> {
         self.ancestors(node).any(|a| {
             let attrs: Vec<ast::Attr> = match_ast_attrs(&a);
             attrs.iter().any(|attr| {
-                let Some(path) = attr.path() else {
+                let Some(name) = attr.path().and_then(|p| p.as_single_name_ref()) else {
                     return false;
                 };
-                if !matches!(path.to_string().as_str(), "allow" | "expect") {
+                if !matches!(&*name.text(), "allow" | "expect") {
                     return false;
                 }
                 attr.syntax()

@@ -6,9 +6,11 @@
 //! borrow. The call graph then stays sound through a closure: every function of a parsed file
 //! that does something (a seed identifier in its code, a runtime fact, an entry or route
 //! attribute) or calls such a function is *tainted*, and any file that names a tainted function,
-//! static or re-export is parsed too, until nothing new is named. Files that re-export (`pub use`) are
-//! parsed as well: paths resolve through them, and a glob names nothing. A file left out names
-//! none of them, so it can hold no call into the part of the graph that rules look at.
+//! static or re-export is parsed too, until nothing new is named. Files that re-export (`pub use`)
+//! are read as well, for their `use` items alone ([`super::words::use_items_only`]): paths
+//! resolve through them, and a glob names nothing; the whole file is parsed only if it names
+//! something tainted. A file left out names none of them, so it can hold no call into the part of
+//! the graph that rules look at.
 //!
 //! Seed words match whole identifiers (`tokio`, not `tokio_util`; words ending in `_` match as
 //! prefixes, `aws_sdk_`) in code, not in comments, docs or strings ([`super::words`] finds the
