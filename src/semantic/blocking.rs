@@ -166,9 +166,18 @@ impl FileModel<'_> {
     fn blocking_method(&self, mc: &ast::MethodCallExpr) -> Option<BlockingCall> {
         let name = mc.name_ref()?;
         let method = name.text().to_string();
+        let tokio = TOKIO_BLOCKING.iter().find(|(b, _)| *b == method);
+        // Most methods block on no type: their receiver's type is not worked out.
+        if tokio.is_none()
+            && !STD_METHODS
+                .iter()
+                .any(|(_, methods)| methods.contains(&method.as_str()))
+        {
+            return None;
+        }
         let receiver = mc.receiver()?;
         let ty = self.value_type(&receiver);
-        if let Some((_, twin)) = TOKIO_BLOCKING.iter().find(|(b, _)| *b == method) {
+        if let Some((_, twin)) = tokio {
             let certain = ty
                 .as_deref()
                 .is_some_and(|t| t.starts_with("tokio::sync::"));
