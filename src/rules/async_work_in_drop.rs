@@ -75,7 +75,8 @@ impl Rule for AsyncWorkInDrop {
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         // What the call is first (most calls are none of these), then where it runs.
-        let panic = "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
+        let panic =
+            "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
         let found = if let Some(b) = cx.model.block_on(node) {
             (
                 b.callee_range,
@@ -92,9 +93,12 @@ impl Rule for AsyncWorkInDrop {
             };
             let Some(path) = pe.path() else { return };
             match cx.model.resolve_path(&path).as_deref() {
-                Some("tokio::spawn" | "tokio::task::spawn") => {
-                    (path.syntax().text_range(), "`tokio::spawn`", panic, Some(call))
-                }
+                Some("tokio::spawn" | "tokio::task::spawn") => (
+                    path.syntax().text_range(),
+                    "`tokio::spawn`",
+                    panic,
+                    Some(call),
+                ),
                 Some("tokio::runtime::Handle::current") => (
                     path.syntax().text_range(),
                     "`Handle::current()`",

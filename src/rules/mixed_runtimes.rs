@@ -121,7 +121,7 @@ fn check_lock(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 fn check_entry(cx: &RuleContext<'_>, f: &ast::Fn, out: &mut Vec<Diagnostic>) {
-    let Some(entry) = crate::semantic::context::runtime_entry(f) else {
+    let Some(entry) = cx.model.runtime_entry(f) else {
         return;
     };
     if !entry.attr.starts_with("async_std::") {

@@ -138,7 +138,7 @@ fn outside_localset(
             }
         }
         if let Some(f) = ast::Fn::cast(anc.clone()) {
-            let entry = crate::semantic::context::runtime_entry(&f)?;
+            let entry = cx.model.runtime_entry(&f)?;
             if !entry.attr.starts_with("tokio::") {
                 return None;
             }

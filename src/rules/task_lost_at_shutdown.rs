@@ -8,7 +8,6 @@ use ra_ap_syntax::{
 
 use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
-use crate::semantic::context::runtime_entry;
 use crate::semantic::summary::RuntimeOwner;
 use crate::semantic::tasks::{HandleFate, SpawnKind};
 
@@ -116,7 +115,7 @@ fn runtime_scope(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<(ast::StmtLi
             SyntaxKind::CLOSURE_EXPR => return None,
             SyntaxKind::FN => {
                 let f = ast::Fn::cast(anc)?;
-                let entry = runtime_entry(&f)?;
+                let entry = cx.model.runtime_entry(&f)?;
                 if !entry.attr.starts_with("tokio::") {
                     return None;
                 }

@@ -116,15 +116,17 @@ const OFF_THREAD_APIS: &[&str] = &[
 
 /// The execution context of `node`.
 pub fn exec_context(node: &SyntaxNode) -> ExecContext {
-    exec_context_in(node.ancestors().skip(1), &[])
+    exec_context_in(node.ancestors().skip(1), &[], &runtime_entry)
 }
 
 /// The execution context of a node whose strict ancestors, innermost first, are `ancestors`.
 /// `off_thread`: more APIs that run the closure they are given off the async task, from the
 /// configuration (`off-thread = ["my_pool::run"]`), matched on the end of the callee's path.
+/// `entry` reads an async fn's runtime entry attribute ([`runtime_entry`], or a cache of it).
 pub fn exec_context_in(
     ancestors: impl Iterator<Item = SyntaxNode>,
     off_thread: &[String],
+    entry: &dyn Fn(&ast::Fn) -> Option<RuntimeEntry>,
 ) -> ExecContext {
     // Real code is a few dozen levels deep; a generated chain of thousands of calls would make
     // every query walk all of them (quadratic): past this, the context is taken as unknown.
@@ -135,7 +137,7 @@ pub fn exec_context_in(
             match anc {
                 ast::Fn(f) => {
                     if let Some(token) = f.async_token() {
-                        let entry = runtime_entry(&f);
+                        let entry = entry(&f);
                         let anchor = f.name().map_or(token.text_range(), |n| n.syntax().text_range());
                         return ExecContext::Async(AsyncContext { kind: AsyncKind::Fn, anchor, entry, through_closure });
                     }
@@ -289,7 +291,7 @@ pub fn runtime_entry(f: &ast::Fn) -> Option<RuntimeEntry> {
         for path in paths {
             // Every entry attribute ends in `main` or `test`: the others are not spelled out.
             let last = path.segment().and_then(|s| s.name_ref());
-            if !last.is_some_and(|n| matches!(&*n.text(), "main" | "test")) {
+            if !last.is_some_and(|n| matches!(n.text(), "main" | "test")) {
                 continue;
             }
             let text = path.to_string().replace(' ', "");
@@ -474,7 +476,11 @@ mod tests {
                 ..
             })
         ));
-        let configured = exec_context_in(node.ancestors().skip(1), &["pool::map".to_owned()]);
+        let configured = exec_context_in(
+            node.ancestors().skip(1),
+            &["pool::map".to_owned()],
+            &runtime_entry,
+        );
         assert_eq!(
             configured,
             ExecContext::Sync(SyncContext::OffThread {
@@ -482,7 +488,11 @@ mod tests {
             })
         );
         // Matched on whole path segments only.
-        let other = exec_context_in(node.ancestors().skip(1), &["ol::map".to_owned()]);
+        let other = exec_context_in(
+            node.ancestors().skip(1),
+            &["ol::map".to_owned()],
+            &runtime_entry,
+        );
         assert!(matches!(other, ExecContext::Async(_)));
     }
 

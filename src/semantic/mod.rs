@@ -49,6 +49,8 @@ pub struct FileModel<'a> {
     /// The `let` statements of each statement list asked about, with the names they bind
     /// (variables are looked up many times per block).
     lets: std::cell::RefCell<std::collections::HashMap<SyntaxNode, std::rc::Rc<[values::LetInfo]>>>,
+    /// Functions' runtime entry attributes, read once each.
+    entries: std::cell::RefCell<std::collections::HashMap<SyntaxNode, Option<RuntimeEntry>>>,
     file: usize,
 }
 
@@ -87,6 +89,7 @@ impl<'a> FileModel<'a> {
             graph: None,
             items: Default::default(),
             lets: Default::default(),
+            entries: Default::default(),
             resolved: Default::default(),
             file,
         }
@@ -273,7 +276,23 @@ impl<'a> FileModel<'a> {
 
     /// Where `node` runs.
     pub fn exec_context(&self, node: &SyntaxNode) -> ExecContext {
-        context::exec_context_in(self.ancestors(node).skip(1), self.imports.off_thread())
+        context::exec_context_in(
+            self.ancestors(node).skip(1),
+            self.imports.off_thread(),
+            &|f| self.runtime_entry(f),
+        )
+    }
+
+    /// The runtime entry attribute of `f` (`#[tokio::main]`...), read once per function.
+    pub fn runtime_entry(&self, f: &ast::Fn) -> Option<RuntimeEntry> {
+        if let Some(hit) = self.entries.borrow().get(f.syntax()) {
+            return hit.clone();
+        }
+        let entry = context::runtime_entry(f);
+        self.entries
+            .borrow_mut()
+            .insert(f.syntax().clone(), entry.clone());
+        entry
     }
 
     /// What the code of `node` (a future, a function body) needs of a Tokio runtime: timers, I/O,
@@ -346,7 +365,7 @@ impl<'a> FileModel<'a> {
                 let Some(name) = attr.path().and_then(|p| p.as_single_name_ref()) else {
                     return false;
                 };
-                if !matches!(&*name.text(), "allow" | "expect") {
+                if !matches!(name.text(), "allow" | "expect") {
                     return false;
                 }
                 attr.syntax()

@@ -601,7 +601,7 @@ fn fn_summary(model: &FileModel<'_>, f: &ast::Fn, seed: &dyn Fn(&str) -> bool) -
             .and_then(|p| p.parent())
             .and_then(ast::Impl::cast)
             .is_some_and(|i| i.trait_().is_some()),
-        entry: context::runtime_entry(f),
+        entry: model.runtime_entry(f),
         route: model.route_attribute(f),
         calls: Vec::new(),
         untyped_method_calls: 0,
