@@ -96,6 +96,8 @@ pub struct Prefilter {
     exact: HashSet<String>,
     prefixes: Vec<String>,
     patterns: Vec<String>,
+    /// `loopfix` is a seed word: it counts in comments too (directives).
+    directive: bool,
 }
 
 /// A byte of an identifier (any byte of a non-ASCII character counts).
@@ -159,6 +161,7 @@ impl Prefilter {
             seed_count,
             exact: exact.into_iter().collect(),
             prefixes,
+            directive: patterns.iter().any(|p| p == "loopfix"),
             patterns,
         }
     }
@@ -215,37 +218,58 @@ impl Prefilter {
     /// rule reports there.
     pub fn is_seed(&self, text: &str) -> bool {
         let await_id = self.patterns.len() - 1;
-        let mut hits: Vec<(usize, usize)> = Vec::new();
-        let mut directive = false;
-        for_each_word(&self.seeds, &self.patterns, text, |id, _, at| {
-            directive = self.patterns[id] == "loopfix";
-            hits.push((id, at));
-            !directive
-        });
-        if directive {
-            return true;
-        }
-        if hits.is_empty() {
+        let bytes = text.as_bytes();
+        // Whole-word occurrences of the patterns, in order; each is then looked for among the
+        // code's identifiers, which are found only as far as needed.
+        let mut hits = self
+            .seeds
+            .find_iter(text)
+            .filter(|m| {
+                let id = m.pattern().as_usize();
+                (m.start() == 0 || !is_ident_byte(bytes[m.start() - 1]))
+                    && (self.patterns[id].ends_with('_')
+                        || m.end() == bytes.len()
+                        || !is_ident_byte(bytes[m.end()]))
+            })
+            .map(|m| (m.pattern().as_usize(), m.start()))
+            .peekable();
+        if hits.peek().is_none() {
             return false;
         }
-        let code = super::words::code_word_starts(text);
-        let (mut awaits, mut guards) = (false, false);
-        for (id, at) in hits {
-            if code.binary_search(&at).is_err() {
-                continue;
-            }
-            if id < self.seed_count {
-                return true;
-            } else if id == await_id {
-                awaits = true;
-            } else {
-                guards = true;
-            }
-            if awaits && guards {
-                return true;
-            }
+        // A directive counts in a comment.
+        let word = b"loopfix";
+        if self.directive
+            && memchr::memmem::find_iter(bytes, word).any(|at| {
+                (at == 0 || !is_ident_byte(bytes[at - 1]))
+                    && bytes
+                        .get(at + word.len())
+                        .is_none_or(|b| !is_ident_byte(*b))
+            })
+        {
+            return true;
         }
-        false
+        let (mut awaits, mut guards, mut seed) = (false, false, false);
+        super::words::for_each_code_token_while(text, |token| {
+            let super::words::Token::Word { start, .. } = token else {
+                return true;
+            };
+            while hits.next_if(|&(_, at)| at < start).is_some() {}
+            let Some(&(id, at)) = hits.peek() else {
+                return false;
+            };
+            if at == start {
+                hits.next();
+                if id < self.seed_count {
+                    seed = true;
+                } else if id == await_id {
+                    awaits = true;
+                } else {
+                    guards = true;
+                }
+            }
+            !(seed || awaits && guards)
+        });
+        seed || awaits && guards
     }
 }
 

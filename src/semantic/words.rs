@@ -45,6 +45,14 @@ pub enum Token<'t> {
 
 /// [`for_each_code_word`], with the punctuation between the words.
 pub fn for_each_code_token<'t>(text: &'t str, mut token: impl FnMut(Token<'t>)) {
+    for_each_code_token_while(text, |t| {
+        token(t);
+        true
+    });
+}
+
+/// [`for_each_code_token`], until `token` returns `false`.
+pub fn for_each_code_token_while<'t>(text: &'t str, mut token: impl FnMut(Token<'t>) -> bool) {
     let bytes = text.as_bytes();
     let len = bytes.len();
     // Brackets open in the attribute the pass is in (0: not in one).
@@ -69,7 +77,9 @@ pub fn for_each_code_token<'t>(text: &'t str, mut token: impl FnMut(Token<'t>)) 
                     attribute = 1;
                     i = len - rest.len() + 1;
                 } else {
-                    punct(&mut token, i, b, attribute);
+                    if !punct(&mut token, i, b, attribute) {
+                        return;
+                    }
                     i += 1;
                 }
             }
@@ -101,7 +111,9 @@ pub fn for_each_code_token<'t>(text: &'t str, mut token: impl FnMut(Token<'t>)) 
                     // Raw strings: `r"..."`, `r#"..."#`, `br#".."#`, `cr".."` (the prefix is a
                     // word too: before edition 2021, `c".."` is the identifier `c` and a string).
                     (b"r" | b"br" | b"cr", Some(b'"' | b'#')) if raw_string_opens(bytes, i) => {
-                        emit_word(&mut token, start, &text[start..i], attribute);
+                        if !emit_word(&mut token, start, &text[start..i], attribute) {
+                            return;
+                        }
                         i = skip_suffix(bytes, skip_raw_string(bytes, i));
                     }
                     // `r#name`: a raw identifier, reported by its name.
@@ -111,23 +123,33 @@ pub fn for_each_code_token<'t>(text: &'t str, mut token: impl FnMut(Token<'t>)) 
                         while i < len && is_ident_byte(bytes[i]) {
                             i += 1;
                         }
-                        emit_word(&mut token, name_start, &text[name_start..i], attribute);
+                        if !emit_word(&mut token, name_start, &text[name_start..i], attribute) {
+                            return;
+                        }
                     }
                     // Byte and C strings, byte characters.
                     (b"b" | b"c", Some(b'"')) => {
-                        emit_word(&mut token, start, &text[start..i], attribute);
+                        if !emit_word(&mut token, start, &text[start..i], attribute) {
+                            return;
+                        }
                         i = skip_suffix(bytes, skip_string(bytes, i + 1));
                     }
                     (b"b", Some(b'\'')) => {
-                        emit_word(&mut token, start, &text[start..i], attribute);
+                        if !emit_word(&mut token, start, &text[start..i], attribute) {
+                            return;
+                        }
                         i = skip_suffix(bytes, skip_single_quoted(text, i + 1));
                     }
-                    _ => emit_word(&mut token, start, &text[start..i], attribute),
+                    _ => {
+                        if !emit_word(&mut token, start, &text[start..i], attribute) {
+                            return;
+                        }
+                    }
                 }
             }
             _ => {
-                if !b.is_ascii_whitespace() {
-                    punct(&mut token, i, b, attribute);
+                if !b.is_ascii_whitespace() && !punct(&mut token, i, b, attribute) {
+                    return;
                 }
                 i += 1;
             }
@@ -135,20 +157,30 @@ pub fn for_each_code_token<'t>(text: &'t str, mut token: impl FnMut(Token<'t>)) 
     }
 }
 
-fn emit_word<'t>(token: &mut impl FnMut(Token<'t>), start: usize, text: &'t str, attribute: usize) {
+fn emit_word<'t>(
+    token: &mut impl FnMut(Token<'t>) -> bool,
+    start: usize,
+    text: &'t str,
+    attribute: usize,
+) -> bool {
     token(Token::Word {
         start,
         text,
         in_attribute: attribute > 0,
-    });
+    })
 }
 
-fn punct<'t>(token: &mut impl FnMut(Token<'t>), at: usize, byte: u8, attribute: usize) {
+fn punct<'t>(
+    token: &mut impl FnMut(Token<'t>) -> bool,
+    at: usize,
+    byte: u8,
+    attribute: usize,
+) -> bool {
     token(Token::Punct {
         at,
         byte,
         in_attribute: attribute > 0,
-    });
+    })
 }
 
 /// `text` with everything blanked (spaces; line breaks kept) but its module-level `use` and
