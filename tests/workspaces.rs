@@ -11,15 +11,30 @@ fn check_workspace(name: &str) -> (String, String) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/workspaces")
         .join(name);
-    let human = loopfix(&dir, &["check", "--workspace", "--color", "never"]);
+    // `--no-cache`: nothing is written into the fixture (no `target/loopfix/`).
+    let human = loopfix(
+        &dir,
+        &["check", "--workspace", "--no-cache", "--color", "never"],
+    );
     assert_eq!(code(&human), 1, "{}", stderr(&human));
     let short = loopfix(
         &dir,
-        &["check", "--workspace", "-q", "--message-format", "short"],
+        &[
+            "check",
+            "--workspace",
+            "--no-cache",
+            "-q",
+            "--message-format",
+            "short",
+        ],
     );
     assert!(
         !dir.join("Cargo.lock").exists(),
         "checking must not write a Cargo.lock"
+    );
+    assert!(
+        !dir.join("target/loopfix").exists(),
+        "a check without the cache writes no cache"
     );
     (stderr(&human), stdout(&short))
 }
