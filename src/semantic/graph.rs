@@ -340,11 +340,12 @@ impl WorkspaceModel {
                 })
                 .collect()
         };
-        let fn_keys: Vec<Vec<Vec<PathKey>>> = summaries
+        type Keys = Vec<Vec<PathKey>>;
+        let (fn_keys, static_keys): (Vec<Keys>, Vec<Keys>) = summaries
             .par_iter()
             .enumerate()
             .map(|(fi, summary)| {
-                summary
+                let fns = summary
                     .fns
                     .iter()
                     .map(|f| {
@@ -352,20 +353,15 @@ impl WorkspaceModel {
                             f.self_ty.iter().chain(std::iter::once(&f.name)).collect();
                         keys_of(fi, &f.inline_modules, &rest)
                     })
-                    .collect()
-            })
-            .collect();
-        let static_keys: Vec<Vec<Vec<PathKey>>> = summaries
-            .par_iter()
-            .enumerate()
-            .map(|(fi, summary)| {
-                summary
+                    .collect();
+                let statics = summary
                     .statics
                     .iter()
                     .map(|st| keys_of(fi, &st.inline_modules, &[&st.name]))
-                    .collect()
+                    .collect();
+                (fns, statics)
             })
-            .collect();
+            .unzip();
         resolver.defs.reserve(
             fn_keys.iter().flatten().map(Vec::len).sum::<usize>()
                 + static_keys.iter().flatten().map(Vec::len).sum::<usize>(),
