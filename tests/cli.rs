@@ -1320,6 +1320,21 @@ fn with_and_without_prefilter(
     (filtered, all)
 }
 
+/// Checks `dir` with the prefilter and parsing every file (`-v`, short format): a finding at
+/// `finding` (the start of its line), the same findings both ways, and the prefilter's counts
+/// `filtered` and `all` (the `-v` line after `prefilter: `).
+fn assert_prefiltered(dir: &std::path::Path, finding: &str, filtered: &str, all: &str) {
+    let (with, without) =
+        with_and_without_prefilter(dir, &["check", "-v", "--message-format", "short"]);
+    assert_eq!(code(&with), 1, "{}", stderr(&with));
+    assert!(stdout(&with).contains(finding), "{}", stdout(&with));
+    assert_eq!(stdout(&with), stdout(&without));
+    for (out, counts) in [(&with, filtered), (&without, all)] {
+        let line = format!("prefilter: {counts}\n");
+        assert!(stderr(out).contains(&line), "{line}{}", stderr(out));
+    }
+}
+
 /// A package where async `main` reaches `std::thread::sleep` through a file without any runtime
 /// word (`middle.rs`: only the names of the functions it calls), beside an unrelated file.
 fn chain() -> tempfile::TempDir {
@@ -1350,25 +1365,12 @@ fn chain() -> tempfile::TempDir {
 #[test]
 fn the_prefilter_keeps_chains_through_plain_files_and_skips_unrelated_ones() {
     let ws = chain();
-    let (filtered, all) =
-        with_and_without_prefilter(ws.path(), &["check", "-v", "--message-format", "short"]);
-    assert_eq!(code(&filtered), 1, "{}", stderr(&filtered));
-    assert!(
-        stdout(&filtered).contains("src/deep.rs:2:5: loopfix::blocking_call_in_async:"),
-        "{}",
-        stdout(&filtered)
-    );
-    assert_eq!(stdout(&filtered), stdout(&all));
     // main.rs and deep.rs are seeds, middle.rs names `settle`; unrelated.rs names nothing.
-    assert!(
-        stderr(&filtered).contains("prefilter: 3 files summarised, 2 of them checked by the rules"),
-        "{}",
-        stderr(&filtered)
-    );
-    assert!(
-        stderr(&all).contains("prefilter: 4 files summarised, 4 of them checked by the rules"),
-        "{}",
-        stderr(&all)
+    assert_prefiltered(
+        ws.path(),
+        "src/deep.rs:2:5: loopfix::blocking_call_in_async:",
+        "3 files summarised, 2 of them checked by the rules",
+        "4 files summarised, 4 of them checked by the rules",
     );
 }
 
@@ -1393,25 +1395,12 @@ fn the_prefilter_skips_comments_attributes_and_names_out_of_reach() {
             "fn b() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n\n#[tokio::test]\nasync fn t() {\n    b();\n}\n",
         ),
     ]);
-    let (filtered, all) =
-        with_and_without_prefilter(ws.path(), &["check", "-v", "--message-format", "short"]);
-    assert_eq!(code(&filtered), 1, "{}", stderr(&filtered));
-    assert!(
-        stdout(&filtered).contains("tests/it.rs:2:5: loopfix::blocking_call_in_async:"),
-        "{}",
-        stdout(&filtered)
-    );
-    assert_eq!(stdout(&filtered), stdout(&all));
     // util.rs and tests/it.rs are seeds; lib.rs is neither a seed nor pulled in.
-    assert!(
-        stderr(&filtered).contains("prefilter: 2 files summarised, 2 of them checked by the rules"),
-        "{}",
-        stderr(&filtered)
-    );
-    assert!(
-        stderr(&all).contains("prefilter: 3 files summarised, 3 of them checked by the rules"),
-        "{}",
-        stderr(&all)
+    assert_prefiltered(
+        ws.path(),
+        "tests/it.rs:2:5: loopfix::blocking_call_in_async:",
+        "2 files summarised, 2 of them checked by the rules",
+        "3 files summarised, 3 of them checked by the rules",
     );
 }
 
@@ -1435,21 +1424,11 @@ fn the_prefilter_reads_reexports_from_their_use_items() {
             "#[tokio::main]\nasync fn main() {\n    println!(\"{}\", reexp::sync::store::load());\n}\n",
         ),
     ]);
-    let (filtered, all) =
-        with_and_without_prefilter(ws.path(), &["check", "-v", "--message-format", "short"]);
-    assert_eq!(code(&filtered), 1, "{}", stderr(&filtered));
-    assert!(
-        stdout(&filtered).contains("src/cache.rs:2:5: loopfix::nested_block_on:"),
-        "{}",
-        stdout(&filtered)
-    );
-    assert_eq!(stdout(&filtered), stdout(&all));
-    assert!(
-        stderr(&filtered).contains(
-            "prefilter: 3 files summarised (1 only for their `use` items), 2 of them checked by the rules"
-        ),
-        "{}",
-        stderr(&filtered)
+    assert_prefiltered(
+        ws.path(),
+        "src/cache.rs:2:5: loopfix::nested_block_on:",
+        "3 files summarised (1 only for their `use` items), 2 of them checked by the rules",
+        "4 files summarised, 4 of them checked by the rules",
     );
 }
 
