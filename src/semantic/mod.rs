@@ -42,8 +42,7 @@ pub struct FileModel<'a> {
     graph: Option<&'a WorkspaceModel>,
     /// Paths already resolved, by range (macro arguments share the file's offsets, and the
     /// same range always holds the same path).
-    resolved:
-        std::cell::RefCell<std::collections::HashMap<ra_ap_syntax::TextRange, Option<String>>>,
+    resolved: std::cell::RefCell<rustc_hash::FxHashMap<ra_ap_syntax::TextRange, Option<String>>>,
     /// Statics, consts, structs and functions of the file by name, built on first use.
     items: std::cell::OnceCell<std::collections::HashMap<String, SyntaxNode>>,
     /// The `let` statements of each statement list asked about, with the names they bind
