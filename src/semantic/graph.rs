@@ -159,7 +159,7 @@ pub struct WorkspaceModel {
     pub fns: Vec<FnInfo>,
     pub edges: Vec<Edge>,
     /// Per file: function start -> id.
-    by_file: Vec<HashMap<TextSize, FnId>>,
+    by_file: Vec<FxHashMap<TextSize, FnId>>,
     /// For a sync function reachable from async code: the edge through which it was first reached.
     reached_by: Vec<Option<usize>>,
     pub statics: Vec<StaticInfo>,
@@ -169,7 +169,7 @@ pub struct WorkspaceModel {
     uses_by_static: Vec<Vec<usize>>,
     pub stats: GraphStats,
     /// Call sites (file, start of the callee's name) to the workspace functions they call.
-    callees_at: HashMap<(usize, TextSize), Vec<FnId>>,
+    callees_at: FxHashMap<(usize, TextSize), Vec<FnId>>,
     /// Per function: it uses Tokio's timer / I/O driver, itself or through what it calls.
     needs: Vec<DriverNeeds>,
     /// Per file: its absolute path, for edits in other files.
@@ -322,7 +322,7 @@ impl WorkspaceModel {
         // then entered in file order (the first definition of a path wins).
         let fn_count: usize = summaries.iter().map(|s| s.fns.len()).sum();
         let mut fns = Vec::with_capacity(fn_count);
-        let mut by_file = vec![HashMap::new(); summaries.len()];
+        let mut by_file = vec![FxHashMap::default(); summaries.len()];
         let mut resolver = Resolver {
             defs: FxHashMap::default(),
             aliases: FxHashMap::default(),
@@ -556,7 +556,7 @@ impl WorkspaceModel {
         let freeing = std::thread::spawn(move || drop(summaries));
         let reached_by = propagate(&fns, &edges);
         let needs = driver_needs(&fns, &edges);
-        let mut callees_at: HashMap<(usize, TextSize), Vec<FnId>> = HashMap::new();
+        let mut callees_at: FxHashMap<(usize, TextSize), Vec<FnId>> = FxHashMap::default();
         for e in &edges {
             callees_at
                 .entry((fns[e.caller].file, e.site.start()))

@@ -1,7 +1,9 @@
 //! What a path means in one file: `use` trees (renames, `self`, nested braces, globs of known
 //! crates) and the package's dependency names (renamed dependencies included).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use ra_ap_syntax::{

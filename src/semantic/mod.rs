@@ -44,12 +44,12 @@ pub struct FileModel<'a> {
     /// same range always holds the same path).
     resolved: std::cell::RefCell<rustc_hash::FxHashMap<ra_ap_syntax::TextRange, Option<String>>>,
     /// Statics, consts, structs and functions of the file by name, built on first use.
-    items: std::cell::OnceCell<std::collections::HashMap<String, SyntaxNode>>,
+    items: std::cell::OnceCell<rustc_hash::FxHashMap<String, SyntaxNode>>,
     /// The `let` statements of each statement list asked about, with the names they bind
     /// (variables are looked up many times per block).
-    lets: std::cell::RefCell<std::collections::HashMap<SyntaxNode, std::rc::Rc<[values::LetInfo]>>>,
+    lets: std::cell::RefCell<rustc_hash::FxHashMap<SyntaxNode, std::rc::Rc<[values::LetInfo]>>>,
     /// Functions' runtime entry attributes, read once each.
-    entries: std::cell::RefCell<std::collections::HashMap<SyntaxNode, Option<RuntimeEntry>>>,
+    entries: std::cell::RefCell<rustc_hash::FxHashMap<SyntaxNode, Option<RuntimeEntry>>>,
     file: usize,
 }
 
@@ -196,9 +196,9 @@ impl<'a> FileModel<'a> {
     }
 
     /// The file's statics, consts and structs (in inline modules too) by name; the first wins.
-    pub fn items_by_name(&self) -> &std::collections::HashMap<String, SyntaxNode> {
+    pub fn items_by_name(&self) -> &rustc_hash::FxHashMap<String, SyntaxNode> {
         self.items.get_or_init(|| {
-            let mut map = std::collections::HashMap::new();
+            let mut map = rustc_hash::FxHashMap::default();
             for node in self.module_items() {
                 if !matches!(
                     node.kind(),

@@ -22,7 +22,7 @@
 use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::imports::KNOWN_CRATES;
 use super::summary::{CallTarget, FileSummary, FnSummary};
@@ -283,7 +283,7 @@ pub struct Scope {
     /// For each file, the units it is compiled into.
     pub file_units: Vec<Vec<usize>>,
     /// For each unit, the units whose items it can name.
-    pub sees: Vec<HashSet<usize>>,
+    pub sees: Vec<FxHashSet<usize>>,
 }
 
 impl Scope {
@@ -291,7 +291,7 @@ impl Scope {
         let Some(ws) = workspace.filter(|ws| !ws.packages.is_empty()) else {
             return Scope {
                 file_units: vec![vec![0]; sources.files.len()],
-                sees: vec![HashSet::from([0])],
+                sees: vec![FxHashSet::from_iter([0])],
             };
         };
         // The first unit of each package's targets but its library.
@@ -322,12 +322,12 @@ impl Scope {
         for (name, package, _) in ws.libraries() {
             by_lib.entry(name).or_default().push(package);
         }
-        let libraries: Vec<HashSet<usize>> = ws
+        let libraries: Vec<FxHashSet<usize>> = ws
             .packages
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let mut seen = HashSet::from([i]);
+                let mut seen = FxHashSet::from_iter([i]);
                 for krate in p.extern_crates.values() {
                     seen.extend(by_lib.get(krate).into_iter().flatten());
                 }
@@ -568,7 +568,7 @@ impl WordIndex {
 
 pub struct NameSearch {
     /// Every unit that defines one of the names.
-    defined_in: HashSet<usize>,
+    defined_in: FxHashSet<usize>,
     /// Free functions, statics and re-exports: their units, by name.
     plain: FxHashMap<u64, Vec<usize>>,
     /// Methods, by their own name: their type's name and their units.
@@ -658,9 +658,9 @@ struct Waiter {
 pub struct Taint<'s> {
     scope: &'s Scope,
     /// Keys tainted, with the units that define them.
-    tainted: HashMap<Key, HashSet<usize>>,
-    fired: HashSet<(usize, usize)>,
-    waiting: HashMap<Key, Vec<Waiter>>,
+    tainted: FxHashMap<Key, FxHashSet<usize>>,
+    fired: FxHashSet<(usize, usize)>,
+    waiting: FxHashMap<Key, Vec<Waiter>>,
     /// Keys tainted in a file, not propagated yet.
     queue: Vec<(Key, usize)>,
     /// Ids for re-exports (`usize::MAX` as their file).
@@ -704,9 +704,9 @@ impl<'s> Taint<'s> {
     pub fn new(scope: &'s Scope) -> Taint<'s> {
         Taint {
             scope,
-            tainted: HashMap::new(),
-            fired: HashSet::new(),
-            waiting: HashMap::new(),
+            tainted: FxHashMap::default(),
+            fired: FxHashSet::default(),
+            waiting: FxHashMap::default(),
             queue: Vec::new(),
             next_alias: 0,
         }
