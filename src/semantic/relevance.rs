@@ -915,7 +915,7 @@ mod tests {
     fn names_match_functions_alone_and_methods_with_their_type() {
         let scope = Scope {
             file_units: vec![vec![0], vec![1]],
-            sees: vec![HashSet::from([0]), HashSet::from([1])],
+            sees: vec![FxHashSet::from_iter([0]), FxHashSet::from_iter([1])],
         };
         let mut names = Names::default();
         names.add("load_config", &[0]);
