@@ -264,16 +264,21 @@ fn model_with(
         .sum();
     let keep_trees = checked_bytes <= KEEP_TREES_BYTES;
     let externs = externs_per_file(workspace, sources);
+    // A file's imports, with what its packages configure.
+    let imports_of = |i: usize, tree: &ra_ap_syntax::SourceFile| {
+        let file = &files[i];
+        Imports::new(tree, externs[i].clone())
+            .with_off_thread(configured(workspace, file, |p| &p.off_thread))
+            .with_clients(configured(workspace, file, |p| &p.clients))
+            .with_blocking(configured(workspace, file, |p| &p.blocking))
+    };
     let summarize = |i: usize| -> (FileFacts, FileSummary) {
         let file = &files[i];
         // Syntax errors matter where the rules report (fixes never edit a broken item; warnings):
         // they are found then ([`check_file`]).
         let parse = file.parse_unvalidated();
         let tree = parse.tree();
-        let imports = Imports::new(&tree, externs[i].clone())
-            .with_off_thread(configured(workspace, file, |p| &p.off_thread))
-            .with_clients(configured(workspace, file, |p| &p.clients))
-            .with_blocking(configured(workspace, file, |p| &p.blocking));
+        let imports = imports_of(i, &tree);
         let macros = MacroBodies::build(&tree, &file.text, file.edition);
         let summary = FileSummary::build_with(
             &FileModel::local(&tree, &imports, &macros, i),
@@ -302,10 +307,7 @@ fn model_with(
             crate::semantic::words::use_items_only(&file.text)
         };
         let tree = ra_ap_syntax::SourceFile::parse(&text, file.edition).tree();
-        let imports = Imports::new(&tree, externs[i].clone())
-            .with_off_thread(configured(workspace, file, |p| &p.off_thread))
-            .with_clients(configured(workspace, file, |p| &p.clients))
-            .with_blocking(configured(workspace, file, |p| &p.blocking));
+        let imports = imports_of(i, &tree);
         let summary = FileSummary::build_with(
             &FileModel::local(&tree, &imports, &MacroBodies::default(), i),
             false,
@@ -324,7 +326,8 @@ fn model_with(
     let mut closure_names = None;
     if !parse_all {
         let scope = Scope::of(workspace, sources);
-        // Seed files, and files that re-export something (resolution goes through them).
+        // Files that re-export something (resolution goes through them) but are no seeds: read
+        // for their `use` items first; then the seed files, whole.
         let reexporting: Vec<usize> = (0..files.len())
             .into_par_iter()
             .filter(|&i| !checked[i] && reexports(&files[i].text))
