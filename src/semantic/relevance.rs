@@ -93,7 +93,7 @@ pub struct Prefilter {
     /// How many of the seed patterns are seeds proper; the rest are guard words.
     seed_count: usize,
     /// The seed words, for single identifiers: whole words and prefixes.
-    exact: HashSet<String>,
+    exact: FxHashSet<String>,
     prefixes: Vec<String>,
     patterns: Vec<String>,
     /// `loopfix` is a seed word: it counts in comments too (directives).
