@@ -521,11 +521,12 @@ impl Names {
 }
 
 /// The hash of a word, as [`WordIndex`] and [`NameSearch`] compare them (a collision can only
-/// pull in a file more, never leave one out).
+/// pull in a file more, never leave one out). Its lowest bit is 0: [`WordIndex`] keeps a flag
+/// there.
 fn word_hash(word: &str) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
     std::hash::Hasher::write(&mut h, word.as_bytes());
-    std::hash::Hasher::finish(&h)
+    std::hash::Hasher::finish(&h) & !1
 }
 
 /// The identifiers of one file's code, as the closure's name search asks for them: each distinct
@@ -534,8 +535,8 @@ fn word_hash(word: &str) -> u64 {
 /// attributes are left out (`all` in `#[cfg(all(..))]`): the model resolves no call or name there.
 /// Built once per file and asked once per round of the closure.
 pub struct WordIndex {
-    /// Sorted by hash, one entry per hash.
-    words: Vec<(u64, bool)>,
+    /// Sorted, one entry per hash: the hash, with its lowest bit set when the word occurs plain.
+    words: Vec<u64>,
 }
 
 impl WordIndex {
@@ -550,19 +551,26 @@ impl WordIndex {
             let plain = !after_dot
                 && !after_type_path(bytes, at)
                 && !module_segment(bytes, at + word.len());
-            words.push((word_hash(word), plain));
+            words.push(word_hash(word) | u64::from(plain));
         });
         words.sort_unstable();
-        // Of the entries of one hash, the last one (`true` sorts after `false`) is kept.
+        // Of the entries of one hash, the last one (plain sorts after not plain) is kept.
         words.reverse();
-        words.dedup_by_key(|(hash, _)| *hash);
+        words.dedup_by_key(|entry| *entry & !1);
         words.reverse();
         words.shrink_to_fit();
         WordIndex { words }
     }
 
     fn contains(&self, hash: u64) -> bool {
-        self.words.binary_search_by_key(&hash, |(h, _)| *h).is_ok()
+        self.words
+            .binary_search_by_key(&hash, |entry| entry & !1)
+            .is_ok()
+    }
+
+    /// Each word's hash, and whether it occurs plain.
+    fn entries(&self) -> impl Iterator<Item = (u64, bool)> + '_ {
+        self.words.iter().map(|entry| (entry & !1, entry & 1 == 1))
     }
 }
 
@@ -596,7 +604,7 @@ impl NameSearch {
     pub fn names_any_in(&self, index: &WordIndex, scope: &Scope, file: usize) -> bool {
         let units = &scope.file_units[file];
         let sees = |defined: &[usize]| defined.iter().any(|&d| scope.visible(units, d));
-        index.words.iter().any(|&(hash, plain)| {
+        index.entries().any(|(hash, plain)| {
             plain && self.plain.get(&hash).is_some_and(|d| sees(d))
                 || self
                     .methods
