@@ -86,7 +86,15 @@ impl Rule for StdMutexAcrossAwait {
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
-        // Only where `.await` is written: the async body itself.
+        // A guard held across an `.await` first (most statements take none), then where: only
+        // the async body itself, where `.await` is written.
+        let found = match ast::LetStmt::cast(node.clone()) {
+            Some(stmt) => bound_guard(cx, &stmt),
+            None => scrutinee_guard(cx, node),
+        };
+        let Some(found) = found else {
+            return;
+        };
         if !matches!(cx.model.exec_context(node), ExecContext::Async(c) if !c.through_closure) {
             return;
         }
@@ -98,11 +106,7 @@ impl Rule for StdMutexAcrossAwait {
         {
             return;
         }
-        let found = match ast::LetStmt::cast(node.clone()) {
-            Some(stmt) => bound_guard(cx, &stmt),
-            None => scrutinee_guard(cx, node),
-        };
-        out.extend(found);
+        out.push(found);
     }
 }
 
