@@ -449,12 +449,10 @@ pub fn check_file(
     out.retain(|d| !model.in_should_panic_test(d.range));
     // Where the tree is a recovery guess, report but never edit. The file's syntax errors are
     // found (and warned about) where something is reported.
-    if !out.is_empty() {
-        file.record_errors(parse);
-    }
     let broken = if out.is_empty() {
         Vec::new()
     } else {
+        file.record_errors(parse);
         file.broken_regions(tree)
     };
     for diag in &mut out {

@@ -266,10 +266,12 @@ fn extend_path_fingerprint(prefix: u128, segment: &str) -> u128 {
     })
 }
 
-fn path_key(krate: CrateId, path: &[String]) -> PathKey {
+/// The key of the path made of `segments` in `krate`.
+fn path_key<'s>(krate: CrateId, segments: impl IntoIterator<Item = &'s String>) -> PathKey {
     (
         krate,
-        path.iter()
+        segments
+            .into_iter()
             .fold(0, |fp, segment| extend_path_fingerprint(fp, segment)),
     )
 }
@@ -333,10 +335,12 @@ impl WorkspaceModel {
             places[fi]
                 .iter()
                 .map(|place| {
-                    let mut path = place.module.clone();
-                    path.extend(inline.iter().cloned());
-                    path.extend(rest.iter().map(|s| (*s).clone()));
-                    path_key(place.krate, &path)
+                    let path = place
+                        .module
+                        .iter()
+                        .chain(inline)
+                        .chain(rest.iter().copied());
+                    path_key(place.krate, path)
                 })
                 .collect()
         };

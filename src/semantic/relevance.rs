@@ -96,8 +96,6 @@ pub struct Prefilter {
     exact: FxHashSet<String>,
     prefixes: Vec<String>,
     patterns: Vec<String>,
-    /// `loopfix` is a seed word: it counts in comments too (directives).
-    directive: bool,
 }
 
 /// A byte of an identifier (any byte of a non-ASCII character counts).
@@ -105,28 +103,10 @@ pub(crate) fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
-/// Ids of the patterns of `ac` that occur in `text` as whole identifiers (prefixes for patterns
-/// ending in `_`), calling `found` for each occurrence until it returns `false`.
-fn for_each_word(
-    ac: &AhoCorasick,
-    patterns: &[String],
-    text: &str,
-    mut found: impl FnMut(usize, bool, usize) -> bool,
-) {
-    let bytes = text.as_bytes();
-    for m in ac.find_iter(text) {
-        if m.start() > 0 && is_ident_byte(bytes[m.start() - 1]) {
-            continue;
-        }
-        let id = m.pattern().as_usize();
-        if !patterns[id].ends_with('_') && m.end() < bytes.len() && is_ident_byte(bytes[m.end()]) {
-            continue;
-        }
-        let after_dot = bytes[..m.start()].trim_ascii_end().last() == Some(&b'.');
-        if !found(id, after_dot, m.start()) {
-            return;
-        }
-    }
+/// Whether `bytes[start..end]` is a whole identifier (or, for a `prefix`, starts one).
+fn whole_word(bytes: &[u8], start: usize, end: usize, prefix: bool) -> bool {
+    (start == 0 || !is_ident_byte(bytes[start - 1]))
+        && (prefix || bytes.get(end).is_none_or(|b| !is_ident_byte(*b)))
 }
 
 fn matcher(patterns: &[String]) -> AhoCorasick {
@@ -161,7 +141,6 @@ impl Prefilter {
             seed_count,
             exact: exact.into_iter().collect(),
             prefixes,
-            directive: patterns.iter().any(|p| p == "loopfix"),
             patterns,
         }
     }
@@ -200,12 +179,18 @@ impl Prefilter {
 
     /// Whether `text` holds a seed word (the guard words and `.await` aside).
     pub fn has_seed_word(&self, text: &str) -> bool {
-        let mut seed = false;
-        for_each_word(&self.seeds, &self.patterns, text, |id, _, _| {
-            seed = id < self.seed_count;
-            !seed
-        });
-        seed
+        self.word_hits(text).any(|(id, _)| id < self.seed_count)
+    }
+
+    /// The patterns that occur in `text` as whole identifiers (prefixes for patterns ending in
+    /// `_`): their ids and where they start, in order.
+    fn word_hits<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
+        let bytes = text.as_bytes();
+        self.seeds.find_iter(text).filter_map(move |m| {
+            let id = m.pattern().as_usize();
+            let prefix = self.patterns[id].ends_with('_');
+            whole_word(bytes, m.start(), m.end(), prefix).then_some((id, m.start()))
+        })
     }
 
     /// Whether the identifier `ident` is a seed word (or starts with a seed prefix).
@@ -221,30 +206,14 @@ impl Prefilter {
         let bytes = text.as_bytes();
         // Whole-word occurrences of the patterns, in order; each is then looked for among the
         // code's identifiers, which are found only as far as needed.
-        let mut hits = self
-            .seeds
-            .find_iter(text)
-            .filter(|m| {
-                let id = m.pattern().as_usize();
-                (m.start() == 0 || !is_ident_byte(bytes[m.start() - 1]))
-                    && (self.patterns[id].ends_with('_')
-                        || m.end() == bytes.len()
-                        || !is_ident_byte(bytes[m.end()]))
-            })
-            .map(|m| (m.pattern().as_usize(), m.start()))
-            .peekable();
+        let mut hits = self.word_hits(text).peekable();
         if hits.peek().is_none() {
             return false;
         }
-        // A directive counts in a comment.
+        // A directive counts in a comment (`loopfix` is a seed word).
         let word = b"loopfix";
-        if self.directive
-            && memchr::memmem::find_iter(bytes, word).any(|at| {
-                (at == 0 || !is_ident_byte(bytes[at - 1]))
-                    && bytes
-                        .get(at + word.len())
-                        .is_none_or(|b| !is_ident_byte(*b))
-            })
+        if memchr::memmem::find_iter(bytes, word)
+            .any(|at| whole_word(bytes, at, at + word.len(), false))
         {
             return true;
         }

@@ -669,26 +669,21 @@ fn call_site(
         }
     };
     let owner = owner.syntax().text_range().start();
-    if matches!(target, CallTarget::Method(_)) && !placed {
-        let site = CallSite {
-            range,
-            offset: node.text_range().start(),
-            target,
-            context: SiteContext::Direct,
-            call: node.text_range(),
-            awaitable: false,
-            in_closure: false,
-        };
-        return Some((owner, site));
-    }
-    let exec = model.exec_context(node);
-    let context = context_of(&exec);
-    let awaitable = matches!(exec, ExecContext::Async(a) if !a.through_closure);
-    let in_closure = model
-        .ancestors(node)
-        .skip(1)
-        .take_while(|a| a.kind() != SyntaxKind::FN)
-        .any(|a| a.kind() == SyntaxKind::CLOSURE_EXPR);
+    let (context, awaitable, in_closure) = if matches!(target, CallTarget::Method(_)) && !placed {
+        (SiteContext::Direct, false, false)
+    } else {
+        let exec = model.exec_context(node);
+        let in_closure = model
+            .ancestors(node)
+            .skip(1)
+            .take_while(|a| a.kind() != SyntaxKind::FN)
+            .any(|a| a.kind() == SyntaxKind::CLOSURE_EXPR);
+        (
+            context_of(&exec),
+            matches!(exec, ExecContext::Async(a) if !a.through_closure),
+            in_closure,
+        )
+    };
     let site = CallSite {
         range,
         offset: node.text_range().start(),

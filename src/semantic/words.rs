@@ -312,13 +312,6 @@ pub fn use_items_only(text: &str) -> String {
     String::from_utf8(out).expect("kept ranges are whole characters")
 }
 
-/// The start offsets of the identifiers of `text`'s code, sorted.
-pub fn code_word_starts(text: &str) -> Vec<usize> {
-    let mut starts = Vec::new();
-    for_each_code_word(text, |at, _, _| starts.push(at));
-    starts
-}
-
 /// Past the suffix of a literal that ends at `i` (`"s"suffix`, `'c'x`: part of the literal's
 /// token, an error for the parser).
 fn skip_suffix(bytes: &[u8], mut i: usize) -> usize {
