@@ -8,7 +8,8 @@ use ra_ap_syntax::SyntaxKind;
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
-use crate::rules::{self, Rule, RuleContext};
+use crate::rules::{self, Gate, Rule, RuleContext};
+use crate::semantic::clients::is_runtime_bound_client;
 use crate::semantic::graph::GraphStats;
 use crate::semantic::relevance::{Closure, Names, Prefilter, Scope, Taint, WordIndex, reexports};
 use crate::semantic::summary::FileSummary;
@@ -147,14 +148,19 @@ pub fn analyze_traced(
     on_file: &(dyn Fn() + Sync),
     parse_all: bool,
 ) -> (Vec<Diagnostic>, GraphStats, Option<Closure>) {
-    let model = model_with(workspace, sources, on_file, parse_all);
+    let model = model_with(workspace, sources, Some(rules), on_file, parse_all);
+    let walked: Vec<bool> = (0..sources.files.len())
+        .into_par_iter()
+        .map(|i| model.checked[i] && model.must_walk(i))
+        .collect();
     let mut diagnostics: Vec<Diagnostic> = sources
         .files
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, file)| {
-            // Files the prefilter left out hold nothing a rule reports.
-            let found = if model.checked[i] {
+            // Files the prefilter left out hold nothing a rule reports, nor do the checked files
+            // where no rule's gate opened. Debug builds walk those too, to hold the gates to it.
+            let found = if walked[i] || (cfg!(debug_assertions) && model.checked[i]) {
                 let reparsed;
                 let parse = match &model.facts[i].tree {
                     Some(parse) => parse,
@@ -174,7 +180,14 @@ pub fn analyze_traced(
                 };
                 let file_model =
                     FileModel::new(&tree, &model.facts[i].imports, macros, &model.graph, i);
-                check_file(sources, file, parse, &file_model, rules)
+                let found = check_file(sources, file, parse, &file_model, rules);
+                assert!(
+                    walked[i] || found.is_empty(),
+                    "a rule's gate said no in {} but it reports: {:?}",
+                    file.rel_path,
+                    found.iter().map(|d| d.rule).collect::<Vec<_>>()
+                );
+                found
             } else {
                 Vec::new()
             };
@@ -187,6 +200,7 @@ pub fn analyze_traced(
     stats.parsed_files = model.parsed.iter().filter(|p| **p).count();
     stats.use_items_files = model.uses_only;
     stats.checked_files = model.checked.iter().filter(|p| **p).count();
+    stats.walked_files = walked.iter().filter(|w| **w).count();
     (diagnostics, stats, model.closure)
 }
 
@@ -198,6 +212,49 @@ pub struct FileFacts {
     pub macros: Option<MacroBodies>,
     /// The file's tree, kept for the rules when the checked files are small together.
     pub tree: Option<ra_ap_syntax::Parse<ra_ap_syntax::SourceFile>>,
+    /// Whether the rules walk the file, as far as its own code tells (checked files only).
+    pub walk: Walk,
+}
+
+/// What the rules' gates said about a checked file in the model's pass over it.
+#[derive(Clone, Debug, Default)]
+pub enum Walk {
+    /// Some rule may report: walk it.
+    #[default]
+    Always,
+    /// Walk it if one of these holds once the workspace graph is built.
+    If(Vec<Gate>),
+    /// No rule reports in it.
+    Never,
+}
+
+impl Walk {
+    /// What the `rules`' gates say about every node of a file (seen through `cx`).
+    fn of(rules: &RuleSet, cx: &RuleContext<'_>) -> Walk {
+        // Directives: `unused_suppression` reports them, and they name rules.
+        if memchr::memmem::find(cx.file.text.as_bytes(), b"loopfix").is_some() {
+            return Walk::Always;
+        }
+        let mut later: Vec<Gate> = Vec::new();
+        for (node, _) in cx.model.all_nodes() {
+            for rule in rules.visiting(node.kind()) {
+                match rule.gate(cx, &node) {
+                    Gate::No => {}
+                    Gate::Yes => return Walk::Always,
+                    gate => {
+                        if !later.contains(&gate) {
+                            later.push(gate);
+                        }
+                    }
+                }
+            }
+        }
+        if later.is_empty() {
+            Walk::Never
+        } else {
+            Walk::If(later)
+        }
+    }
 }
 
 /// Source bytes of checked files under which their trees and macro bodies are kept between the
@@ -219,6 +276,33 @@ pub struct Model {
     pub closure: Option<Closure>,
 }
 
+impl Model {
+    /// Whether the rules walk the checked file `i`: what its gates said, decided with the graph.
+    pub fn must_walk(&self, i: usize) -> bool {
+        let graph = &self.graph;
+        match &self.facts[i].walk {
+            Walk::Always => true,
+            Walk::Never => false,
+            Walk::If(gates) => gates.iter().any(|gate| match gate {
+                Gate::No => false,
+                Gate::Yes => true,
+                Gate::IfReachedFromAsync(start) => graph
+                    .fn_at(i, *start)
+                    .is_some_and(|f| graph.reached_from_async(f)),
+                Gate::IfStaticHoldsClient(range) => graph.statics_in_file(i).any(|id| {
+                    let st = &graph.statics[id];
+                    range.contains_range(st.name_range)
+                        && st
+                            .holds
+                            .as_deref()
+                            .is_some_and(|h| is_runtime_bound_client(&self.facts[i].imports, h))
+                }),
+                Gate::IfTwoTokios => graph.tokio_versions.len() >= 2,
+            }),
+        }
+    }
+}
+
 /// Whether the prefilter decides which files are parsed (`LOOPFIX_PARSE_ALL=1` parses every file:
 /// for comparing the two).
 pub fn prefilter_enabled() -> bool {
@@ -228,18 +312,20 @@ pub fn prefilter_enabled() -> bool {
 /// The semantic model of a run. Files are summarised in parallel, the files that can matter
 /// first and then whatever they pull in; the graph is then built once.
 pub fn model(workspace: Option<&Workspace>, sources: &SourceSet) -> Model {
-    model_with(workspace, sources, &|| {}, !prefilter_enabled())
+    model_with(workspace, sources, None, &|| {}, !prefilter_enabled())
 }
 
 /// [`model`] of every file, the prefilter aside.
 pub fn model_all(workspace: Option<&Workspace>, sources: &SourceSet) -> Model {
-    model_with(workspace, sources, &|| {}, true)
+    model_with(workspace, sources, None, &|| {}, true)
 }
 
-/// [`model`], calling `on_file` as each file is summarised (or left out).
+/// [`model`], calling `on_file` as each file is summarised (or left out). With `rules` (and the
+/// prefilter on), the checked files are also asked which of them the rules need to walk.
 fn model_with(
     workspace: Option<&Workspace>,
     sources: &SourceSet,
+    rules: Option<&RuleSet>,
     on_file: &(dyn Fn() + Sync),
     parse_all: bool,
 ) -> Model {
@@ -280,19 +366,29 @@ fn model_with(
         let tree = parse.tree();
         let imports = imports_of(i, &tree);
         let macros = MacroBodies::build(&tree, &file.text, file.edition);
-        let summary = FileSummary::build_with(
-            &FileModel::local(&tree, &imports, &macros, i),
-            checked[i],
-            &|w| prefilter.is_seed_ident(w),
-        );
+        let local = FileModel::local(&tree, &imports, &macros, i);
+        let summary = FileSummary::build_with(&local, checked[i], &|w| prefilter.is_seed_ident(w));
+        let walk = match rules {
+            Some(rules) if checked[i] && !parse_all => {
+                let cx = RuleContext {
+                    sources,
+                    file,
+                    model: &local,
+                };
+                Walk::of(rules, &cx)
+            }
+            _ => Walk::Always,
+        };
+        drop(local);
         on_file();
         // Rules walk only the seed files; what they walk is kept for them or built again.
-        let keep = keep_trees && checked[i];
+        let keep = keep_trees && checked[i] && !matches!(walk, Walk::Never);
         (
             FileFacts {
                 imports,
                 macros: keep.then_some(macros),
                 tree: keep.then_some(parse),
+                walk,
             },
             summary,
         )
@@ -317,6 +413,7 @@ fn model_with(
             imports,
             macros: None,
             tree: None,
+            walk: Walk::Never,
         };
         (facts, summary)
     };
@@ -403,6 +500,7 @@ fn model_with(
                     imports: Imports::new(&empty, externs.clone()),
                     macros: None,
                     tree: None,
+                    walk: Walk::Never,
                 };
                 (facts, FileSummary::default())
             })
@@ -516,4 +614,44 @@ pub fn fix_text(text: &str, ids: &[&str], unsafe_fixes: bool) -> String {
     let rules = rule_set(ids);
     let outcome = crate::fix::fix_loop(sources, unsafe_fixes, |s| analyze(None, s, &rules));
     outcome.sources.files[0].text.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the rules' gates say of one file as a crate's `lib.rs`, and whether it is walked.
+    fn walk_of(text: &str) -> (Walk, bool) {
+        let sources = text_source(text);
+        let ids: Vec<&str> = rules::all().iter().map(|r| r.meta().id).collect();
+        let model = model_with(None, &sources, Some(&rule_set(&ids)), &|| {}, false);
+        assert!(model.checked[0], "a seed file");
+        (model.facts[0].walk.clone(), model.must_walk(0))
+    }
+
+    #[test]
+    fn files_no_rule_can_report_in_are_not_walked_again() {
+        // Seed words, nothing reportable: a runtime in a sync `main`, a sleep in a sync
+        // function nothing async calls, `tokio::spawn` in async code (its handle is awaited).
+        let plain = "fn main() {\n    let rt = tokio::runtime::Runtime::new().unwrap();\n    rt.block_on(async {});\n}\n\nfn pause() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
+        let (walk, walked) = walk_of(plain);
+        assert!(!walked, "{walk:?}");
+        // The sleep becomes reportable when async code calls `pause`: decided with the graph.
+        let reached = format!("{plain}\nasync fn tick() {{\n    pause();\n}}\n");
+        let (walk, walked) = walk_of(&reached);
+        let pause = reached.find("fn pause").unwrap() as u32;
+        assert!(
+            matches!(&walk, Walk::If(gates) if gates.contains(&Gate::IfReachedFromAsync(pause.into()))),
+            "{walk:?}"
+        );
+        assert!(walked);
+        // Directly in async code: walked, whatever the graph says.
+        let (walk, _) = walk_of(
+            "async fn tick() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n",
+        );
+        assert!(matches!(walk, Walk::Always), "{walk:?}");
+        // A directive is always looked at (`unused_suppression`, rules it names).
+        let (walk, _) = walk_of(&format!("#[allow(loopfix::nested_block_on)]\n{plain}"));
+        assert!(matches!(walk, Walk::Always), "{walk:?}");
+    }
 }

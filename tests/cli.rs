@@ -1369,8 +1369,8 @@ fn the_prefilter_keeps_chains_through_plain_files_and_skips_unrelated_ones() {
     assert_prefiltered(
         ws.path(),
         "src/deep.rs:2:5: loopfix::blocking_call_in_async:",
-        "3 files summarised, 2 of them checked by the rules",
-        "4 files summarised, 4 of them checked by the rules",
+        "3 files summarised, 2 of them checked by the rules (1 walked: where a rule can report)",
+        "4 files summarised, 4 of them checked by the rules (4 walked: where a rule can report)",
     );
 }
 
@@ -1399,8 +1399,8 @@ fn the_prefilter_skips_comments_attributes_and_names_out_of_reach() {
     assert_prefiltered(
         ws.path(),
         "tests/it.rs:2:5: loopfix::blocking_call_in_async:",
-        "2 files summarised, 2 of them checked by the rules",
-        "3 files summarised, 3 of them checked by the rules",
+        "2 files summarised, 2 of them checked by the rules (1 walked: where a rule can report)",
+        "3 files summarised, 3 of them checked by the rules (3 walked: where a rule can report)",
     );
 }
 
@@ -1427,8 +1427,8 @@ fn the_prefilter_reads_reexports_from_their_use_items() {
     assert_prefiltered(
         ws.path(),
         "src/cache.rs:2:5: loopfix::nested_block_on:",
-        "3 files summarised (1 only for their `use` items), 2 of them checked by the rules",
-        "4 files summarised, 4 of them checked by the rules",
+        "3 files summarised (1 only for their `use` items), 2 of them checked by the rules (1 walked: where a rule can report)",
+        "4 files summarised, 4 of them checked by the rules (4 walked: where a rule can report)",
     );
 }
 

@@ -206,8 +206,8 @@ impl Scan {
                 n => format!(" ({n} only for their `use` items)"),
             };
             output.err(&format!(
-                "prefilter: {} files summarised{use_items}, {} of them checked by the rules\n",
-                graph.parsed_files, graph.checked_files
+                "prefilter: {} files summarised{use_items}, {} of them checked by the rules ({} walked: where a rule can report)\n",
+                graph.parsed_files, graph.checked_files, graph.walked_files
             ));
             output.err(&format!(
                 "call graph: {} functions, {} call sites: {} to workspace functions, {} to dependencies, {} unknown ({} methods on receivers of unknown type)\n",

@@ -5,7 +5,7 @@ use ra_ap_syntax::{
     ast::{self, HasArgList},
 };
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::semantic::{ExecContext, SyncContext};
 
@@ -73,45 +73,16 @@ impl Rule for AsyncWorkInDrop {
         &[SyntaxKind::CALL_EXPR, SyntaxKind::METHOD_CALL_EXPR]
     }
 
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        Gate::when(runtime_work(cx, node).is_some() && in_drop(cx, node))
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         // What the call is first (most calls are none of these), then where it runs.
-        let panic =
-            "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
-        let found = if let Some(b) = cx.model.block_on(node) {
-            (
-                b.callee_range,
-                "`block_on`",
-                "Cannot start a runtime from within a runtime",
-                None,
-            )
-        } else {
-            let Some(call) = ast::CallExpr::cast(node.clone()) else {
-                return;
-            };
-            let Some(ast::Expr::PathExpr(pe)) = call.expr() else {
-                return;
-            };
-            let Some(path) = pe.path() else { return };
-            match cx.model.resolve_path(&path).as_deref() {
-                Some("tokio::spawn" | "tokio::task::spawn") => (
-                    path.syntax().text_range(),
-                    "`tokio::spawn`",
-                    panic,
-                    Some(call),
-                ),
-                Some("tokio::runtime::Handle::current") => (
-                    path.syntax().text_range(),
-                    "`Handle::current()`",
-                    panic,
-                    None,
-                ),
-                _ => return,
-            }
+        let Some(found) = runtime_work(cx, node) else {
+            return;
         };
-        if !matches!(
-            cx.model.exec_context(node),
-            ExecContext::Sync(SyncContext::Fn { is_drop: true, .. })
-        ) {
+        if !in_drop(cx, node) {
             return;
         }
         let (range, what, panic, spawn) = found;
@@ -136,6 +107,56 @@ impl Rule for AsyncWorkInDrop {
             fix,
         });
     }
+}
+
+/// The runtime work `node` does: `block_on`, `tokio::spawn` (with its call, for the fix) or
+/// `Handle::current()`; where, what, and the panic it causes.
+type RuntimeWork = (
+    ra_ap_syntax::TextRange,
+    &'static str,
+    &'static str,
+    Option<ast::CallExpr>,
+);
+
+fn runtime_work(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<RuntimeWork> {
+    let panic =
+        "there is no reactor running, must be called from the context of a Tokio 1.x runtime";
+    if let Some(b) = cx.model.block_on(node) {
+        return Some((
+            b.callee_range,
+            "`block_on`",
+            "Cannot start a runtime from within a runtime",
+            None,
+        ));
+    }
+    let call = ast::CallExpr::cast(node.clone())?;
+    let ast::Expr::PathExpr(pe) = call.expr()? else {
+        return None;
+    };
+    let path = pe.path()?;
+    match cx.model.resolve_path(&path).as_deref() {
+        Some("tokio::spawn" | "tokio::task::spawn") => Some((
+            path.syntax().text_range(),
+            "`tokio::spawn`",
+            panic,
+            Some(call),
+        )),
+        Some("tokio::runtime::Handle::current") => Some((
+            path.syntax().text_range(),
+            "`Handle::current()`",
+            panic,
+            None,
+        )),
+        _ => None,
+    }
+}
+
+/// Whether `node` runs in `Drop::drop`.
+fn in_drop(cx: &RuleContext<'_>, node: &SyntaxNode) -> bool {
+    matches!(
+        cx.model.exec_context(node),
+        ExecContext::Sync(SyncContext::Fn { is_drop: true, .. })
+    )
 }
 
 /// `tokio::spawn(f);` -> `if let Ok(handle) = Handle::try_current() { handle.spawn(f); }`.

@@ -2,7 +2,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::{ExecContext, Flavor, RuntimeEntry, SyncContext};
 
@@ -67,6 +67,24 @@ impl Rule for BlockInPlaceCurrentThread {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::CALL_EXPR]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        if cx
+            .model
+            .called_path(node)
+            .is_none_or(|(_, resolved)| resolved != "tokio::task::block_in_place")
+        {
+            return Gate::No;
+        }
+        match cx.model.exec_context(node) {
+            ExecContext::Async(context) => Gate::when(context.entry.is_some()),
+            ExecContext::Sync(SyncContext::Fn { .. }) => cx
+                .model
+                .enclosing_fn_start(node)
+                .map_or(Gate::No, Gate::IfReachedFromAsync),
+            ExecContext::Sync(_) => Gate::No,
+        }
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

@@ -6,7 +6,7 @@ use ra_ap_syntax::{
     ast::{self, HasArgList},
 };
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::semantic::ExecContext;
 use crate::semantic::blocking::{BlockingCall, Twin};
@@ -86,6 +86,13 @@ impl Rule for BlockingCallInAsync {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::CALL_EXPR, SyntaxKind::METHOD_CALL_EXPR]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        if cx.model.blocking_call(node).is_none() {
+            return Gate::No;
+        }
+        common::runs_on_the_task_gate(cx, node)
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

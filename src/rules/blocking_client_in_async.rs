@@ -3,7 +3,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::semantic::ExecContext;
 use crate::semantic::flow::Destination;
@@ -73,6 +73,22 @@ impl Rule for BlockingClientInAsync {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::CALL_EXPR, SyntaxKind::METHOD_CALL_EXPR]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        let blocking = match ast::MethodCallExpr::cast(node.clone()) {
+            Some(mc) => mc
+                .receiver()
+                .is_some_and(|r| cx.model.blocking_client_param(&r).is_some()),
+            None => cx
+                .model
+                .called_path(node)
+                .is_some_and(|(_, resolved)| cx.model.is_blocking_client_call(&resolved)),
+        };
+        if !blocking {
+            return Gate::No;
+        }
+        common::runs_on_the_task_gate(cx, node)
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

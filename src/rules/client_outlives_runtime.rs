@@ -8,7 +8,7 @@ use ra_ap_syntax::{
     ast::{self, HasArgList, HasGenericArgs, HasVisibility},
 };
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::BlockOn;
 use crate::semantic::flow::Destination;
@@ -140,6 +140,17 @@ impl Rule for ClientOutlivesRuntime {
             SyntaxKind::MACRO_CALL,
             SyntaxKind::METHOD_CALL_EXPR,
         ]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        if node.kind() == SyntaxKind::METHOD_CALL_EXPR {
+            return Gate::when(
+                cx.model
+                    .block_on(node)
+                    .is_some_and(|b| cx.model.connected_client(&b.future).is_some()),
+            );
+        }
+        Gate::IfStaticHoldsClient(node.text_range())
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

@@ -6,7 +6,7 @@ use ra_ap_syntax::{
     ast::{self, HasName},
 };
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::values::Binding;
 
@@ -74,6 +74,17 @@ impl Rule for ClientPerRequest {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::LET_STMT]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        let constructor = ast::LetStmt::cast(node.clone()).and_then(|stmt| {
+            let ast::Pat::IdentPat(pat) = stmt.pat()? else {
+                return None;
+            };
+            pat.name()?;
+            client_constructor(cx, &stmt.initializer()?)
+        });
+        Gate::when(constructor.is_some())
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

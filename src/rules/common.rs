@@ -2,7 +2,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
-use super::RuleContext;
+use super::{Gate, RuleContext};
 use crate::diagnostic::{Applicability, Edit, Fix, Label};
 use crate::semantic::{AsyncContext, AsyncKind, ChainStep, ExecContext, SyncContext};
 
@@ -73,6 +73,19 @@ pub fn runs_on_the_task(
             Some((labels, Some(note)))
         }
         ExecContext::Sync(_) => None,
+    }
+}
+
+/// [`runs_on_the_task`] as a [`Gate`]: in async code, yes; in a sync function, if async code
+/// calls it.
+pub fn runs_on_the_task_gate(cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+    match cx.model.exec_context(node) {
+        ExecContext::Async(_) => Gate::Yes,
+        ExecContext::Sync(SyncContext::Fn { .. }) => cx
+            .model
+            .enclosing_fn_start(node)
+            .map_or(Gate::No, Gate::IfReachedFromAsync),
+        ExecContext::Sync(_) => Gate::No,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::{ExecContext, Executor, SyncContext};
 use crate::workspace::Kind;
@@ -77,6 +77,34 @@ impl Rule for MixedRuntimes {
         ]
     }
 
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        if node.kind() == SyntaxKind::SOURCE_FILE {
+            return if binary_root(cx) {
+                Gate::IfTwoTokios
+            } else {
+                Gate::No
+            };
+        }
+        if let Some(f) = ast::Fn::cast(node.clone()) {
+            return Gate::when(
+                cx.model
+                    .runtime_entry(&f)
+                    .is_some_and(|e| e.attr.starts_with("async_std::")),
+            );
+        }
+        let Some(b) = cx.model.block_on(node) else {
+            return Gate::No;
+        };
+        Gate::when(
+            !b.executor.panics_inside_tokio()
+                && b.executor != Executor::TokioTest
+                && matches!(
+                    cx.model.exec_context(node),
+                    ExecContext::Sync(SyncContext::Fn { .. } | SyncContext::OffThread { .. })
+                ),
+        )
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         if node.kind() == SyntaxKind::SOURCE_FILE {
             check_lock(cx, out);
@@ -88,15 +116,18 @@ impl Rule for MixedRuntimes {
     }
 }
 
+/// Whether the file is the root of a binary.
+fn binary_root(cx: &RuleContext<'_>) -> bool {
+    cx.file
+        .owners
+        .iter()
+        .any(|o| o.kind == Kind::Bin && o.module_path.len() == 1)
+}
+
 /// Two incompatible tokio versions in `Cargo.lock`: reported once, on the root of each binary.
 fn check_lock(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let versions = &cx.model.graph().tokio_versions;
-    let binary_root = cx
-        .file
-        .owners
-        .iter()
-        .any(|o| o.kind == Kind::Bin && o.module_path.len() == 1);
-    if versions.len() < 2 || !binary_root {
+    if versions.len() < 2 || !binary_root(cx) {
         return;
     }
     let first_line = cx.file.text.lines().next().map_or(0, str::len);

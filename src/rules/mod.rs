@@ -21,7 +21,7 @@ pub mod unobserved_task_error;
 pub mod unused_suppression;
 
 use anyhow::{Result, bail};
-use ra_ap_syntax::{SyntaxKind, SyntaxNode};
+use ra_ap_syntax::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::semantic::FileModel;
@@ -71,6 +71,35 @@ pub trait Rule: Sync {
     /// The node kinds the rule wants to see; the single walk over each file dispatches on these.
     fn kinds(&self) -> &'static [SyntaxKind];
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>);
+    /// Whether [`Rule::check`] can report anything at `node`: its cheap first tests (what the
+    /// call is, where it runs), answered from the file alone. `cx.model` has no workspace graph
+    /// here (it is being built): what needs the graph is a [`Gate`] decided once it is. A file
+    /// where every rule says [`Gate::No`] at every node is not parsed and walked again; so this
+    /// must never say `No` where `check` would report (debug builds check it on every run).
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate;
+}
+
+/// What a rule's first tests say about a node, before the workspace graph exists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Gate {
+    /// `check` reports nothing here.
+    No,
+    /// `check` may report here.
+    Yes,
+    /// Only if the function starting at this offset (the innermost `fn` around the node) can
+    /// run on an async task: async code calls it, directly or through sync functions.
+    IfReachedFromAsync(TextSize),
+    /// Only if a static declared in this range holds a client bound to a runtime.
+    IfStaticHoldsClient(TextRange),
+    /// Only if the workspace's `Cargo.lock` has two incompatible Tokio versions.
+    IfTwoTokios,
+}
+
+impl Gate {
+    /// `Yes` when `test` holds, else `No`.
+    pub fn when(test: bool) -> Gate {
+        if test { Gate::Yes } else { Gate::No }
+    }
 }
 
 /// Every rule, in id order.

@@ -5,7 +5,7 @@ use ra_ap_syntax::{
     ast::{self, HasArgList},
 };
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::semantic::calls::BlockOnForm;
 use crate::semantic::{
@@ -110,6 +110,13 @@ impl Rule for NestedBlockOn {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::METHOD_CALL_EXPR, SyntaxKind::CALL_EXPR]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        if cx.model.block_on(node).is_none() {
+            return Gate::No;
+        }
+        common::runs_on_the_task_gate(cx, node)
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

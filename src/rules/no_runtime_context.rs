@@ -2,7 +2,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::summary::{FactKind, tokio_driver_of};
 use crate::semantic::{ExecContext, SyncContext};
@@ -86,6 +86,27 @@ impl Rule for NoRuntimeContext {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::CALL_EXPR]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        let Some((_, resolved)) = cx.model.called_path(node) else {
+            return Gate::No;
+        };
+        // Only calls that need the runtime at once are reported (see `situation`).
+        if !EAGER.contains(&resolved.as_str()) && !tokio_driver_of(&resolved).time {
+            return Gate::No;
+        }
+        match cx.model.exec_context(node) {
+            ExecContext::Sync(SyncContext::Fn { is_main: true, .. }) => Gate::Yes,
+            ExecContext::Sync(SyncContext::Fn { .. }) => {
+                Gate::when(block_on_argument(cx, node).is_some())
+            }
+            ExecContext::Sync(SyncContext::OffThread { api }) => Gate::when(matches!(
+                api.rsplit([':', '.']).next().unwrap_or(&api),
+                "spawn" | "spawn_scoped"
+            )),
+            _ => Gate::No,
+        }
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

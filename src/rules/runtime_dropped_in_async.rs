@@ -2,7 +2,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::calls::RuntimeConstruction;
 use crate::semantic::flow::Destination;
@@ -78,6 +78,13 @@ impl Rule for RuntimeDroppedInAsync {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::METHOD_CALL_EXPR, SyntaxKind::CALL_EXPR]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        if cx.model.runtime_construction(node).is_none() {
+            return Gate::No;
+        }
+        common::runs_on_the_task_gate(cx, node)
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

@@ -5,7 +5,7 @@ use ra_ap_syntax::{
     ast::{self, HasArgList},
 };
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::calls::RuntimeConstruction;
 use crate::semantic::flow::Destination;
@@ -73,6 +73,14 @@ impl Rule for RuntimeMissingDrivers {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::METHOD_CALL_EXPR]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        Gate::when(
+            cx.model
+                .runtime_construction(node)
+                .is_some_and(|c| c.builder_methods.is_some()),
+        )
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

@@ -2,7 +2,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::calls::RuntimeConstruction;
 use crate::semantic::flow::Destination;
@@ -85,6 +85,17 @@ impl Rule for RuntimePerCall {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::METHOD_CALL_EXPR, SyntaxKind::CALL_EXPR]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        Gate::when(
+            cx.model.runtime_construction(node).is_some()
+                && matches!(
+                    cx.model.exec_context(node),
+                    ExecContext::Sync(SyncContext::Fn { is_main: false, .. })
+                )
+                && !in_test_code(cx, node),
+        )
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

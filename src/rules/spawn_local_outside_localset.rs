@@ -2,7 +2,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::{ExecContext, SyncContext};
 
@@ -67,6 +67,14 @@ impl Rule for SpawnLocalOutsideLocalset {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::CALL_EXPR]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        Gate::when(
+            cx.model
+                .called_path(node)
+                .is_some_and(|(_, resolved)| resolved == "tokio::task::spawn_local"),
+        )
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

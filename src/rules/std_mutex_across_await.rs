@@ -6,7 +6,7 @@ use ra_ap_syntax::{
     ast::{self, HasLoopBody, HasName},
 };
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::ExecContext;
 use crate::semantic::guards::Guard;
@@ -83,6 +83,17 @@ impl Rule for StdMutexAcrossAwait {
             SyntaxKind::IF_EXPR,
             SyntaxKind::WHILE_EXPR,
         ]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        let found = match ast::LetStmt::cast(node.clone()) {
+            Some(stmt) => bound_guard(cx, &stmt),
+            None => scrutinee_guard(cx, node),
+        };
+        Gate::when(
+            found.is_some()
+                && matches!(cx.model.exec_context(node), ExecContext::Async(c) if !c.through_closure),
+        )
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

@@ -6,7 +6,7 @@ use ra_ap_syntax::{
     ast::{self, HasLoopBody, HasName},
 };
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::summary::RuntimeOwner;
 use crate::semantic::tasks::{HandleFate, SpawnKind};
@@ -84,6 +84,20 @@ impl Rule for TaskLostAtShutdown {
             SyntaxKind::METHOD_CALL_EXPR,
             SyntaxKind::LET_STMT,
         ]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
+            return Gate::when(stmt.initializer().is_some_and(|init| {
+                cx.model
+                    .called_path(init.syntax())
+                    .is_some_and(|(_, resolved)| resolved == "tokio::task::JoinSet::new")
+            }));
+        }
+        Gate::when(cx.model.spawn(node).is_some_and(|spawn| {
+            matches!(spawn.kind, SpawnKind::Tokio | SpawnKind::Runtime)
+                && !cx.model.task_runs_forever(&spawn.future)
+        }))
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

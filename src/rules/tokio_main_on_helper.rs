@@ -5,7 +5,7 @@ use ra_ap_syntax::{
     ast::{self, HasName},
 };
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta, common};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta, common};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::semantic::summary::SiteContext;
 use crate::workspace::Kind;
@@ -80,6 +80,21 @@ impl Rule for TokioMainOnHelper {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::FN]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        let Some(f) = ast::Fn::cast(node.clone()) else {
+            return Gate::No;
+        };
+        let in_library = cx.file.owners.iter().any(|o| o.kind == Kind::Lib);
+        let is_program_main = f.name().is_some_and(|n| n.text() == "main") && !in_library;
+        Gate::when(
+            !is_program_main
+                && cx
+                    .model
+                    .runtime_entry(&f)
+                    .is_some_and(|e| e.attr == "tokio::main"),
+        )
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

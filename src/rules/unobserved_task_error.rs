@@ -2,7 +2,7 @@
 
 use ra_ap_syntax::{SyntaxKind, SyntaxNode};
 
-use super::{FixAvailability, Rule, RuleContext, RuleMeta};
+use super::{FixAvailability, Gate, Rule, RuleContext, RuleMeta};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::semantic::tasks::{HandleFate, SpawnKind};
 
@@ -76,6 +76,12 @@ impl Rule for UnobservedTaskError {
 
     fn kinds(&self) -> &'static [SyntaxKind] {
         &[SyntaxKind::CALL_EXPR, SyntaxKind::METHOD_CALL_EXPR]
+    }
+
+    fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+        Gate::when(cx.model.spawn(node).is_some_and(|spawn| {
+            spawn.kind != SpawnKind::JoinSet && cx.model.task_returns_result(&spawn.future)
+        }))
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

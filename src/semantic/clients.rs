@@ -87,15 +87,20 @@ pub(crate) const BLOCKING_TYPES: &[&str] = &[
 /// Associated functions that build a configured client type.
 const CONFIGURED_CONSTRUCTORS: &[&str] = &["new", "builder", "connect"];
 
+/// [`FileModel::is_runtime_bound_client`], for a file of which only the imports are at hand.
+pub fn is_runtime_bound_client(imports: &imports::Imports, ty: &str) -> bool {
+    RUNTIME_BOUND.contains(&ty)
+        || (ty.starts_with("aws_sdk_") && ty.ends_with("::Client"))
+        || (ty.starts_with("tonic::") && ty.ends_with("Client"))
+        || ty.ends_with("<tonic::transport::Channel>")
+        || imports.clients().iter().any(|c| ends_with_path(ty, c))
+}
+
 impl FileModel<'_> {
     /// Whether the type `ty` (a resolved path) is a client bound to the runtime that created it:
     /// the built-in list, AWS SDK and tonic-generated clients, and the configured types.
     pub fn is_runtime_bound_client(&self, ty: &str) -> bool {
-        RUNTIME_BOUND.contains(&ty)
-            || (ty.starts_with("aws_sdk_") && ty.ends_with("::Client"))
-            || (ty.starts_with("tonic::") && ty.ends_with("Client"))
-            || ty.ends_with("<tonic::transport::Channel>")
-            || self.imports.clients().iter().any(|c| ends_with_path(ty, c))
+        is_runtime_bound_client(self.imports, ty)
     }
 
     /// When the call `node` builds a client with a connection pool: the callee's path (resolved,

@@ -135,6 +135,10 @@ pub struct GraphStats {
     /// nothing the closure looks for).
     #[serde(default)]
     pub use_items_files: usize,
+    /// Of `checked_files`: those the rules walked (the others' first pass found nothing any
+    /// rule can report: [`crate::rules::Rule::gate`]).
+    #[serde(default)]
+    pub walked_files: usize,
 }
 
 /// A runtime that code runs on: a runtime entry's (`#[tokio::main]`, `#[tokio::test]`), or a
@@ -832,6 +836,12 @@ impl WorkspaceModel {
     /// The function of `file` whose `fn` item starts at `start`.
     pub fn fn_at(&self, file: usize, start: TextSize) -> Option<FnId> {
         self.by_file.get(file)?.get(&start).copied()
+    }
+
+    /// Whether the sync function `f` can run on an async task (async code calls it, directly or
+    /// through sync functions): what [`WorkspaceModel::async_chain`] finds a chain for.
+    pub fn reached_from_async(&self, f: FnId) -> bool {
+        self.reached_by.get(f).is_some_and(Option::is_some)
     }
 
     /// `handler (async fn, src/api.rs:12) -> load_config (src/config.rs:40)`.

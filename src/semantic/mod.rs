@@ -21,7 +21,7 @@ pub mod words;
 
 use std::collections::BTreeMap;
 
-use ra_ap_syntax::{AstNode, SourceFile, SyntaxKind, SyntaxNode, ast};
+use ra_ap_syntax::{AstNode, SourceFile, SyntaxKind, SyntaxNode, TextSize, ast};
 
 pub use calls::{BlockOn, Executor};
 pub use context::{AsyncContext, AsyncKind, ExecContext, Flavor, RuntimeEntry, SyncContext};
@@ -172,9 +172,13 @@ impl<'a> FileModel<'a> {
 
     /// The workspace function whose body holds `node` (the innermost `fn`).
     pub fn enclosing_fn(&self, node: &SyntaxNode) -> Option<FnId> {
+        self.graph?.fn_at(self.file, self.enclosing_fn_start(node)?)
+    }
+
+    /// Where the innermost `fn` around `node` starts (its [`FnId`] once the graph is built).
+    pub fn enclosing_fn_start(&self, node: &SyntaxNode) -> Option<TextSize> {
         let f = self.ancestors(node).skip(1).find_map(ast::Fn::cast)?;
-        self.graph?
-            .fn_at(self.file, f.syntax().text_range().start())
+        Some(f.syntax().text_range().start())
     }
 
     /// When `node` is in a sync function that can run inside an async context: the call chain
