@@ -1,19 +1,17 @@
 //! 128-bit fingerprints: identity by hash where keeping the hashed data would cost too much (the
-//! cache's key of a whole workspace, the call graph's definition paths). Two differently seeded
-//! SipHash-1-3 hashes; a collision among even millions of keys is vanishingly unlikely (about
-//! 2^-88 for a million).
+//! cache's key of a whole workspace, the call graph's definition paths). XXH3's 128-bit hash
+//! (several times faster than SipHash, which the graph's paths spent 3% of a run on); a
+//! collision among even millions of keys is vanishingly unlikely (about 2^-88 for a million).
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::Hash;
+
+use xxhash_rust::xxh3::Xxh3Default;
 
 /// The fingerprint of what `feed` writes.
-pub fn hash128(feed: impl Fn(&mut DefaultHasher)) -> u128 {
-    let half = |seed: u8| {
-        let mut h = DefaultHasher::new();
-        seed.hash(&mut h);
-        feed(&mut h);
-        h.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
+pub fn hash128(feed: impl FnOnce(&mut Xxh3Default)) -> u128 {
+    let mut h = Xxh3Default::new();
+    feed(&mut h);
+    h.digest128()
 }
 
 /// The fingerprint of one value.

@@ -73,7 +73,7 @@ impl Rule for BlockInPlaceCurrentThread {
         if cx
             .model
             .called_path(node)
-            .is_none_or(|(_, resolved)| resolved != "tokio::task::block_in_place")
+            .is_none_or(|(_, resolved)| &*resolved != "tokio::task::block_in_place")
         {
             return Gate::No;
         }
@@ -91,7 +91,7 @@ impl Rule for BlockInPlaceCurrentThread {
         let Some((path, resolved)) = cx.model.called_path(node) else {
             return;
         };
-        if resolved != "tokio::task::block_in_place" {
+        if &*resolved != "tokio::task::block_in_place" {
             return;
         }
         let graph = cx.model.graph();

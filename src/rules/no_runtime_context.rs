@@ -93,7 +93,7 @@ impl Rule for NoRuntimeContext {
             return Gate::No;
         };
         // Only calls that need the runtime at once are reported (see `situation`).
-        if !EAGER.contains(&resolved.as_str()) && !tokio_driver_of(&resolved).time {
+        if !EAGER.contains(&&*resolved) && !tokio_driver_of(&resolved).time {
             return Gate::No;
         }
         match cx.model.exec_context(node) {
@@ -114,7 +114,7 @@ impl Rule for NoRuntimeContext {
             return;
         };
         let driver = tokio_driver_of(&resolved);
-        let eager = EAGER.contains(&resolved.as_str()) || driver.time;
+        let eager = EAGER.contains(&&*resolved) || driver.time;
         let lazy = driver.io || resolved.starts_with("tokio::fs::");
         if !eager && !lazy {
             return;

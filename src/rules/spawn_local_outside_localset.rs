@@ -73,7 +73,7 @@ impl Rule for SpawnLocalOutsideLocalset {
         Gate::when(
             cx.model
                 .called_path(node)
-                .is_some_and(|(_, resolved)| resolved == "tokio::task::spawn_local"),
+                .is_some_and(|(_, resolved)| &*resolved == "tokio::task::spawn_local"),
         )
     }
 
@@ -81,7 +81,7 @@ impl Rule for SpawnLocalOutsideLocalset {
         let Some((path, resolved)) = cx.model.called_path(node) else {
             return;
         };
-        if resolved != "tokio::task::spawn_local" {
+        if &*resolved != "tokio::task::spawn_local" {
             return;
         }
         let Some((why, label, fix)) = outside_localset(cx, node) else {

@@ -91,7 +91,7 @@ impl Rule for TaskLostAtShutdown {
             return Gate::when(stmt.initializer().is_some_and(|init| {
                 cx.model
                     .called_path(init.syntax())
-                    .is_some_and(|(_, resolved)| resolved == "tokio::task::JoinSet::new")
+                    .is_some_and(|(_, resolved)| &*resolved == "tokio::task::JoinSet::new")
             }));
         }
         Gate::when(cx.model.spawn(node).is_some_and(|spawn| {
@@ -518,7 +518,7 @@ fn undrained_join_set(cx: &RuleContext<'_>, stmt: &ast::LetStmt) -> Option<Diagn
     let name = pat.name()?;
     let init = stmt.initializer()?;
     let (_, resolved) = cx.model.called_path(init.syntax())?;
-    if resolved != "tokio::task::JoinSet::new" {
+    if &*resolved != "tokio::task::JoinSet::new" {
         return None;
     }
     let uses = cx.model.binding_uses(stmt, name.text().as_ref());

@@ -248,7 +248,7 @@ impl FileModel<'_> {
             }
             ast::Expr::CallExpr(call) => {
                 let (_, resolved) = self.called_path(call.syntax())?;
-                match resolved.as_str() {
+                match &*resolved {
                     "std::io::stdin" => Some("std::io::Stdin".to_owned()),
                     "std::thread::spawn" => Some("std::thread::JoinHandle".to_owned()),
                     "std::process::Command::new" => Some("std::process::Command".to_owned()),
@@ -298,7 +298,7 @@ impl FileModel<'_> {
 /// The type of element `index` of the pair a channel constructor returns.
 fn channel_end(model: &FileModel<'_>, init: &ast::Expr, index: usize) -> Option<String> {
     let (_, resolved) = model.called_path(init.syntax())?;
-    let (sender, receiver) = match resolved.as_str() {
+    let (sender, receiver) = match &*resolved {
         "std::sync::mpsc::channel" => ("std::sync::mpsc::Sender", "std::sync::mpsc::Receiver"),
         "std::sync::mpsc::sync_channel" => {
             ("std::sync::mpsc::SyncSender", "std::sync::mpsc::Receiver")

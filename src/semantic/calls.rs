@@ -195,7 +195,7 @@ impl FileModel<'_> {
             // Renamed imports (`use futures::executor::block_on as bo;`) are single segments.
             return None;
         }
-        let executor = match self.resolve_path(&path)?.as_str() {
+        let executor = match &*self.resolve_path(&path)? {
             "futures::executor::block_on" | "futures_executor::block_on" => Executor::Futures,
             "async_std::task::block_on" => Executor::AsyncStd,
             "smol::block_on" | "smol::future::block_on" | "futures_lite::future::block_on" => {
@@ -242,7 +242,7 @@ impl FileModel<'_> {
                     let ast::Expr::PathExpr(pe) = call.expr()? else { return None };
                     let path = pe.path()?;
                     if path.segment()?.name_ref()?.text() != "new"
-                        || self.resolve_path(&path)? != "tokio::runtime::Runtime::new"
+                        || &*self.resolve_path(&path)? != "tokio::runtime::Runtime::new"
                     {
                         return None;
                     }

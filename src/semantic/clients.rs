@@ -113,8 +113,9 @@ impl FileModel<'_> {
         let path = pe.path()?;
         let callee = self
             .resolve_path(&path)
-            .unwrap_or_else(|| imports::segments_of(&path).join("::"));
-        self.is_client_constructor(&callee).then_some(callee)
+            .unwrap_or_else(|| imports::segments_of(&path).join("::").into());
+        self.is_client_constructor(&callee)
+            .then(|| callee.to_string())
     }
 
     /// Whether the call of `callee` (a resolved path) builds a client with a connection pool:
@@ -255,13 +256,13 @@ impl FileModel<'_> {
         let callee = self.called_path(root.syntax())?.1;
         CONNECTING.iter().find_map(|(call, connects)| {
             let matches = match (connects, &method) {
-                (None, None) => *call == callee,
-                (Some(m), Some(method)) => *call == callee && m == method,
+                (None, None) => *call == &*callee,
+                (Some(m), Some(method)) => *call == &*callee && m == method,
                 _ => false,
             };
             matches.then(|| match connects {
                 Some(m) => format!("{callee}(..).{m}"),
-                None => callee.clone(),
+                None => callee.to_string(),
             })
         })
     }

@@ -56,7 +56,9 @@ impl FileModel<'_> {
     pub fn route_attribute(&self, f: &ast::Fn) -> Option<String> {
         f.attrs().find_map(|attr| {
             let resolved = self.resolve_path(&attr.path()?)?;
-            ROUTE_ATTRS.contains(&resolved.as_str()).then_some(resolved)
+            ROUTE_ATTRS
+                .contains(&&*resolved)
+                .then(|| resolved.to_string())
         })
     }
 
@@ -69,7 +71,9 @@ impl FileModel<'_> {
                 return None;
             };
             let resolved = self.resolve_path(&pe.path()?)?;
-            return ROUTE_FNS.contains(&resolved.as_str()).then_some(resolved);
+            return ROUTE_FNS
+                .contains(&&*resolved)
+                .then(|| resolved.to_string());
         }
         let mc = ast::MethodCallExpr::cast(node.clone())?;
         let method = mc.name_ref()?;
@@ -86,9 +90,9 @@ impl FileModel<'_> {
                         return None;
                     };
                     let resolved = self.resolve_path(&pe.path()?)?;
-                    let router = ROUTE_FNS.contains(&resolved.as_str())
-                        || resolved.starts_with("actix_web::web::");
-                    return router.then_some(resolved);
+                    let router =
+                        ROUTE_FNS.contains(&&*resolved) || resolved.starts_with("actix_web::web::");
+                    return router.then(|| resolved.to_string());
                 }
                 _ => return None,
             }

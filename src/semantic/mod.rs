@@ -20,6 +20,7 @@ pub mod values;
 pub mod words;
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use ra_ap_syntax::{AstNode, SourceFile, SyntaxKind, SyntaxNode, TextSize, ast};
 
@@ -42,7 +43,7 @@ pub struct FileModel<'a> {
     graph: Option<&'a WorkspaceModel>,
     /// Paths already resolved, by range (macro arguments share the file's offsets, and the
     /// same range always holds the same path).
-    resolved: std::cell::RefCell<rustc_hash::FxHashMap<ra_ap_syntax::TextRange, Option<String>>>,
+    resolved: std::cell::RefCell<rustc_hash::FxHashMap<ra_ap_syntax::TextRange, Option<Rc<str>>>>,
     /// Statics, consts, structs and functions of the file by name, built on first use.
     items: std::cell::OnceCell<rustc_hash::FxHashMap<String, SyntaxNode>>,
     /// The `let` statements of each statement list asked about, with the names they bind
@@ -236,8 +237,9 @@ impl<'a> FileModel<'a> {
     }
 
     /// The crate-rooted path `path` refers to (`tokio::runtime::Runtime::new`), when it leads
-    /// into a dependency or `std`; `None` for workspace-local or unknown paths.
-    pub fn resolve_path(&self, path: &ast::Path) -> Option<String> {
+    /// into a dependency or `std`; `None` for workspace-local or unknown paths. Shared: the
+    /// same paths are asked about by the summary, every rule's gate and the rules.
+    pub fn resolve_path(&self, path: &ast::Path) -> Option<Rc<str>> {
         // Several rules ask about the same call: answer each path once per file.
         let key = path.syntax().text_range();
         if let Some(hit) = self.resolved.borrow().get(&key) {
@@ -250,14 +252,16 @@ impl<'a> FileModel<'a> {
             let absolute = path
                 .first_segment()
                 .is_some_and(|s| s.coloncolon_token().is_some());
-            self.imports.resolve(&segments, key.start(), absolute)
+            self.imports
+                .resolve(&segments, key.start(), absolute)
+                .map(Rc::from)
         };
         self.resolved.borrow_mut().insert(key, resolved.clone());
         resolved
     }
 
     /// `node` as a call of a path (`tokio::spawn(..)`): the callee's path and what it resolves to.
-    pub fn called_path(&self, node: &SyntaxNode) -> Option<(ast::Path, String)> {
+    pub fn called_path(&self, node: &SyntaxNode) -> Option<(ast::Path, Rc<str>)> {
         let call = ast::CallExpr::cast(node.clone())?;
         let ast::Expr::PathExpr(pe) = call.expr()? else {
             return None;

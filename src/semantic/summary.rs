@@ -351,17 +351,17 @@ fn fact(model: &FileModel<'_>, node: &SyntaxNode) -> Option<FactKind> {
             ast::CallExpr(call) => {
                 let ast::Expr::PathExpr(pe) = call.expr()? else { return None };
                 let path = model.resolve_path(&pe.path()?)?;
-                match path.as_str() {
+                match &*path {
                     "std::thread::sleep" => Some(FactKind::Sleeps),
                     "tokio::spawn" | "tokio::task::spawn" | "tokio::task::spawn_local"
                     | "tokio::task::spawn_blocking" | "std::thread::spawn" | "async_std::task::spawn"
-                    | "smol::spawn" => Some(FactKind::Spawns(path)),
-                    p if tokio_driver_of(p).time => Some(FactKind::UsesTimer(path)),
-                    p if tokio_driver_of(p).io => Some(FactKind::UsesIo(path)),
-                    p if tokio_driver_of(p).tokio_based => Some(FactKind::UsesTokioLibrary(path)),
+                    | "smol::spawn" => Some(FactKind::Spawns(path.to_string())),
+                    p if tokio_driver_of(p).time => Some(FactKind::UsesTimer(path.to_string())),
+                    p if tokio_driver_of(p).io => Some(FactKind::UsesIo(path.to_string())),
+                    p if tokio_driver_of(p).tokio_based => Some(FactKind::UsesTokioLibrary(path.to_string())),
                     p if p.starts_with("std::fs::")
                         || p.starts_with("std::net::")
-                        || p == "std::io::stdin" => Some(FactKind::BlockingIo(path)),
+                        || p == "std::io::stdin" => Some(FactKind::BlockingIo(path.to_string())),
                     _ => None,
                 }
             },
@@ -407,7 +407,7 @@ fn held_type(model: &FileModel<'_>, ty: &ast::Type) -> Option<String> {
             }
             let resolved = model
                 .resolve_path(&path)
-                .unwrap_or_else(|| imports::segments_of(&path).join("::"));
+                .unwrap_or_else(|| imports::segments_of(&path).join("::").into());
             // A tonic-generated client keeps its transport in its type argument:
             // `GreeterClient<Channel>`.
             let transport = last
@@ -420,7 +420,7 @@ fn held_type(model: &FileModel<'_>, ty: &ast::Type) -> Option<String> {
                 .filter(|t| t == "tonic::transport::Channel");
             Some(match transport {
                 Some(t) => format!("{resolved}<{t}>"),
-                None => resolved,
+                None => resolved.to_string(),
             })
         }
         _ => None,

@@ -50,7 +50,7 @@ impl FileModel<'_> {
     /// `node` as a call that spawns a Tokio task.
     pub fn spawn(&self, node: &SyntaxNode) -> Option<Spawn> {
         if let Some((path, resolved)) = self.called_path(node) {
-            let kind = match resolved.as_str() {
+            let kind = match &*resolved {
                 "tokio::spawn" | "tokio::task::spawn" => SpawnKind::Tokio,
                 "tokio::task::spawn_local" => SpawnKind::TokioLocal,
                 _ => return None,

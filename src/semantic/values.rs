@@ -94,7 +94,7 @@ impl FileModel<'_> {
                 let callee = self.resolve_path(&pe.path()?)?;
                 let args: Vec<ast::Expr> = call.arg_list()?.args().collect();
                 use RuntimeKind::*;
-                let value = match callee.as_str() {
+                let value = match &*callee {
                     "tokio::runtime::Runtime::new" => RuntimeValue {
                         kind: Runtime,
                         wrapped: true,
