@@ -93,6 +93,18 @@ pub(crate) const STD_METHODS: &[(&str, &[&str])] = &[
 impl FileModel<'_> {
     /// When the call `node` blocks the thread it runs on: what it is and its async twin.
     pub fn blocking_call(&self, node: &SyntaxNode) -> Option<BlockingCall> {
+        if !matches!(
+            node.kind(),
+            ra_ap_syntax::SyntaxKind::METHOD_CALL_EXPR | ra_ap_syntax::SyntaxKind::CALL_EXPR
+        ) {
+            return None;
+        }
+        self.memo
+            .blocking_call
+            .get_or(node, || self.find_blocking_call(node))
+    }
+
+    fn find_blocking_call(&self, node: &SyntaxNode) -> Option<BlockingCall> {
         if let Some((path, resolved)) = self.called_path(node) {
             return self.blocking_function(&path, &resolved);
         }

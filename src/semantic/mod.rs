@@ -51,7 +51,39 @@ pub struct FileModel<'a> {
     lets: std::cell::RefCell<rustc_hash::FxHashMap<SyntaxNode, std::rc::Rc<[values::LetInfo]>>>,
     /// Functions' runtime entry attributes, read once each.
     entries: std::cell::RefCell<rustc_hash::FxHashMap<SyntaxNode, Option<RuntimeEntry>>>,
+    /// What each call is, worked out once: the summary, every rule's gate and the rules ask.
+    memo: CallMemo,
     file: usize,
+}
+
+/// Answers about one call node, by its range and kind (macro arguments share the file's
+/// offsets, but a range holds one node of a kind).
+struct Memo<T>(std::cell::RefCell<rustc_hash::FxHashMap<(ra_ap_syntax::TextRange, SyntaxKind), T>>);
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo(Default::default())
+    }
+}
+
+impl<T: Clone> Memo<T> {
+    fn get_or(&self, node: &SyntaxNode, compute: impl FnOnce() -> T) -> T {
+        let key = (node.text_range(), node.kind());
+        if let Some(hit) = self.0.borrow().get(&key) {
+            return hit.clone();
+        }
+        let value = compute();
+        self.0.borrow_mut().insert(key, value.clone());
+        value
+    }
+}
+
+#[derive(Default)]
+struct CallMemo {
+    block_on: Memo<Option<BlockOn>>,
+    spawn: Memo<Option<tasks::Spawn>>,
+    runtime_construction: Memo<Option<calls::RuntimeConstruction>>,
+    blocking_call: Memo<Option<blocking::BlockingCall>>,
 }
 
 impl<'a> FileModel<'a> {
@@ -90,6 +122,7 @@ impl<'a> FileModel<'a> {
             items: Default::default(),
             lets: Default::default(),
             entries: Default::default(),
+            memo: Default::default(),
             resolved: Default::default(),
             file,
         }
