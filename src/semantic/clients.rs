@@ -135,6 +135,15 @@ impl FileModel<'_> {
     /// (`reqwest::blocking::Client`). Clients built in the function are found by their
     /// constructor instead.
     pub fn blocking_client_param(&self, receiver: &ast::Expr) -> Option<String> {
+        // The types resolve into their crates: a file that cannot name one has none of them.
+        if !*self.memo.names_blocking_clients.get_or_init(|| {
+            BLOCKING_TYPES.iter().any(|ty| {
+                let krate = ty.split("::").next().unwrap_or_default();
+                self.imports.local_crate_name(krate).is_some()
+            })
+        }) {
+            return None;
+        }
         let mut inner = receiver.clone();
         while let ast::Expr::RefExpr(_) | ast::Expr::ParenExpr(_) = inner {
             inner = match inner {

@@ -84,6 +84,8 @@ struct CallMemo {
     spawn: Memo<Option<tasks::Spawn>>,
     runtime_construction: Memo<Option<calls::RuntimeConstruction>>,
     blocking_call: Memo<Option<blocking::BlockingCall>>,
+    /// Whether the file can name a crate of a blocking client (`reqwest`, `ureq`...).
+    names_blocking_clients: std::cell::OnceCell<bool>,
 }
 
 impl<'a> FileModel<'a> {
