@@ -201,7 +201,11 @@ pub fn analyze_traced(
     stats.use_items_files = model.uses_only;
     stats.checked_files = model.checked.iter().filter(|p| **p).count();
     stats.walked_files = walked.iter().filter(|w| **w).count();
-    (diagnostics, stats, model.closure)
+    let mut model = model;
+    let closure = model.closure.take();
+    // The model is freed beside what the caller does next (printing, exiting).
+    crate::semantic::graph::drop_elsewhere(model);
+    (diagnostics, stats, closure)
 }
 
 /// What the model keeps of each file between its two passes (owned, `Send`).

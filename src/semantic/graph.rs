@@ -348,79 +348,97 @@ impl WorkspaceModel {
                 })
                 .collect()
         };
-        type Keys = Vec<Vec<PathKey>>;
-        let (fn_keys, static_keys): (Vec<Keys>, Vec<Keys>) = summaries
+        // Per file, in parallel: its functions and statics as the graph keeps them (their
+        // locations need the file's line index), with the keys of their paths.
+        type Defined<T> = Vec<(T, Vec<PathKey>)>;
+        let per_file_defs: Vec<(Defined<FnInfo>, Defined<StaticInfo>)> = summaries
             .par_iter()
             .enumerate()
             .map(|(fi, summary)| {
+                let file = &sources.files[fi];
                 let fns = summary
                     .fns
                     .iter()
                     .map(|f| {
                         let rest: Vec<&String> =
                             f.self_ty.iter().chain(std::iter::once(&f.name)).collect();
-                        keys_of(fi, &f.inline_modules, &rest)
+                        let info = FnInfo {
+                            file: fi,
+                            name: f.name.clone(),
+                            display: match &f.self_ty {
+                                Some(ty) => format!("{ty}::{}", f.name),
+                                None => f.name.clone(),
+                            },
+                            start: f.start,
+                            name_range: f.name_range,
+                            is_async: f.is_async,
+                            entry: f.entry.clone(),
+                            is_pub: f.is_pub,
+                            async_insert: f.async_insert,
+                            in_trait_impl: f.in_trait_impl,
+                            facts: f.facts.clone(),
+                            handler: f.route.clone(),
+                            location: format!(
+                                "{}:{}",
+                                file.rel_path,
+                                file.line_of(f.name_range.start())
+                            ),
+                        };
+                        (info, keys_of(fi, &f.inline_modules, &rest))
                     })
                     .collect();
                 let statics = summary
                     .statics
                     .iter()
-                    .map(|st| keys_of(fi, &st.inline_modules, &[&st.name]))
+                    .map(|st| {
+                        let info = StaticInfo {
+                            file: fi,
+                            name: st.name.clone(),
+                            kind: st.kind,
+                            name_range: st.name_range,
+                            ty: st.ty.clone(),
+                            holds: st.holds.clone(),
+                            location: format!(
+                                "{}:{}",
+                                file.rel_path,
+                                file.line_of(st.name_range.start())
+                            ),
+                        };
+                        (info, keys_of(fi, &st.inline_modules, &[&st.name]))
+                    })
                     .collect();
                 (fns, statics)
             })
-            .unzip();
+            .collect();
         resolver.defs.reserve(
-            fn_keys.iter().flatten().map(Vec::len).sum::<usize>()
-                + static_keys.iter().flatten().map(Vec::len).sum::<usize>(),
+            per_file_defs
+                .iter()
+                .flat_map(|(f, s)| {
+                    f.iter()
+                        .map(|d| d.1.len())
+                        .chain(s.iter().map(|d| d.1.len()))
+                })
+                .sum::<usize>(),
         );
-        for (fi, (summary, keys)) in summaries.iter().zip(fn_keys).enumerate() {
-            for (f, keys) in summary.fns.iter().zip(keys) {
+        // Entered in file order: the first definition of a path wins.
+        let mut statics = Vec::new();
+        let mut static_defs = Vec::new();
+        for (fi, (file_fns, file_statics)) in per_file_defs.into_iter().enumerate() {
+            for (info, keys) in file_fns {
                 let id = fns.len();
-                fns.push(FnInfo {
-                    file: fi,
-                    name: f.name.clone(),
-                    display: match &f.self_ty {
-                        Some(ty) => format!("{ty}::{}", f.name),
-                        None => f.name.clone(),
-                    },
-                    start: f.start,
-                    name_range: f.name_range,
-                    is_async: f.is_async,
-                    entry: f.entry.clone(),
-                    is_pub: f.is_pub,
-                    async_insert: f.async_insert,
-                    in_trait_impl: f.in_trait_impl,
-                    facts: f.facts.clone(),
-                    handler: f.route.clone(),
-                    location: {
-                        let file = &sources.files[fi];
-                        format!("{}:{}", file.rel_path, file.line_of(f.name_range.start()))
-                    },
-                });
-                by_file[fi].insert(f.start, id);
+                by_file[fi].insert(info.start, id);
+                fns.push(info);
                 for key in keys {
                     resolver.defs.entry(key).or_insert(Def::Fn(id));
                 }
             }
+            static_defs.push(file_statics);
         }
-        let mut statics = Vec::new();
-        for (fi, (summary, keys)) in summaries.iter().zip(static_keys).enumerate() {
-            for (st, keys) in summary.statics.iter().zip(keys) {
-                let id = statics.len();
-                let file = &sources.files[fi];
-                statics.push(StaticInfo {
-                    file: fi,
-                    name: st.name.clone(),
-                    kind: st.kind,
-                    name_range: st.name_range,
-                    ty: st.ty.clone(),
-                    holds: st.holds.clone(),
-                    location: format!("{}:{}", file.rel_path, file.line_of(st.name_range.start())),
-                });
-                for key in keys {
-                    resolver.defs.entry(key).or_insert(Def::Static(id));
-                }
+        for (info, keys) in static_defs.into_iter().flatten() {
+            let id = statics.len();
+            statics.push(info);
+            for key in keys {
+                resolver.defs.entry(key).or_insert(Def::Static(id));
             }
         }
         // An alias resolves through the definitions (not through other aliases): in parallel.
@@ -558,10 +576,11 @@ impl WorkspaceModel {
             }
         }
 
-        // The summaries and the definitions have given all they hold: their memory goes to the
-        // rest of the graph. They are freed on a thread of their own, beside the serial rest.
+        // The summaries and the definitions have given all they hold. They are freed on a
+        // thread of their own, beside the serial rest and whatever follows (nothing waits for it:
+        // freeing them takes longer than the rest of the graph).
         drop(resolver);
-        let freeing = std::thread::spawn(move || drop(summaries));
+        drop_elsewhere(summaries);
         let reached_by = propagate(&fns, &edges);
         let needs = driver_needs(&fns, &edges);
         let mut callees_at: FxHashMap<(usize, TextSize), Vec<FnId>> = FxHashMap::default();
@@ -593,9 +612,6 @@ impl WorkspaceModel {
         for (i, u) in static_uses.iter().enumerate() {
             uses_by_static[u.static_id].push(i);
         }
-        freeing
-            .join()
-            .expect("freeing the summaries does not panic");
         WorkspaceModel {
             fns,
             edges,
@@ -888,6 +904,12 @@ impl WorkspaceModel {
         chain.reverse();
         Some(chain)
     }
+}
+
+/// Drops `value` on a thread of its own: freeing a large structure is serial work that nothing
+/// needs to wait for.
+pub fn drop_elsewhere<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
 }
 
 /// The binaries (package, target) a file is compiled into.
