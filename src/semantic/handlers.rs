@@ -52,8 +52,23 @@ const ROUTE_METHODS: &[&str] = &[
 ];
 
 impl FileModel<'_> {
+    /// Whether the file can name a crate of the routing functions and attributes: the paths
+    /// resolve into their crates, so a file that cannot has neither.
+    fn names_web_crates(&self) -> bool {
+        *self.memo.names_web_crates.get_or_init(|| {
+            ROUTE_ATTRS
+                .iter()
+                .chain(ROUTE_FNS)
+                .filter_map(|path| path.split("::").next())
+                .any(|krate| self.imports.local_crate_name(krate).is_some())
+        })
+    }
+
     /// The route attribute that makes `f` a request handler (`actix_web::get`...).
     pub fn route_attribute(&self, f: &ast::Fn) -> Option<String> {
+        if !self.names_web_crates() {
+            return None;
+        }
         f.attrs().find_map(|attr| {
             let resolved = self.resolve_path(&attr.path()?)?;
             ROUTE_ATTRS
@@ -66,6 +81,9 @@ impl FileModel<'_> {
     /// (`axum::routing::get`), or for a method of a router (`get(a).post(b)`, actix-web's
     /// `web::get().to(h)`) the routing function at the root of the chain.
     pub fn routing_call(&self, node: &SyntaxNode) -> Option<String> {
+        if !self.names_web_crates() {
+            return None;
+        }
         if let Some(call) = ast::CallExpr::cast(node.clone()) {
             let ast::Expr::PathExpr(pe) = call.expr()? else {
                 return None;

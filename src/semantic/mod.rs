@@ -86,6 +86,8 @@ struct CallMemo {
     blocking_call: Memo<Option<blocking::BlockingCall>>,
     /// Whether the file can name a crate of a blocking client (`reqwest`, `ureq`...).
     names_blocking_clients: std::cell::OnceCell<bool>,
+    /// Whether the file can name a web framework's crate (`axum`, `actix_web`...).
+    names_web_crates: std::cell::OnceCell<bool>,
 }
 
 impl<'a> FileModel<'a> {
