@@ -232,31 +232,52 @@ pub enum Walk {
     Never,
 }
 
-impl Walk {
-    /// What the `rules`' gates say about every node of a file (seen through `cx`).
-    fn of(rules: &RuleSet, cx: &RuleContext<'_>) -> Walk {
-        // Directives: `unused_suppression` reports them, and they name rules.
-        if memchr::memmem::find(cx.file.text.as_bytes(), b"loopfix").is_some() {
-            return Walk::Always;
+/// The rules' gates over the nodes of one file, as they are visited.
+struct Gates<'r> {
+    rules: &'r RuleSet,
+    /// Some gate said yes (or the file has a directive): the rest need not be asked.
+    always: bool,
+    later: Vec<Gate>,
+}
+
+impl<'r> Gates<'r> {
+    fn new(rules: &'r RuleSet, file: &SourceFile) -> Gates<'r> {
+        Gates {
+            rules,
+            // Directives: `unused_suppression` reports them, and they name rules.
+            always: memchr::memmem::find(file.text.as_bytes(), b"loopfix").is_some(),
+            later: Vec::new(),
         }
-        let mut later: Vec<Gate> = Vec::new();
-        for (node, _) in cx.model.all_nodes() {
-            for rule in rules.visiting(node.kind()) {
-                match rule.gate(cx, &node) {
-                    Gate::No => {}
-                    Gate::Yes => return Walk::Always,
-                    gate => {
-                        if !later.contains(&gate) {
-                            later.push(gate);
-                        }
+    }
+
+    /// What the gates of the rules visiting `node` say about it.
+    fn visit(&mut self, cx: &RuleContext<'_>, node: &ra_ap_syntax::SyntaxNode) {
+        if self.always {
+            return;
+        }
+        for rule in self.rules.visiting(node.kind()) {
+            match rule.gate(cx, node) {
+                Gate::No => {}
+                Gate::Yes => {
+                    self.always = true;
+                    return;
+                }
+                gate => {
+                    if !self.later.contains(&gate) {
+                        self.later.push(gate);
                     }
                 }
             }
         }
-        if later.is_empty() {
+    }
+
+    fn finish(self) -> Walk {
+        if self.always {
+            Walk::Always
+        } else if self.later.is_empty() {
             Walk::Never
         } else {
-            Walk::If(later)
+            Walk::If(self.later)
         }
     }
 }
@@ -371,18 +392,26 @@ fn model_with(
         let imports = imports_of(i, &tree);
         let macros = MacroBodies::build(&tree, &file.text, file.edition);
         let local = FileModel::local(&tree, &imports, &macros, i);
-        let summary = FileSummary::build_with(&local, checked[i], &|w| prefilter.is_seed_ident(w));
-        let walk = match rules {
-            Some(rules) if checked[i] && !parse_all => {
-                let cx = RuleContext {
-                    sources,
-                    file,
-                    model: &local,
-                };
-                Walk::of(rules, &cx)
-            }
-            _ => Walk::Always,
+        // The rules' gates see each node as the summary does, in the same walk.
+        let cx = RuleContext {
+            sources,
+            file,
+            model: &local,
         };
+        let mut gates = rules
+            .filter(|_| checked[i] && !parse_all)
+            .map(|rules| Gates::new(rules, file));
+        let summary = FileSummary::build_visiting(
+            &local,
+            checked[i],
+            &|w| prefilter.is_seed_ident(w),
+            &mut |node| {
+                if let Some(gates) = &mut gates {
+                    gates.visit(&cx, node);
+                }
+            },
+        );
+        let walk = gates.map_or(Walk::Always, Gates::finish);
         drop(local);
         on_file();
         // Rules walk only the seed files; what they walk is kept for them or built again.

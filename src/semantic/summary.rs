@@ -253,8 +253,20 @@ impl FileSummary {
         facts: bool,
         seed: &dyn Fn(&str) -> bool,
     ) -> FileSummary {
+        FileSummary::build_visiting(model, facts, seed, &mut |_| {})
+    }
+
+    /// [`FileSummary::build_with`], showing `visit` every node on the way (one walk over the
+    /// file for the summary and whatever else looks at every node).
+    pub fn build_visiting(
+        model: &FileModel<'_>,
+        facts: bool,
+        seed: &dyn Fn(&str) -> bool,
+        visit: &mut dyn FnMut(&SyntaxNode),
+    ) -> FileSummary {
         let mut summary = FileSummary::default();
         for (node, in_macro) in model.all_nodes() {
+            visit(&node);
             match node.kind() {
                 // Items written inside macro arguments are not items of the module.
                 SyntaxKind::FN
