@@ -59,8 +59,6 @@ pub struct Region {
     pub inner: TextRange,
     /// The whole macro call, in the level above.
     pub call: TextRange,
-    /// The synthetic parse has an error inside: analyse, never rewrite.
-    pub broken: bool,
 }
 
 #[derive(Clone)]
@@ -68,6 +66,31 @@ pub struct Level {
     pub parse: Parse<SourceFile>,
     /// Sorted by offset, not overlapping.
     pub regions: Vec<Region>,
+    /// Per region: the synthetic parse has an error inside (analyse, never rewrite). Found
+    /// when first asked (validation walks the whole tree; only fixes ask).
+    broken: std::sync::OnceLock<Vec<bool>>,
+}
+
+impl Level {
+    /// [`Level::broken`], worked out now if it is not yet.
+    fn broken(&self) -> &[bool] {
+        self.broken.get_or_init(|| {
+            let mut broken = vec![false; self.regions.len()];
+            for err in self.parse.errors() {
+                if let Some(i) = self.regions.iter().position(|r| {
+                    r.inner.contains_inclusive(err.range().start())
+                        || TextRange::new(
+                            r.inner.start() - TextSize::of(OPEN),
+                            r.inner.end() + TextSize::of(CLOSE),
+                        )
+                        .contains_inclusive(err.range().start())
+                }) {
+                    broken[i] = true;
+                }
+            }
+            broken
+        })
+    }
 }
 
 /// Every level of macro arguments of one file. Owned and `Send`: built once per file per run.
@@ -98,10 +121,12 @@ impl MacroBodies {
 
     /// Whether `range` lies in the arguments of a macro whose synthetic parse failed there.
     pub fn in_broken_region(&self, range: TextRange) -> bool {
-        self.levels
-            .iter()
-            .flat_map(|l| &l.regions)
-            .any(|r| r.broken && r.call.intersect(range).is_some())
+        self.levels.iter().any(|l| {
+            l.regions
+                .iter()
+                .zip(l.broken())
+                .any(|(r, broken)| *broken && r.call.intersect(range).is_some())
+        })
     }
 }
 
@@ -185,11 +210,7 @@ fn build_level(
         }
         text[end..end + close_text.len()].copy_from_slice(close_text.as_bytes());
         free_from = end + close_text.len();
-        regions.push(Region {
-            inner,
-            call,
-            broken: false,
-        });
+        regions.push(Region { inner, call });
     }
     if regions.is_empty() {
         return None;
@@ -197,19 +218,12 @@ fn build_level(
     // Copied bytes are whole token trees of valid UTF-8 text; the rest is ASCII.
     let text = String::from_utf8(text).ok()?;
     let parse = SourceFile::parse(&text, edition);
-    for err in parse.errors() {
-        if let Some(r) = regions.iter_mut().find(|r| {
-            r.inner.contains_inclusive(err.range().start())
-                || TextRange::new(
-                    r.inner.start() - TextSize::of(OPEN),
-                    r.inner.end() + TextSize::of(CLOSE),
-                )
-                .contains_inclusive(err.range().start())
-        }) {
-            r.broken = true;
-        }
-    }
-    Some((Level { parse, regions }, text))
+    let level = Level {
+        parse,
+        regions,
+        broken: Default::default(),
+    };
+    Some((level, text))
 }
 
 /// Whether `node` (in a synthetic tree) is inside a wrapper's copied arguments.
