@@ -249,10 +249,11 @@ fn main() {
         diagnostics.len()
     );
     println!(
-        "prefilter: {} files summarised ({:.1} MB parsed), {} of them checked by the rules",
+        "prefilter: {} files summarised ({:.1} MB parsed), {} of them checked by the rules, {} walked again (where a rule's gate opened)",
         stats.parsed_files,
         parsed_bytes as f64 / 1e6,
-        stats.checked_files
+        stats.checked_files,
+        stats.walked_files
     );
     println!("cargo metadata:            {metadata:>10.1?} (once)");
     println!("discover + read:           {load:>10.1?} median of {runs}");
