@@ -11,7 +11,9 @@ use crate::diagnostic::Diagnostic;
 use crate::rules::{self, Gate, Rule, RuleContext};
 use crate::semantic::clients::is_runtime_bound_client;
 use crate::semantic::graph::GraphStats;
-use crate::semantic::relevance::{Closure, Names, Prefilter, Scope, Taint, WordIndex, reexports};
+use crate::semantic::relevance::{
+    Closure, Names, Prefilter, Scope, Taint, WordIndex, names_loopfix, reexports,
+};
 use crate::semantic::summary::FileSummary;
 use crate::semantic::{FileModel, Imports, MacroBodies, WorkspaceModel};
 use crate::source::{SourceFile, SourceSet};
@@ -221,10 +223,9 @@ pub struct FileFacts {
 }
 
 /// What the rules' gates said about a checked file in the model's pass over it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub enum Walk {
     /// Some rule may report: walk it.
-    #[default]
     Always,
     /// Walk it if one of these holds once the workspace graph is built.
     If(Vec<Gate>),
@@ -245,7 +246,7 @@ impl<'r> Gates<'r> {
         Gates {
             rules,
             // Directives: `unused_suppression` reports them, and they name rules.
-            always: memchr::memmem::find(file.text.as_bytes(), b"loopfix").is_some(),
+            always: names_loopfix(&file.text),
             later: Vec::new(),
         }
     }

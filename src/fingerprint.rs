@@ -3,8 +3,6 @@
 //! (several times faster than SipHash, which the graph's paths spent 3% of a run on); a
 //! collision among even millions of keys is vanishingly unlikely (about 2^-88 for a million).
 
-use std::hash::Hash;
-
 use xxhash_rust::xxh3::Xxh3Default;
 
 /// The fingerprint of what `feed` writes.
@@ -14,18 +12,19 @@ pub fn hash128(feed: impl FnOnce(&mut Xxh3Default)) -> u128 {
     h.digest128()
 }
 
-/// The fingerprint of one value.
-pub fn of<T: Hash + ?Sized>(value: &T) -> u128 {
-    hash128(|h| value.hash(h))
-}
-
 #[cfg(test)]
 mod tests {
+    use std::hash::Hash;
+
+    fn of<T: Hash + ?Sized>(value: &T) -> u128 {
+        super::hash128(|h| value.hash(h))
+    }
+
     #[test]
     fn segment_boundaries_count() {
         let a: &[String] = &["ab".into(), "c".into()];
         let b: &[String] = &["a".into(), "bc".into()];
-        assert_ne!(super::of(a), super::of(b));
-        assert_eq!(super::of(a), super::of(&a.to_vec()[..]));
+        assert_ne!(of(a), of(b));
+        assert_eq!(of(a), of(&a.to_vec()[..]));
     }
 }

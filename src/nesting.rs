@@ -40,12 +40,17 @@ static SPECIAL: [bool; 256] = {
 /// The deepest nesting of `(`, `[` and `{` in `text`, outside comments, strings and character
 /// literals.
 pub fn depth(text: &str) -> usize {
+    depth_scan::<true>(text)
+}
+
+/// [`depth`]; with `SKIP`, bytes no arm below looks at are passed in a tight loop (most of them:
+/// every file is measured as it is read), without it one at a time (the tests hold the two to
+/// the same answers).
+fn depth_scan<const SKIP: bool>(text: &str) -> usize {
     let bytes = text.as_bytes();
     let (mut i, mut depth, mut max) = (0, 0usize, 0usize);
     while i < bytes.len() {
-        // Every file is measured as it is read: bytes no arm below looks at are skipped in a
-        // tight loop (most of them), the rest dispatched.
-        while i < bytes.len() && !SPECIAL[usize::from(bytes[i])] {
+        while SKIP && i < bytes.len() && !SPECIAL[usize::from(bytes[i])] {
             i += 1;
         }
         let Some(&byte) = bytes.get(i) else {
@@ -143,97 +148,11 @@ fn is_ident(b: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{depth, is_ident};
+    use super::depth;
 
-    /// The byte-at-a-time scan [`depth`] replaced, to hold it to the same answers.
+    /// The scan without its skipping loop.
     fn depth_reference(text: &str) -> usize {
-        let bytes = text.as_bytes();
-        let (mut i, mut depth, mut max) = (0, 0usize, 0usize);
-        while i < bytes.len() {
-            match bytes[i] {
-                b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                    while i < bytes.len() && bytes[i] != b'\n' {
-                        i += 1;
-                    }
-                }
-                b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                    let mut level = 0usize;
-                    while i < bytes.len() {
-                        if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-                            level += 1;
-                            i += 2;
-                        } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                            level -= 1;
-                            i += 2;
-                            if level == 0 {
-                                break;
-                            }
-                        } else {
-                            i += 1;
-                        }
-                    }
-                    continue;
-                }
-                b'r' if matches!(bytes.get(i + 1), Some(b'"' | b'#'))
-                    && (i == 0 || !is_ident(bytes[i - 1])) =>
-                {
-                    // A raw string: r"..", r#".."#, with as many `#` at the end as at the start.
-                    let mut j = i + 1;
-                    let mut hashes = 0;
-                    while bytes.get(j) == Some(&b'#') {
-                        hashes += 1;
-                        j += 1;
-                    }
-                    if bytes.get(j) == Some(&b'"') {
-                        j += 1;
-                        loop {
-                            match bytes.get(j) {
-                                None => break,
-                                Some(b'"')
-                                    if bytes[j + 1..]
-                                        .iter()
-                                        .take(hashes)
-                                        .filter(|b| **b == b'#')
-                                        .count()
-                                        == hashes =>
-                                {
-                                    j += 1 + hashes;
-                                    break;
-                                }
-                                _ => j += 1,
-                            }
-                        }
-                        i = j;
-                        continue;
-                    }
-                }
-                b'"' => {
-                    i += 1;
-                    while i < bytes.len() && bytes[i] != b'"' {
-                        i += if bytes[i] == b'\\' { 2 } else { 1 };
-                    }
-                }
-                // A character literal (`'('`, `'\''`), not a lifetime (`'a`).
-                b'\'' => {
-                    if bytes.get(i + 1) == Some(&b'\\') {
-                        i += 2;
-                        while i < bytes.len() && bytes[i] != b'\'' {
-                            i += 1;
-                        }
-                    } else if bytes.get(i + 2) == Some(&b'\'') {
-                        i += 2;
-                    }
-                }
-                b'(' | b'[' | b'{' => {
-                    depth += 1;
-                    max = max.max(depth);
-                }
-                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-            i += 1;
-        }
-        max
+        super::depth_scan::<false>(text)
     }
 
     #[test]

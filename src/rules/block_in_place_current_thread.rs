@@ -79,10 +79,7 @@ impl Rule for BlockInPlaceCurrentThread {
         }
         match cx.model.exec_context(node) {
             ExecContext::Async(context) => Gate::when(context.entry.is_some()),
-            ExecContext::Sync(SyncContext::Fn { .. }) => cx
-                .model
-                .enclosing_fn_start(node)
-                .map_or(Gate::No, Gate::IfReachedFromAsync),
+            ExecContext::Sync(SyncContext::Fn { .. }) => common::reached_from_async_gate(cx, node),
             ExecContext::Sync(_) => Gate::No,
         }
     }

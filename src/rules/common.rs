@@ -81,12 +81,17 @@ pub fn runs_on_the_task(
 pub fn runs_on_the_task_gate(cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
     match cx.model.exec_context(node) {
         ExecContext::Async(_) => Gate::Yes,
-        ExecContext::Sync(SyncContext::Fn { .. }) => cx
-            .model
-            .enclosing_fn_start(node)
-            .map_or(Gate::No, Gate::IfReachedFromAsync),
+        ExecContext::Sync(SyncContext::Fn { .. }) => reached_from_async_gate(cx, node),
         ExecContext::Sync(_) => Gate::No,
     }
+}
+
+/// For `node` in a sync function's own body: the [`Gate`] of that function being reached from
+/// async code (what [`crate::semantic::FileModel::async_chain`] then finds a chain for).
+pub fn reached_from_async_gate(cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
+    cx.model
+        .enclosing_fn_start(node)
+        .map_or(Gate::No, Gate::IfReachedFromAsync)
 }
 
 /// Whether a comment in `range` (outside `keep`, which is carried over) would be deleted.

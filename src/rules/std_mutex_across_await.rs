@@ -86,27 +86,16 @@ impl Rule for StdMutexAcrossAwait {
     }
 
     fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
-        let found = match ast::LetStmt::cast(node.clone()) {
-            Some(stmt) => bound_guard(cx, &stmt),
-            None => scrutinee_guard(cx, node),
-        };
-        Gate::when(
-            found.is_some()
-                && matches!(cx.model.exec_context(node), ExecContext::Async(c) if !c.through_closure),
-        )
+        Gate::when(guard_held(cx, node).is_some() && in_async_body(cx, node))
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         // A guard held across an `.await` first (most statements take none), then where: only
         // the async body itself, where `.await` is written.
-        let found = match ast::LetStmt::cast(node.clone()) {
-            Some(stmt) => bound_guard(cx, &stmt),
-            None => scrutinee_guard(cx, node),
-        };
-        let Some(found) = found else {
+        let Some(found) = guard_held(cx, node) else {
             return;
         };
-        if !matches!(cx.model.exec_context(node), ExecContext::Async(c) if !c.through_closure) {
+        if !in_async_body(cx, node) {
             return;
         }
         // clippy's twins, allowed on purpose.
@@ -119,6 +108,20 @@ impl Rule for StdMutexAcrossAwait {
         }
         out.push(found);
     }
+}
+
+/// A guard that `node` (a `let`, or the scrutinee of a `match`, `if let`, `while let`) takes and
+/// holds across an `.await`: the finding.
+fn guard_held(cx: &RuleContext<'_>, node: &SyntaxNode) -> Option<Diagnostic> {
+    match ast::LetStmt::cast(node.clone()) {
+        Some(stmt) => bound_guard(cx, &stmt),
+        None => scrutinee_guard(cx, node),
+    }
+}
+
+/// Whether `node` is in the async body itself, where `.await` is written (not in a closure).
+fn in_async_body(cx: &RuleContext<'_>, node: &SyntaxNode) -> bool {
+    matches!(cx.model.exec_context(node), ExecContext::Async(c) if !c.through_closure)
 }
 
 /// The first `.await` of the same future in `within`, after `after`.

@@ -88,11 +88,10 @@ impl Rule for TaskLostAtShutdown {
 
     fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
         if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
-            return Gate::when(stmt.initializer().is_some_and(|init| {
-                cx.model
-                    .called_path(init.syntax())
-                    .is_some_and(|(_, resolved)| &*resolved == "tokio::task::JoinSet::new")
-            }));
+            return Gate::when(
+                stmt.initializer()
+                    .is_some_and(|init| builds_join_set(cx, &init)),
+            );
         }
         Gate::when(cx.model.spawn(node).is_some_and(|spawn| {
             matches!(spawn.kind, SpawnKind::Tokio | SpawnKind::Runtime)
@@ -511,14 +510,20 @@ fn shut_down_after_spawn(
 
 /// `let mut set = JoinSet::new();` whose only uses spawn into it: dropping it at the end of its
 /// block aborts the tasks.
+/// Whether `init` is `JoinSet::new()`.
+fn builds_join_set(cx: &RuleContext<'_>, init: &ast::Expr) -> bool {
+    cx.model
+        .called_path(init.syntax())
+        .is_some_and(|(_, resolved)| &*resolved == "tokio::task::JoinSet::new")
+}
+
 fn undrained_join_set(cx: &RuleContext<'_>, stmt: &ast::LetStmt) -> Option<Diagnostic> {
     let ast::Pat::IdentPat(pat) = stmt.pat()? else {
         return None;
     };
     let name = pat.name()?;
     let init = stmt.initializer()?;
-    let (_, resolved) = cx.model.called_path(init.syntax())?;
-    if &*resolved != "tokio::task::JoinSet::new" {
+    if !builds_join_set(cx, &init) {
         return None;
     }
     let uses = cx.model.binding_uses(stmt, name.text().as_ref());

@@ -86,10 +86,8 @@ impl Rule for TokioMainOnHelper {
         let Some(f) = ast::Fn::cast(node.clone()) else {
             return Gate::No;
         };
-        let in_library = cx.file.owners.iter().any(|o| o.kind == Kind::Lib);
-        let is_program_main = f.name().is_some_and(|n| n.text() == "main") && !in_library;
         Gate::when(
-            !is_program_main
+            !is_program_main(cx, &f)
                 && cx
                     .model
                     .runtime_entry(&f)
@@ -109,9 +107,8 @@ impl Rule for TokioMainOnHelper {
         let Some(entry) = info.entry.as_ref().filter(|e| e.attr == "tokio::main") else {
             return;
         };
-        let in_library = cx.file.owners.iter().any(|o| o.kind == Kind::Lib);
-        let is_program_main = f.name().is_some_and(|n| n.text() == "main") && !in_library;
-        if is_program_main {
+        let in_library = in_library(cx);
+        if is_program_main(cx, &f) {
             return;
         }
         let calls: Vec<_> = graph.callers_of(id).collect();
@@ -195,6 +192,16 @@ impl Rule for TokioMainOnHelper {
             fix,
         });
     }
+}
+
+/// Whether the file belongs to a library target.
+fn in_library(cx: &RuleContext<'_>) -> bool {
+    cx.file.owners.iter().any(|o| o.kind == Kind::Lib)
+}
+
+/// Whether `f` is a program's `main` (`#[tokio::main]` belongs there).
+fn is_program_main(cx: &RuleContext<'_>, f: &ast::Fn) -> bool {
+    f.name().is_some_and(|n| n.text() == "main") && !in_library(cx)
 }
 
 #[cfg(test)]

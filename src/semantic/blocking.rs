@@ -93,15 +93,9 @@ pub(crate) const STD_METHODS: &[(&str, &[&str])] = &[
 impl FileModel<'_> {
     /// When the call `node` blocks the thread it runs on: what it is and its async twin.
     pub fn blocking_call(&self, node: &SyntaxNode) -> Option<BlockingCall> {
-        if !matches!(
-            node.kind(),
-            ra_ap_syntax::SyntaxKind::METHOD_CALL_EXPR | ra_ap_syntax::SyntaxKind::CALL_EXPR
-        ) {
-            return None;
-        }
         self.memo
             .blocking_call
-            .get_or(node, || self.find_blocking_call(node))
+            .call(node, || self.find_blocking_call(node))
     }
 
     fn find_blocking_call(&self, node: &SyntaxNode) -> Option<BlockingCall> {

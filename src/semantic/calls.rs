@@ -126,13 +126,7 @@ impl FileModel<'_> {
 
     /// `node` as a `block_on` call whose executor is known; unknown receivers are not guessed at.
     pub fn block_on(&self, node: &SyntaxNode) -> Option<BlockOn> {
-        if !matches!(
-            node.kind(),
-            ra_ap_syntax::SyntaxKind::METHOD_CALL_EXPR | ra_ap_syntax::SyntaxKind::CALL_EXPR
-        ) {
-            return None;
-        }
-        self.memo.block_on.get_or(node, || self.find_block_on(node))
+        self.memo.block_on.call(node, || self.find_block_on(node))
     }
 
     fn find_block_on(&self, node: &SyntaxNode) -> Option<BlockOn> {
@@ -246,15 +240,9 @@ pub struct RuntimeConstruction {
 impl FileModel<'_> {
     /// `node` as the construction of a Tokio runtime.
     pub fn runtime_construction(&self, node: &SyntaxNode) -> Option<RuntimeConstruction> {
-        if !matches!(
-            node.kind(),
-            ra_ap_syntax::SyntaxKind::METHOD_CALL_EXPR | ra_ap_syntax::SyntaxKind::CALL_EXPR
-        ) {
-            return None;
-        }
         self.memo
             .runtime_construction
-            .get_or(node, || self.find_runtime_construction(node))
+            .call(node, || self.find_runtime_construction(node))
     }
 
     fn find_runtime_construction(&self, node: &SyntaxNode) -> Option<RuntimeConstruction> {

@@ -136,12 +136,11 @@ impl FileModel<'_> {
     /// constructor instead.
     pub fn blocking_client_param(&self, receiver: &ast::Expr) -> Option<String> {
         // The types resolve into their crates: a file that cannot name one has none of them.
-        if !*self.memo.names_blocking_clients.get_or_init(|| {
-            BLOCKING_TYPES.iter().any(|ty| {
-                let krate = ty.split("::").next().unwrap_or_default();
-                self.imports.local_crate_name(krate).is_some()
-            })
-        }) {
+        if !*self
+            .memo
+            .names_blocking_clients
+            .get_or_init(|| self.names_a_crate_of(BLOCKING_TYPES.iter().copied()))
+        {
             return None;
         }
         let mut inner = receiver.clone();

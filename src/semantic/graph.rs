@@ -909,16 +909,10 @@ impl WorkspaceModel {
 /// Drops `value` on a thread of its own: freeing a large structure is serial work that nothing
 /// needs to wait for.
 pub fn drop_elsewhere<T: Send + 'static>(value: T) {
-    // Where no thread can be started, here.
-    let value = std::sync::Mutex::new(Some(value));
-    let slot = std::sync::Arc::new(value);
-    let theirs = std::sync::Arc::clone(&slot);
-    let started = std::thread::Builder::new()
+    // Where no thread can be started, the closure, and the value with it, is dropped here.
+    let _ = std::thread::Builder::new()
         .name("loopfix-free".into())
-        .spawn(move || drop(theirs.lock().map(|mut v| v.take())));
-    if started.is_err() {
-        drop(slot.lock().map(|mut v| v.take()));
-    }
+        .spawn(move || drop(value));
 }
 
 /// The binaries (package, target) a file is compiled into.

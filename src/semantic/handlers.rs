@@ -55,13 +55,10 @@ impl FileModel<'_> {
     /// Whether the file can name a crate of the routing functions and attributes: the paths
     /// resolve into their crates, so a file that cannot has neither.
     fn names_web_crates(&self) -> bool {
-        *self.memo.names_web_crates.get_or_init(|| {
-            ROUTE_ATTRS
-                .iter()
-                .chain(ROUTE_FNS)
-                .filter_map(|path| path.split("::").next())
-                .any(|krate| self.imports.local_crate_name(krate).is_some())
-        })
+        *self
+            .memo
+            .names_web_crates
+            .get_or_init(|| self.names_a_crate_of(ROUTE_ATTRS.iter().chain(ROUTE_FNS).copied()))
     }
 
     /// The route attribute that makes `f` a request handler (`actix_web::get`...).

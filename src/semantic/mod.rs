@@ -56,9 +56,11 @@ pub struct FileModel<'a> {
     file: usize,
 }
 
-/// Answers about one call node, by its range and kind (macro arguments share the file's
-/// offsets, but a range holds one node of a kind).
-struct Memo<T>(std::cell::RefCell<rustc_hash::FxHashMap<(ra_ap_syntax::TextRange, SyntaxKind), T>>);
+/// What one question answers about each call node of a file, by the node's range and kind
+/// (macro arguments share the file's offsets, but a range holds one node of a kind).
+struct Memo<T>(
+    std::cell::RefCell<rustc_hash::FxHashMap<(ra_ap_syntax::TextRange, SyntaxKind), Option<T>>>,
+);
 
 impl<T> Default for Memo<T> {
     fn default() -> Self {
@@ -67,7 +69,14 @@ impl<T> Default for Memo<T> {
 }
 
 impl<T: Clone> Memo<T> {
-    fn get_or(&self, node: &SyntaxNode, compute: impl FnOnce() -> T) -> T {
+    /// `compute`'s answer for `node`, worked out once; `None` for anything but a call.
+    fn call(&self, node: &SyntaxNode, compute: impl FnOnce() -> Option<T>) -> Option<T> {
+        if !matches!(
+            node.kind(),
+            SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
+        ) {
+            return None;
+        }
         let key = (node.text_range(), node.kind());
         if let Some(hit) = self.0.borrow().get(&key) {
             return hit.clone();
@@ -78,12 +87,13 @@ impl<T: Clone> Memo<T> {
     }
 }
 
+/// Answers worked out once per file: the summary, every rule's gate and the rules ask them.
 #[derive(Default)]
 struct CallMemo {
-    block_on: Memo<Option<BlockOn>>,
-    spawn: Memo<Option<tasks::Spawn>>,
-    runtime_construction: Memo<Option<calls::RuntimeConstruction>>,
-    blocking_call: Memo<Option<blocking::BlockingCall>>,
+    block_on: Memo<BlockOn>,
+    spawn: Memo<tasks::Spawn>,
+    runtime_construction: Memo<calls::RuntimeConstruction>,
+    blocking_call: Memo<blocking::BlockingCall>,
     /// Whether the file can name a crate of a blocking client (`reqwest`, `ureq`...).
     names_blocking_clients: std::cell::OnceCell<bool>,
     /// Whether the file can name a web framework's crate (`axum`, `actix_web`...).
@@ -306,6 +316,16 @@ impl<'a> FileModel<'a> {
         let path = pe.path()?;
         let resolved = self.resolve_path(&path)?;
         Some((path, resolved))
+    }
+
+    /// Whether the file can name the crate of one of `paths` (crate-rooted, `reqwest::Client`):
+    /// paths resolve into the crates a file can name, so a file that names none of these
+    /// crates resolves nothing to any of the paths.
+    pub fn names_a_crate_of<'p>(&self, paths: impl IntoIterator<Item = &'p str>) -> bool {
+        paths
+            .into_iter()
+            .filter_map(|path| path.split("::").next())
+            .any(|krate| self.imports.local_crate_name(krate).is_some())
     }
 
     /// How this file names the dependency `krate` (renamed dependencies use their new name).

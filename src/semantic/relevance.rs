@@ -103,6 +103,14 @@ pub(crate) fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }
 
+/// Whether `text` holds the word `loopfix` anywhere, comments included: where suppression
+/// directives (`// loopfix: allow(..)`, `#[allow(loopfix::..)]`) can be.
+pub fn names_loopfix(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let word = b"loopfix";
+    memchr::memmem::find_iter(bytes, word).any(|at| whole_word(bytes, at, at + word.len(), false))
+}
+
 /// Whether `bytes[start..end]` is a whole identifier (or, for a `prefix`, starts one).
 fn whole_word(bytes: &[u8], start: usize, end: usize, prefix: bool) -> bool {
     (start == 0 || !is_ident_byte(bytes[start - 1]))
@@ -203,7 +211,6 @@ impl Prefilter {
     /// rule reports there.
     pub fn is_seed(&self, text: &str) -> bool {
         let await_id = self.patterns.len() - 1;
-        let bytes = text.as_bytes();
         // Whole-word occurrences of the patterns, in order; each is then looked for among the
         // code's identifiers, which are found only as far as needed.
         let mut hits = self.word_hits(text).peekable();
@@ -211,10 +218,7 @@ impl Prefilter {
             return false;
         }
         // A directive counts in a comment (`loopfix` is a seed word).
-        let word = b"loopfix";
-        if memchr::memmem::find_iter(bytes, word)
-            .any(|at| whole_word(bytes, at, at + word.len(), false))
-        {
+        if names_loopfix(text) {
             return true;
         }
         let (mut awaits, mut guards, mut seed) = (false, false, false);

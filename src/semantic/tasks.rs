@@ -49,13 +49,7 @@ pub enum HandleFate {
 impl FileModel<'_> {
     /// `node` as a call that spawns a Tokio task.
     pub fn spawn(&self, node: &SyntaxNode) -> Option<Spawn> {
-        if !matches!(
-            node.kind(),
-            ra_ap_syntax::SyntaxKind::METHOD_CALL_EXPR | ra_ap_syntax::SyntaxKind::CALL_EXPR
-        ) {
-            return None;
-        }
-        self.memo.spawn.get_or(node, || self.find_spawn(node))
+        self.memo.spawn.call(node, || self.find_spawn(node))
     }
 
     fn find_spawn(&self, node: &SyntaxNode) -> Option<Spawn> {

@@ -401,7 +401,6 @@ impl FileModel<'_> {
     }
 }
 
-/// Where a name is bound.
 /// A `let` statement of a block, as [`FileModel::binding`] looks names up in it.
 pub struct LetInfo {
     end: ra_ap_syntax::TextSize,
@@ -412,6 +411,7 @@ pub struct LetInfo {
     stmt: ast::LetStmt,
 }
 
+/// Where a name is bound.
 pub enum Binding {
     /// `let name = ..;`
     Let(ast::LetStmt),
@@ -454,7 +454,7 @@ fn type_path(ty: &ast::Type) -> Option<Vec<String>> {
     }
 }
 
-/// Whether `pat` is a destructuring pattern that binds `name` somewhere inside.
+/// Whether `pat` is the plain binding `name` (a parameter `name: T`, a closure's `|name|`).
 fn pat_binds(pat: Option<ast::Pat>, name: &str) -> bool {
     match pat {
         Some(ast::Pat::IdentPat(p)) => p.name().is_some_and(|n| n.text() == name),
