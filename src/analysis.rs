@@ -151,6 +151,7 @@ pub fn analyze_traced(
     parse_all: bool,
 ) -> (Vec<Diagnostic>, GraphStats, Option<Closure>) {
     let model = model_with(workspace, sources, Some(rules), on_file, parse_all);
+    crate::passes::mark("graph");
     let walked: Vec<bool> = (0..sources.files.len())
         .into_par_iter()
         .map(|i| model.checked[i] && model.must_walk(i))
@@ -198,6 +199,7 @@ pub fn analyze_traced(
         })
         .collect();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::passes::mark("rules");
     let mut stats = model.graph.stats;
     stats.parsed_files = model.parsed.iter().filter(|p| **p).count();
     stats.use_items_files = model.uses_only;
@@ -376,6 +378,7 @@ fn model_with(
         .sum();
     let keep_trees = checked_bytes <= KEEP_TREES_BYTES;
     let externs = externs_per_file(workspace, sources);
+    crate::passes::mark("prefilter: seed files");
     // A file's imports, with what its packages configure.
     let imports_of = |i: usize, tree: &ra_ap_syntax::SourceFile| {
         let file = &files[i];
@@ -471,6 +474,7 @@ fn model_with(
             done[i] = Some(done_now);
             uses_only[i] = true;
         }
+        crate::passes::mark("re-exporting files, by their use items");
         let mut wave: Vec<usize> = (0..files.len()).filter(|&i| checked[i]).collect();
         // Summaries the closure has not seen yet.
         let mut unseen = reexporting;
@@ -480,8 +484,14 @@ fn model_with(
             (0..files.len()).map(|_| Default::default()).collect();
         let mut tainted = Names::default();
         while !wave.is_empty() || !unseen.is_empty() {
+            let bytes: usize = wave.iter().map(|&i| files[i].text.len()).sum();
             let summarized: Vec<(usize, (FileFacts, FileSummary))> =
                 wave.par_iter().map(|&i| (i, summarize(i))).collect();
+            crate::passes::mark(&format!(
+                "summaries: {} files, {:.1} MB",
+                summarized.len(),
+                bytes as f64 / 1e6
+            ));
             for (i, done_now) in summarized {
                 done[i] = Some(done_now);
                 uses_only[i] = false;
@@ -510,6 +520,7 @@ fn model_with(
                 })
                 .collect();
             tainted.merge(fresh);
+            crate::passes::mark("closure: taint, name search");
         }
         closure_names = Some(tainted);
     } else {

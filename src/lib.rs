@@ -17,6 +17,7 @@ pub mod fix;
 pub mod manifest;
 pub mod names;
 pub mod nesting;
+pub mod passes;
 pub mod progress;
 pub mod report;
 pub mod rules;

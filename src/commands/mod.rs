@@ -94,7 +94,9 @@ impl Scan {
     /// keep these for the next (`check` does, `apply` never).
     pub fn run(args: &ScanArgs, output: &Output, use_cache: bool) -> Result<Scan> {
         let started = Instant::now();
+        crate::passes::mark("start");
         let mut workspace = Workspace::load(&args.selection())?;
+        crate::passes::mark("cargo metadata");
         // The command line's `--select` overrides the tables; otherwise every rule a package's
         // table enables runs, and each file keeps the findings its package enables.
         let rules = if args.select.is_empty() {
@@ -118,6 +120,7 @@ impl Scan {
         let progress = crate::progress::Progress::new(output.progress.get());
         progress.phase("reading", 0);
         let sources = SourceSet::load_observed(&workspace, &|| progress.step());
+        crate::passes::mark("discover + read");
         for warning in &sources.warnings {
             output.warn(&warning.message);
         }
