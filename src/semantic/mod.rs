@@ -507,6 +507,30 @@ pub(crate) fn nodes_of_kind(root: &SyntaxNode, kind: SyntaxKind) -> Vec<SyntaxNo
         .collect()
 }
 
+/// The Rust files of this repository (its sources, tests and benches), for tests that hold a scan
+/// to the parser on real code; with `LOOPFIX_TEST_CORPUS=DIR`, the files under `DIR` too (a
+/// vendored corpus, for a one-off check on a large body of code).
+#[cfg(test)]
+pub(crate) fn test_rust_files() -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stack = vec![root.join("src"), root.join("tests"), root.join("benches")];
+    stack.extend(std::env::var_os("LOOPFIX_TEST_CORPUS").map(std::path::PathBuf::from));
+    let mut files = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                files.push((path, text));
+            }
+        }
+    }
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxKind};

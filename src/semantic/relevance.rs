@@ -514,17 +514,9 @@ pub struct WordIndex {
 
 impl WordIndex {
     pub fn of(text: &str) -> WordIndex {
-        let bytes = text.as_bytes();
         let mut words = Vec::new();
-        super::words::for_each_code_word(text, |at, word, in_attribute| {
-            if in_attribute {
-                return;
-            }
-            let after_dot = bytes[..at].trim_ascii_end().last() == Some(&b'.');
-            let plain = !after_dot
-                && !after_type_path(bytes, at)
-                && !module_segment(bytes, at + word.len());
-            words.push(word_hash(word) | u64::from(plain));
+        super::words::for_each_placed_word(text, |_, word, place| {
+            words.push(word_hash(word) | u64::from(place.plain()));
         });
         words.sort_unstable();
         // Of the entries of one hash, the last one (plain sorts after not plain) is kept.
@@ -585,29 +577,6 @@ impl NameSearch {
                     .is_some_and(|types| types.iter().any(|(ty, d)| index.contains(*ty) && sees(d)))
         })
     }
-}
-
-/// Whether the identifier ending at `end` is followed by `::name` (a module in a path; a
-/// function is followed by `(`, or by `::<` for its generic arguments).
-fn module_segment(bytes: &[u8], end: usize) -> bool {
-    let Some(rest) = bytes[end..].trim_ascii_start().strip_prefix(b"::") else {
-        return false;
-    };
-    rest.trim_ascii_start()
-        .first()
-        .is_some_and(|b| is_ident_byte(*b) || *b == b'{' || *b == b'*')
-}
-
-/// Whether the identifier at `at` follows `Type::` (a capitalised segment, or `Self`).
-fn after_type_path(bytes: &[u8], at: usize) -> bool {
-    let Some(rest) = bytes[..at].trim_ascii_end().strip_suffix(b"::") else {
-        return false;
-    };
-    let rest = rest.trim_ascii_end();
-    let ident = rest.iter().rev().take_while(|b| is_ident_byte(**b)).count();
-    rest[rest.len() - ident..]
-        .first()
-        .is_some_and(u8::is_ascii_uppercase)
 }
 
 /// What a call or a use names, as the closure matches it.
@@ -918,6 +887,14 @@ mod tests {
         assert!(!named("use crate::load_config::other;"));
         assert!(!named("fn main() { file.open(); }"));
         assert!(named("fn main() { let s = Store::open(); }"));
+        // Where a word stands is read from the tokens around it, not the bytes: a comment that
+        // ends in `.` or `Type::` before a call hides nothing, a `..` range is no method call.
+        assert!(named(
+            "fn main() {\n    // see the docs.\n    load_config();\n}"
+        ));
+        assert!(named("fn main() {\n    /* Type:: */ load_config();\n}"));
+        assert!(named("fn main() { for _ in 0..load_config() {} }"));
+        assert!(named("fn main() { util:: /* here */ load_config(); }"));
         assert!(named("use crate::Store;\nfn f(s: &Store) { s.open() }"));
         // A package that does not depend on package 0 cannot name its functions.
         assert!(!s.names_any("fn main() { load_config(); }", &scope, 1));

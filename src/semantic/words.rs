@@ -26,6 +26,101 @@ pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str
     });
 }
 
+/// Where an identifier of code stands, read from the tokens around it: comments and whitespace
+/// between tokens do not count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WordPlace<'t> {
+    /// After a single `.`: a method or a field (`x.name`), not a range (`a..name`).
+    pub after_dot: bool,
+    /// The segment before a `::` in front of it (`Type` in `Type::name`).
+    pub parent: Option<&'t str>,
+    /// Followed by `::` and a name, `{` or `*`: a module in a path.
+    pub module: bool,
+}
+
+impl WordPlace<'_> {
+    /// Whether the word can name a free function, static or re-export: not after a `.`, not as
+    /// `Type::name` (a capitalised parent, `Self` included), not as a module.
+    pub fn plain(&self) -> bool {
+        !self.after_dot
+            && !self
+                .parent
+                .is_some_and(|p| p.starts_with(|c: char| c.is_ascii_uppercase()))
+            && !self.module
+    }
+}
+
+/// Where the code after `i` goes on: past whitespace and comments.
+fn skip_trivia(bytes: &[u8], mut i: usize) -> usize {
+    loop {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        match (bytes.get(i), bytes.get(i + 1)) {
+            (Some(b'/'), Some(b'/')) => {
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n + 1);
+            }
+            (Some(b'/'), Some(b'*')) => i = skip_block_comment(bytes, i + 2),
+            _ => return i,
+        }
+    }
+}
+
+/// Calls `word(start, text, place)` for every identifier of `text`'s code outside attributes
+/// (words inside attributes name nothing the model resolves), with its [`WordPlace`].
+pub fn for_each_placed_word<'t>(
+    text: &'t str,
+    mut word: impl FnMut(usize, &'t str, WordPlace<'t>),
+) {
+    let bytes = text.as_bytes();
+    // The last three tokens outside attributes.
+    let mut last: [Option<Token<'t>>; 3] = [None; 3];
+    for_each_code_token(text, |token| {
+        let in_attribute = match token {
+            Token::Word { in_attribute, .. } | Token::Punct { in_attribute, .. } => in_attribute,
+        };
+        if in_attribute {
+            return;
+        }
+        if let Token::Word {
+            start, text: name, ..
+        } = token
+        {
+            let punct = |k: usize| match last[k] {
+                Some(Token::Punct { byte, at, .. }) => Some((byte, at)),
+                _ => None,
+            };
+            let after_dot =
+                punct(0).is_some_and(|(b, _)| b == b'.') && punct(1).is_none_or(|(b, _)| b != b'.');
+            let colons = matches!(
+                (punct(0), punct(1)),
+                (Some((b':', a)), Some((b':', b))) if b + 1 == a
+            );
+            let parent = match last[2] {
+                Some(Token::Word { text, .. }) if colons => Some(text),
+                _ => None,
+            };
+            let next = skip_trivia(bytes, start + name.len());
+            let module = bytes[next..].starts_with(b"::") && {
+                let after = skip_trivia(bytes, next + 2);
+                bytes
+                    .get(after)
+                    .is_some_and(|b| is_ident_byte(*b) || *b == b'{' || *b == b'*')
+            };
+            word(
+                start,
+                name,
+                WordPlace {
+                    after_dot,
+                    parent,
+                    module,
+                },
+            );
+        }
+        last = [Some(token), last[0], last[1]];
+    });
+}
+
 /// A piece of code, as [`for_each_code_token`] finds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Token<'t> {
@@ -475,6 +570,40 @@ mod tests {
     }
 
     #[test]
+    fn words_are_placed_by_the_tokens_around_them() {
+        fn placed(text: &str) -> Vec<(&str, bool)> {
+            let mut out = Vec::new();
+            for_each_placed_word(text, |_, word, place| out.push((word, place.plain())));
+            out
+        }
+        let plain = |text: &str, word: &str| {
+            placed(text)
+                .iter()
+                .find(|(w, _)| *w == word)
+                .unwrap_or_else(|| panic!("`{word}` in {text:?}"))
+                .1
+        };
+        assert!(!plain("x.name()", "name"));
+        assert!(plain("0..name()", "name"), "a range");
+        assert!(!plain("Type::name()", "name"));
+        assert!(!plain("Self :: name()", "name"));
+        assert!(plain("util::name()", "name"), "a module's function");
+        assert!(!plain("name::f()", "name"), "a module");
+        assert!(!plain("name::{a, b}", "name"));
+        // Comments between tokens are not tokens.
+        assert!(plain("// see the docs.\nname()", "name"));
+        assert!(!plain("x /* . */ . /* */ name()", "name"));
+        assert!(!plain("Type:: /* x */ name()", "name"));
+        assert!(!plain("name // here\n :: f()", "name"));
+        // Words in attributes are left out.
+        assert!(
+            placed("#[cfg(all(test))] fn f() {}")
+                .iter()
+                .all(|(w, _)| !matches!(*w, "cfg" | "all" | "test"))
+        );
+    }
+
+    #[test]
     fn words_in_attributes_are_told_apart() {
         let text = "#![cfg_attr(docsrs, feature(doc_cfg))]\n#[cfg(all(test, any(unix, windows)))]\n# [derive(Debug, Clone)]\n#[doc = \"a ] in a string\"]\n#[serde(rename = \"x\", with = [a][0])]\nfn f(x: [u8; 2]) -> u8 { g(x[0]) }";
         assert_eq!(
@@ -558,24 +687,11 @@ fn real() {
     /// Every Rust file of this repository: what the lexer finds is found.
     #[test]
     fn covers_the_lexer_on_this_repository() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut stack = vec![root.join("src"), root.join("tests"), root.join("benches")];
-        let mut files = 0;
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let Ok(text) = std::fs::read_to_string(&path) else {
-                        continue;
-                    };
-                    assert_covers(&text);
-                    files += 1;
-                }
-            }
+        let files = crate::semantic::test_rust_files();
+        for (_, text) in &files {
+            assert_covers(text);
         }
-        assert!(files > 100, "only {files} files");
+        assert!(files.len() > 100, "only {} files", files.len());
     }
 
     /// The module-level aliases the summary finds in `text`.
@@ -637,19 +753,8 @@ fn real() {
     /// Every Rust file of this repository: the same aliases from the `use` items alone.
     #[test]
     fn use_items_alone_give_the_same_aliases_on_this_repository() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut stack = vec![root.join("src"), root.join("tests"), root.join("benches")];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs")
-                    && let Ok(text) = std::fs::read_to_string(&path)
-                {
-                    assert_same_aliases(&text);
-                }
-            }
+        for (_, text) in crate::semantic::test_rust_files() {
+            assert_same_aliases(&text);
         }
     }
 
