@@ -9,26 +9,9 @@
 
 use super::relevance::is_ident_byte;
 
-/// Calls `word(start, text, in_attribute)` for every identifier of `text`'s code, in order. Raw
-/// identifiers (`r#match`) are reported by their name, where it starts (after the `r#`).
-/// `in_attribute`: the word is inside an attribute's brackets (`#[cfg(all(test, unix))]`), where
-/// no call or name use can be: attribute arguments are token trees, never expressions.
-pub fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str, bool)) {
-    for_each_code_token(text, |token| {
-        if let Token::Word {
-            start,
-            text,
-            in_attribute,
-        } = token
-        {
-            word(start, text, in_attribute);
-        }
-    });
-}
-
 /// Where an identifier of code stands, read from the tokens around it: comments and whitespace
 /// between tokens do not count.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WordPlace<'t> {
     /// After a single `.`: a method or a field (`x.name`), not a range (`a..name`).
     pub after_dot: bool,
@@ -124,6 +107,10 @@ pub fn for_each_placed_word<'t>(
 /// A piece of code, as [`for_each_code_token`] finds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Token<'t> {
+    /// An identifier. Raw identifiers (`r#match`) are reported by their name, where it starts
+    /// (after the `r#`). `in_attribute`: inside an attribute's brackets
+    /// (`#[cfg(all(test, unix))]`), where no call or name use can be: attribute arguments are
+    /// token trees, never expressions.
     Word {
         start: usize,
         text: &'t str,
@@ -138,7 +125,7 @@ pub enum Token<'t> {
     },
 }
 
-/// [`for_each_code_word`], with the punctuation between the words.
+/// Calls `token` for every identifier and piece of punctuation of `text`'s code, in order.
 pub fn for_each_code_token<'t>(text: &'t str, mut token: impl FnMut(Token<'t>)) {
     for_each_code_token_while(text, |t| {
         token(t);
@@ -551,6 +538,20 @@ mod tests {
                 (start, name.to_owned())
             })
             .collect()
+    }
+
+    /// Calls `word(start, text, in_attribute)` for every identifier of `text`'s code.
+    fn for_each_code_word<'t>(text: &'t str, mut word: impl FnMut(usize, &'t str, bool)) {
+        for_each_code_token(text, |token| {
+            if let Token::Word {
+                start,
+                text,
+                in_attribute,
+            } = token
+            {
+                word(start, text, in_attribute);
+            }
+        });
     }
 
     fn scanned(text: &str) -> Vec<(usize, String)> {
