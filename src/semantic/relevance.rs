@@ -15,9 +15,13 @@
 //! Seed words match whole identifiers (`tokio`, not `tokio_util`; words ending in `_` match as
 //! prefixes, `aws_sdk_`) in code, not in comments, docs or strings ([`super::words`] finds the
 //! code's identifiers without lexing); `loopfix` counts in comments too (its directives live
-//! there). Names of the closure count only in code too, only where a path or a call can
-//! name them (not after a `.`, not as `Type::name` for a function, not as a module `name::..`),
-//! and only in files of crates that can name the crate that defines them ([`Scope`]).
+//! there). A seed word where it is declared (`pub Command: u8`, a field of generated bindings)
+//! does not count, and a guard word counts only where it takes a guard (`m.lock()`, no
+//! arguments). Names of the closure count only in code too, only where a path or a call can
+//! name them (not after a `.`, not as `Type::name` for a function, not as a module `name::..`,
+//! not where they are declared, not as a macro's name; a method's name after a `.` or a `::`,
+//! with its type's name used), and only in files of crates that can name the crate that defines
+//! them ([`Scope`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -206,9 +210,13 @@ impl Prefilter {
         self.exact.contains(ident) || self.prefixes.iter().any(|p| ident.starts_with(p.as_str()))
     }
 
-    /// Whether `text`'s code holds a seed word, or an `.await` and a guard word; or whether a
-    /// comment holds a `loopfix` directive. Words in comments, docs and strings do not count: no
-    /// rule reports there.
+    /// Whether `text`'s code holds a seed word, or an `.await` and a guard taken (`m.lock()`,
+    /// `rw.read()`, `c.borrow_mut()`: a guard word called with no arguments, as
+    /// [`FileModel::guard_taken`](super::FileModel::guard_taken) needs); or whether a comment
+    /// holds a `loopfix` directive. Words in comments, docs and strings do not count: no rule
+    /// reports there. Nor does a seed word that a single `:` follows: it is the name a field, a
+    /// parameter or a binding declares (`pub Command: u8` in generated FFI bindings, `fs: Fs`),
+    /// never a path, a type or a call the model resolves.
     pub fn is_seed(&self, text: &str) -> bool {
         let await_id = self.patterns.len() - 1;
         // Whole-word occurrences of the patterns, in order; each is then looked for among the
@@ -222,10 +230,34 @@ impl Prefilter {
             return true;
         }
         let (mut awaits, mut guards, mut seed) = (false, false, false);
+        // The last word hit, waiting for the punctuation after it to decide.
+        let mut pending = Pending::None;
         super::words::for_each_code_token_while(text, |token| {
-            let super::words::Token::Word { start, .. } = token else {
-                return true;
+            let start = match token {
+                super::words::Token::Punct { byte, .. } => {
+                    pending = match (pending, byte) {
+                        (Pending::Seed, b':') => Pending::SeedColon,
+                        (Pending::Guard, b'(') => Pending::GuardOpen,
+                        (Pending::GuardOpen, b')') => {
+                            guards = true;
+                            Pending::None
+                        }
+                        // `name::` is a path; `name:` alone declares `name`.
+                        (Pending::SeedColon, b':') | (Pending::Seed, _) => {
+                            seed = true;
+                            Pending::None
+                        }
+                        _ => Pending::None,
+                    };
+                    return !(seed || awaits && guards);
+                }
+                super::words::Token::Word { start, .. } => start,
             };
+            if pending == Pending::Seed {
+                seed = true;
+                return false;
+            }
+            pending = Pending::None;
             while hits.next_if(|&(_, at)| at < start).is_some() {}
             let Some(&(id, at)) = hits.peek() else {
                 return false;
@@ -233,17 +265,29 @@ impl Prefilter {
             if at == start {
                 hits.next();
                 if id < self.seed_count {
-                    seed = true;
+                    pending = Pending::Seed;
                 } else if id == await_id {
                     awaits = true;
                 } else {
-                    guards = true;
+                    pending = Pending::Guard;
                 }
             }
             !(seed || awaits && guards)
         });
-        seed || awaits && guards
+        seed || pending == Pending::Seed || awaits && guards
     }
+}
+
+/// A word of [`Prefilter::is_seed`] whose meaning the punctuation after it decides.
+#[derive(Clone, Copy, PartialEq)]
+enum Pending {
+    None,
+    /// A seed word; then a `:` after it.
+    Seed,
+    SeedColon,
+    /// A guard word; then a `(` after it.
+    Guard,
+    GuardOpen,
 }
 
 /// Which crates can name the items of which, as the model resolves paths: a target's items are
@@ -494,21 +538,31 @@ impl Names {
 }
 
 /// The hash of a word, as [`WordIndex`] and [`NameSearch`] compare them (a collision can only
-/// pull in a file more, never leave one out). Its lowest bit is 0: [`WordIndex`] keeps a flag
-/// there.
+/// pull in a file more, never leave one out). Its three lowest bits are 0: [`WordIndex`] keeps
+/// flags there.
 fn word_hash(word: &str) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
     std::hash::Hasher::write(&mut h, word.as_bytes());
-    std::hash::Hasher::finish(&h) & !1
+    std::hash::Hasher::finish(&h) & !FLAGS
 }
 
+/// [`WordIndex`]'s flags: where a word occurs.
+const FLAGS: u64 = 0b111;
+/// Where it can name a free function, static or re-export ([`WordPlace::plain`]).
+const PLAIN: u64 = 0b001;
+/// Where it can name a method: after a `.` or a `::` (`x.name()`, `Self::name`, `<T>::name`).
+const METHOD: u64 = 0b010;
+/// Anywhere but where it is declared (a type's name in a path, a type, an import).
+const USED: u64 = 0b100;
+
 /// The identifiers of one file's code, as the closure's name search asks for them: each distinct
-/// word (by hash), and whether one of its occurrences can name a free function, static or
-/// re-export (not after a `.`, not as `Type::name`, not as a module `name::..`). Words inside
+/// word (by hash), and where its occurrences stand: whether one can name a free function, static
+/// or re-export (not after a `.`, not as `Type::name`, not as a module `name::..`, not where it
+/// is declared), whether one can name a method, whether one is a use at all. Words inside
 /// attributes are left out (`all` in `#[cfg(all(..))]`): the model resolves no call or name there.
 /// Built once per file and asked once per round of the closure.
 pub struct WordIndex {
-    /// Sorted, one entry per hash: the hash, with its lowest bit set when the word occurs plain.
+    /// Sorted, one entry per hash: the hash, with its [`FLAGS`] (of all its occurrences).
     words: Vec<u64>,
 }
 
@@ -516,26 +570,43 @@ impl WordIndex {
     pub fn of(text: &str) -> WordIndex {
         let mut words = Vec::new();
         super::words::for_each_placed_word(text, |_, word, place| {
-            words.push(word_hash(word) | u64::from(place.plain()));
+            let mut flags = 0;
+            if place.plain() {
+                flags |= PLAIN;
+            }
+            if !place.declared && !place.macro_name {
+                flags |= USED;
+                if place.after_dot || place.qualified {
+                    flags |= METHOD;
+                }
+            }
+            words.push(word_hash(word) | flags);
         });
         words.sort_unstable();
-        // Of the entries of one hash, the last one (plain sorts after not plain) is kept.
-        words.reverse();
-        words.dedup_by_key(|entry| *entry & !1);
-        words.reverse();
+        // One entry per hash, with the flags of all of them.
+        words.dedup_by(|later, kept| {
+            let same = *later & !FLAGS == *kept & !FLAGS;
+            if same {
+                *kept |= *later & FLAGS;
+            }
+            same
+        });
         words.shrink_to_fit();
         WordIndex { words }
     }
 
-    fn contains(&self, hash: u64) -> bool {
+    /// Whether a word of this hash occurs with one of `flags`.
+    fn has(&self, hash: u64, flags: u64) -> bool {
         self.words
-            .binary_search_by_key(&hash, |entry| entry & !1)
-            .is_ok()
+            .binary_search_by_key(&hash, |entry| entry & !FLAGS)
+            .is_ok_and(|at| self.words[at] & flags != 0)
     }
 
-    /// Each word's hash, and whether it occurs plain.
-    fn entries(&self) -> impl Iterator<Item = (u64, bool)> + '_ {
-        self.words.iter().map(|entry| (entry & !1, entry & 1 == 1))
+    /// Each word's hash, and its flags.
+    fn entries(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.words
+            .iter()
+            .map(|entry| (entry & !FLAGS, entry & FLAGS))
     }
 }
 
@@ -569,12 +640,12 @@ impl NameSearch {
     pub fn names_any_in(&self, index: &WordIndex, scope: &Scope, file: usize) -> bool {
         let units = &scope.file_units[file];
         let sees = |defined: &[usize]| defined.iter().any(|&d| scope.visible(units, d));
-        index.entries().any(|(hash, plain)| {
-            plain && self.plain.get(&hash).is_some_and(|d| sees(d))
-                || self
-                    .methods
-                    .get(&hash)
-                    .is_some_and(|types| types.iter().any(|(ty, d)| index.contains(*ty) && sees(d)))
+        index.entries().any(|(hash, flags)| {
+            flags & PLAIN != 0 && self.plain.get(&hash).is_some_and(|d| sees(d))
+                || flags & METHOD != 0
+                    && self.methods.get(&hash).is_some_and(|types| {
+                        types.iter().any(|(ty, d)| index.has(*ty, USED) && sees(d))
+                    })
         })
     }
 }
@@ -805,6 +876,22 @@ mod tests {
         assert!(!p.is_seed("fn f() -> &'static str { r#\"tokio\"# } /* Runtime */"));
         assert!(p.is_seed("fn f() {} // loopfix: allow(nested_block_on)"));
         assert!(!p.is_seed("async fn f() { g().await } // m.lock()"));
+        // A guard is a guard word called with no arguments: `read(&mut buf)` is I/O.
+        assert!(p.is_seed("async fn f(m: &M) { let g = m.lock /* */ ( ).unwrap(); h().await; }"));
+        assert!(p.is_seed("async fn f(c: &C) { let b = c.borrow_mut(); h().await; }"));
+        assert!(!p.is_seed("async fn f(r: R) { r.read(&mut buf).await; w.write(b\"x\").await }"));
+        assert!(!p.is_seed("async fn f(r: R) { r.read.await } let lock = 1;"));
+        // A seed word that a lone `:` follows is a name being declared (a field, a parameter, a
+        // binding); a path (`Command::new`), a type (`c: Command`), an import or a call is not.
+        assert!(!p.is_seed("pub struct S { pub Command: u8, pub fs: u32 }"));
+        assert!(!p.is_seed("fn f(sleep: Duration) {} let s = S { spawn: 1 };"));
+        assert!(p.is_seed("fn f() { Command::new(\"ls\"); }"));
+        assert!(p.is_seed("fn f() { Command :: new(\"ls\"); }"));
+        assert!(p.is_seed("fn f(c: &mut Command) {}"));
+        assert!(p.is_seed("use std::process::{Command, Stdio};"));
+        assert!(p.is_seed("fn f() { sleep(d) }"));
+        assert!(p.is_seed("use std::fs"));
+        assert!(p.is_seed("struct S { rt: Runtime }"));
         // Configured names.
         let p = Prefilter::new(vec!["ApiClient".to_owned()]);
         assert!(p.is_seed("let c = api::ApiClient::new();"));
@@ -896,6 +983,21 @@ mod tests {
         assert!(named("fn main() { for _ in 0..load_config() {} }"));
         assert!(named("fn main() { util:: /* here */ load_config(); }"));
         assert!(named("use crate::Store;\nfn f(s: &Store) { s.open() }"));
+        assert!(named("fn f(s: &Store) { <Store>::open(s) }"));
+        // Where a name is declared or a macro is called, it names nothing: a function of the same
+        // name, a field, a parameter, `write!`.
+        assert!(!named("pub fn load_config() {}"));
+        assert!(!named(
+            "struct S { load_config: bool }\nfn f(load_config: u8) {}"
+        ));
+        assert!(!named("fn f() { load_config!(x); }"));
+        assert!(named("fn f() { if load_config != x {} }"));
+        // A method is named after a `.` or a `::`, with its type named where it is not declared.
+        assert!(!named(
+            "use crate::Store;\nimpl Other { fn open(&self) {} }"
+        ));
+        assert!(!named("struct Store;\nfn f(x: X) { x.open() }"));
+        assert!(!named("use crate::Store;\nfn f() { open() }"));
         // A package that does not depend on package 0 cannot name its functions.
         assert!(!s.names_any("fn main() { load_config(); }", &scope, 1));
         assert!(!Names::default().search().names_any("anything", &scope, 0));

@@ -15,17 +15,29 @@ use super::relevance::is_ident_byte;
 pub struct WordPlace<'t> {
     /// After a single `.`: a method or a field (`x.name`), not a range (`a..name`).
     pub after_dot: bool,
+    /// After a `::` (`Type::name`, `<T as Trait>::name`, `::std`).
+    pub qualified: bool,
     /// The segment before a `::` in front of it (`Type` in `Type::name`).
     pub parent: Option<&'t str>,
     /// Followed by `::` and a name, `{` or `*`: a module in a path.
     pub module: bool,
+    /// The name a declaration gives, not a use of one: after `fn`, `struct`, `enum`, `union`,
+    /// `trait`, `mod` or `static` (`fn build(..)`), or before a lone `:` (a field, a parameter, a
+    /// typed binding, a struct literal's field: `f: &mut Formatter`, `S { build: true }`).
+    pub declared: bool,
+    /// Followed by a `!` (not `!=`): a macro's name (`write!(f, ..)`), which names no function,
+    /// type or static.
+    pub macro_name: bool,
 }
 
 impl WordPlace<'_> {
     /// Whether the word can name a free function, static or re-export: not after a `.`, not as
-    /// `Type::name` (a capitalised parent, `Self` included), not as a module.
+    /// `Type::name` (a capitalised parent, `Self` included), not as a module, not where it is
+    /// declared.
     pub fn plain(&self) -> bool {
         !self.after_dot
+            && !self.declared
+            && !self.macro_name
             && !self
                 .parent
                 .is_some_and(|p| p.starts_with(|c: char| c.is_ascii_uppercase()))
@@ -90,13 +102,23 @@ pub fn for_each_placed_word<'t>(
                     .get(after)
                     .is_some_and(|b| is_ident_byte(*b) || *b == b'{' || *b == b'*')
             };
+            let declared = matches!(
+                last[0],
+                Some(Token::Word { text, .. })
+                    if matches!(text, "fn" | "struct" | "enum" | "union" | "trait" | "mod" | "static")
+            ) || bytes.get(next) == Some(&b':')
+                && bytes.get(next + 1) != Some(&b':');
+            let macro_name = bytes.get(next) == Some(&b'!') && bytes.get(next + 1) != Some(&b'=');
             word(
                 start,
                 name,
                 WordPlace {
                     after_dot,
+                    qualified: colons,
                     parent,
                     module,
+                    declared,
+                    macro_name,
                 },
             );
         }
@@ -591,6 +613,22 @@ mod tests {
         assert!(plain("util::name()", "name"), "a module's function");
         assert!(!plain("name::f()", "name"), "a module");
         assert!(!plain("name::{a, b}", "name"));
+        // Where a name is declared, it names nothing; where it is used, it does.
+        assert!(!plain("pub fn name(self) {}", "name"));
+        assert!(!plain("async fn name() {}", "name"));
+        assert!(!plain("static name: u8 = 0;", "name"));
+        assert!(!plain("struct S { pub name: u8 }", "name"));
+        assert!(!plain("fn f(name: &mut F) {}", "name"));
+        assert!(!plain("S { name : true }", "name"));
+        assert!(plain("S { x: name }", "name"));
+        assert!(plain("S { name }", "name"));
+        assert!(plain("fn f(x: u8) { name(x) }", "name"));
+        assert!(plain("f: name::<u8>", "name"));
+        assert!(plain("let x = name", "name"));
+        // A macro's name is no function's.
+        assert!(!plain("name!(f, \"x\")", "name"));
+        assert!(!plain("name ! [1]", "name"));
+        assert!(plain("name != 1", "name"));
         // Comments between tokens are not tokens.
         assert!(plain("// see the docs.\nname()", "name"));
         assert!(!plain("x /* . */ . /* */ name()", "name"));
