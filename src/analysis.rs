@@ -231,7 +231,17 @@ fn analyze_once(
         })
         .collect();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    crate::passes::mark("rules");
+    if crate::passes::enabled() {
+        let (count, bytes) = walked
+            .iter()
+            .zip(&sources.files)
+            .filter(|(w, _)| **w)
+            .fold((0, 0), |(n, b), (_, f)| (n + 1, b + f.text.len()));
+        crate::passes::mark(&format!(
+            "rules: {count} files walked, {:.1} MB",
+            bytes as f64 / 1e6
+        ));
+    }
     let mut stats = model.graph.stats;
     stats.parsed_files = model.parsed.iter().filter(|p| **p).count();
     stats.use_items_files = model.uses_only;

@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-fn enabled() -> bool {
+/// Whether marks are printed (to skip work done only for their labels).
+pub fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| {
         std::env::var_os("LOOPFIX_TIME_PASSES").is_some_and(|v| !v.is_empty() && v != "0")

@@ -25,7 +25,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::imports::KNOWN_CRATES;
@@ -93,13 +92,21 @@ const GUARD_WORDS: &[&str] = &["lock", "read", "write", "borrow", "borrow_mut"];
 
 /// Decides from a file's text whether it must be parsed.
 pub struct Prefilter {
-    seeds: AhoCorasick,
-    /// How many of the seed patterns are seeds proper; the rest are guard words.
-    seed_count: usize,
-    /// The seed words, for single identifiers: whole words and prefixes.
-    exact: FxHashSet<String>,
+    /// For each first byte, the lengths (bit `len.min(31)`) of the words below that start with
+    /// it: one lookup rules out most identifiers.
+    quick: Box<[u32; 256]>,
+    /// Seed words, guard words and `await`, by what they are.
+    words: FxHashMap<String, WordKind>,
+    /// Seed words ending in `_`, which match as prefixes (`aws_sdk_`).
     prefixes: Vec<String>,
-    patterns: Vec<String>,
+}
+
+/// What a word of code is to the prefilter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WordKind {
+    Seed,
+    Guard,
+    Await,
 }
 
 /// A byte of an identifier (any byte of a non-ASCII character counts).
@@ -121,40 +128,56 @@ fn whole_word(bytes: &[u8], start: usize, end: usize, prefix: bool) -> bool {
         && (prefix || bytes.get(end).is_none_or(|b| !is_ident_byte(*b)))
 }
 
-fn matcher(patterns: &[String]) -> AhoCorasick {
-    AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(patterns)
-        .expect("identifier patterns build an automaton")
-}
-
 impl Prefilter {
     /// The built-in words plus `extra` ones: the last segments of configured clients, blocking
     /// functions and off-thread wrappers, and the local names of renamed dependencies.
     pub fn new(extra: impl IntoIterator<Item = String>) -> Prefilter {
-        let mut seeds: Vec<String> = SEED_WORDS
+        let seeds: Vec<String> = SEED_WORDS
             .iter()
             .chain(KNOWN_CRATES.iter().filter(|c| !COVERED_CRATES.contains(c)))
             .map(|w| w.to_string())
             .chain(extra.into_iter().filter(|w| !w.is_empty()))
             .collect();
-        seeds.sort();
-        seeds.dedup();
-        let seed_count = seeds.len();
-        let mut patterns = seeds;
-        patterns.extend(GUARD_WORDS.iter().map(|w| w.to_string()));
-        patterns.push("await".to_owned());
-        let (prefixes, exact): (Vec<String>, Vec<String>) = patterns[..seed_count]
+        let mut quick = Box::new([0u32; 256]);
+        let mut words = FxHashMap::default();
+        let mut prefixes = Vec::new();
+        let others = GUARD_WORDS
             .iter()
-            .cloned()
-            .partition(|w| w.ends_with('_'));
-        Prefilter {
-            seeds: matcher(&patterns),
-            seed_count,
-            exact: exact.into_iter().collect(),
-            prefixes,
-            patterns,
+            .map(|w| (w.to_string(), WordKind::Guard))
+            .chain([("await".to_owned(), WordKind::Await)]);
+        // A seed word that is also a guard word is a seed.
+        for (word, kind) in others.chain(seeds.into_iter().map(|w| (w, WordKind::Seed))) {
+            let first = usize::from(word.as_bytes()[0]);
+            if word.ends_with('_') {
+                for len in word.len().min(31)..32 {
+                    quick[first] |= 1 << len;
+                }
+                prefixes.push(word);
+            } else {
+                quick[first] |= 1 << word.len().min(31);
+                words.insert(word, kind);
+            }
         }
+        Prefilter {
+            quick,
+            words,
+            prefixes,
+        }
+    }
+
+    /// What the identifier `word` is to the prefilter, if anything.
+    fn kind_of(&self, word: &str) -> Option<WordKind> {
+        let first = *word.as_bytes().first()?;
+        if self.quick[usize::from(first)] & (1 << word.len().min(31)) == 0 {
+            return None;
+        }
+        if let Some(kind) = self.words.get(word) {
+            return Some(*kind);
+        }
+        self.prefixes
+            .iter()
+            .any(|p| word.starts_with(p.as_str()))
+            .then_some(WordKind::Seed)
     }
 
     /// The prefilter of a run: the built-in words, and those the workspace adds (the last
@@ -189,25 +212,16 @@ impl Prefilter {
         }
     }
 
-    /// Whether `text` holds a seed word (the guard words and `.await` aside).
+    /// Whether `text` holds a seed word (the guard words and `.await` aside) as a whole
+    /// identifier, anywhere (comments and strings included).
     pub fn has_seed_word(&self, text: &str) -> bool {
-        self.word_hits(text).any(|(id, _)| id < self.seed_count)
-    }
-
-    /// The patterns that occur in `text` as whole identifiers (prefixes for patterns ending in
-    /// `_`): their ids and where they start, in order.
-    fn word_hits<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
-        let bytes = text.as_bytes();
-        self.seeds.find_iter(text).filter_map(move |m| {
-            let id = m.pattern().as_usize();
-            let prefix = self.patterns[id].ends_with('_');
-            whole_word(bytes, m.start(), m.end(), prefix).then_some((id, m.start()))
-        })
+        text.split(|c: char| c.is_ascii() && !is_ident_byte(c as u8))
+            .any(|word| self.is_seed_ident(word))
     }
 
     /// Whether the identifier `ident` is a seed word (or starts with a seed prefix).
     pub fn is_seed_ident(&self, ident: &str) -> bool {
-        self.exact.contains(ident) || self.prefixes.iter().any(|p| ident.starts_with(p.as_str()))
+        self.kind_of(ident) == Some(WordKind::Seed)
     }
 
     /// Whether `text`'s code holds a seed word, or an `.await` and a guard taken (`m.lock()`,
@@ -218,22 +232,15 @@ impl Prefilter {
     /// parameter or a binding declares (`pub Command: u8` in generated FFI bindings, `fs: Fs`),
     /// never a path, a type or a call the model resolves.
     pub fn is_seed(&self, text: &str) -> bool {
-        let await_id = self.patterns.len() - 1;
-        // Whole-word occurrences of the patterns, in order; each is then looked for among the
-        // code's identifiers, which are found only as far as needed.
-        let mut hits = self.word_hits(text).peekable();
-        if hits.peek().is_none() {
-            return false;
-        }
         // A directive counts in a comment (`loopfix` is a seed word).
         if names_loopfix(text) {
             return true;
         }
         let (mut awaits, mut guards, mut seed) = (false, false, false);
-        // The last word hit, waiting for the punctuation after it to decide.
+        // The last word found, waiting for the punctuation after it to decide.
         let mut pending = Pending::None;
         super::words::for_each_code_token_while(text, |token| {
-            let start = match token {
+            let word = match token {
                 super::words::Token::Punct { byte, .. } => {
                     pending = match (pending, byte) {
                         (Pending::Seed, b':') => Pending::SeedColon,
@@ -251,27 +258,21 @@ impl Prefilter {
                     };
                     return !(seed || awaits && guards);
                 }
-                super::words::Token::Word { start, .. } => start,
+                super::words::Token::Word { text, .. } => text,
             };
             if pending == Pending::Seed {
                 seed = true;
                 return false;
             }
-            pending = Pending::None;
-            while hits.next_if(|&(_, at)| at < start).is_some() {}
-            let Some(&(id, at)) = hits.peek() else {
-                return false;
-            };
-            if at == start {
-                hits.next();
-                if id < self.seed_count {
-                    pending = Pending::Seed;
-                } else if id == await_id {
+            pending = match self.kind_of(word) {
+                Some(WordKind::Seed) => Pending::Seed,
+                Some(WordKind::Guard) => Pending::Guard,
+                Some(WordKind::Await) => {
                     awaits = true;
-                } else {
-                    pending = Pending::Guard;
+                    Pending::None
                 }
-            }
+                None => Pending::None,
+            };
             !(seed || awaits && guards)
         });
         seed || pending == Pending::Seed || awaits && guards
@@ -892,6 +893,11 @@ mod tests {
         assert!(p.is_seed("fn f() { sleep(d) }"));
         assert!(p.is_seed("use std::fs"));
         assert!(p.is_seed("struct S { rt: Runtime }"));
+        // In a static's type or a re-export's path, words count anywhere, as whole identifiers.
+        assert!(p.has_seed_word("Lazy<tokio::runtime::Runtime>"));
+        assert!(p.has_seed_word("aws_sdk_s3::Client"));
+        assert!(!p.has_seed_word("Mutex<Option<Runtimé>>"));
+        assert!(!p.has_seed_word("MyRuntime::spawner, lock"));
         // Configured names.
         let p = Prefilter::new(vec!["ApiClient".to_owned()]);
         assert!(p.is_seed("let c = api::ApiClient::new();"));
