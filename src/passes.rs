@@ -1,5 +1,6 @@
 //! Where a run's wall time goes, as rustc's `-Z time-passes`: with `LOOPFIX_TIME_PASSES=1`, each
-//! [`mark`] prints the time since the previous one to stderr. For developers measuring the
+//! [`mark`] prints the time since the previous one to stderr, with the resident memory then and at
+//! its peak so far (Linux). For developers measuring the
 //! pipeline; nothing is printed otherwise.
 
 use std::sync::Mutex;
@@ -24,5 +25,27 @@ pub fn mark(label: &str) {
     let now = Instant::now();
     let since = last.map_or(std::time::Duration::ZERO, |l| now - l);
     *last = Some(now);
-    eprintln!("time: {:>9.1?}  {label}", since);
+    match rss_mb() {
+        Some((rss, peak)) => {
+            eprintln!("time: {since:>9.1?}  rss: {rss:>5} MB (peak {peak:>5} MB)  {label}")
+        }
+        None => eprintln!("time: {since:>9.1?}  {label}"),
+    }
+}
+
+/// The process's resident memory and its peak so far, in MB (Linux only), as rustc's
+/// `-Z time-passes` shows them.
+fn rss_mb() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kb: u64 = line[name.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kb / 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
