@@ -261,6 +261,7 @@ struct Pending {
 /// A file read and parsed, with its `mod` declarations; or why it could not be.
 type Loaded = Result<(SourceFile, Vec<ModDecl>), String>;
 
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct ModDecl {
     name: String,
     candidates: Vec<Utf8PathBuf>,
@@ -499,32 +500,50 @@ struct PendingAttrs {
     cfg: bool,
 }
 
+/// A token of code as [`collect_mods`] reads it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ModTok<'t> {
+    Word(&'t str),
+    Punct(u8),
+    End,
+}
+
 /// The `mod` declarations of `file`, found in its tokens: `mod x;` at module level (in the file or
 /// an inline module, with `#[path]` and `#[cfg]`/`#[cfg_attr]`), and `mod x;` anywhere in the
 /// arguments of an item-level macro call (`cfg_if! { if #[cfg(unix)] { mod unix; } }`), which is
-/// gated: a missing file is not reported.
+/// gated: a missing file is not reported. The tokens are [`crate::semantic::words`]' (no lexer:
+/// files are read at several hundred MB/s); a test holds this to a scan of the lexer's tokens.
 fn collect_mods(
     file: &SourceFile,
     child_dir: &Utf8Path,
     file_dir: &Utf8Path,
     out: &mut Vec<ModDecl>,
 ) {
-    use ra_ap_syntax::SyntaxKind as K;
+    use crate::semantic::words::{Token, for_each_code_token};
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
     let bom = file.text.len() - text.len();
-    let lexed = ra_ap_parser::LexedStr::new(file.edition, text);
-    let toks: Vec<usize> = (0..lexed.len())
-        .filter(|&i| !lexed.kind(i).is_trivia() && lexed.kind(i) != K::EOF)
-        .collect();
-    let kind = |j: usize| toks.get(j).map_or(K::EOF, |&i| lexed.kind(i));
-    let tok_text = |j: usize| toks.get(j).map_or("", |&i| lexed.text(i));
+    let mut toks: Vec<(ModTok<'_>, usize)> = Vec::new();
+    for_each_code_token(text, |token| {
+        toks.push(match token {
+            Token::Word { start, text, .. } => (ModTok::Word(text), start),
+            Token::Punct { at, byte, .. } => (ModTok::Punct(byte), at),
+        })
+    });
+    // A string literal is no token here: `#[path = "x.rs"]` is `path`, `=` and `]` with the
+    // literal between the last two.
+    let kind = |j: usize| toks.get(j).map_or(ModTok::End, |t| t.0);
+    let word = |j: usize| match kind(j) {
+        ModTok::Word(w) => w,
+        _ => "",
+    };
+    let is = |j: usize, b: u8| kind(j) == ModTok::Punct(b);
     // The index just past the group opened at `j` (`[`, `(` or `{`).
     let close = |j: usize| {
         let mut depth = 0usize;
-        for (k, _) in toks.iter().enumerate().skip(j) {
+        for k in j..toks.len() {
             match kind(k) {
-                K::L_BRACK | K::L_PAREN | K::L_CURLY => depth += 1,
-                K::R_BRACK | K::R_PAREN | K::R_CURLY => {
+                ModTok::Punct(b'[' | b'(' | b'{') => depth += 1,
+                ModTok::Punct(b']' | b')' | b'}') => {
                     depth = depth.saturating_sub(1);
                     if depth == 0 {
                         return k + 1;
@@ -552,21 +571,23 @@ fn collect_mods(
         let inside_inline = stack.iter().any(|f| matches!(f, Frame::Module(_)));
         match kind(j) {
             // `#[..]` before an item; `#![..]` applies to the enclosing module.
-            K::POUND if at_item_level && !in_macro => {
-                let inner = kind(j + 1) == K::BANG;
+            ModTok::Punct(b'#') if at_item_level && !in_macro => {
+                let inner = is(j + 1, b'!');
                 let open = if inner { j + 2 } else { j + 1 };
-                if kind(open) != K::L_BRACK {
+                if !is(open, b'[') {
                     j += 1;
                     continue;
                 }
                 let end = close(open);
                 if !inner {
-                    match tok_text(open + 1) {
+                    match word(open + 1) {
                         "cfg" | "cfg_attr" => pending.cfg = true,
-                        "path" if kind(open + 2) == K::EQ && kind(open + 3) == K::STRING => {
-                            let lit = tok_text(open + 3);
+                        // `#[path = "x/y.rs"]`: the string is what lies between `=` and `]`.
+                        "path" if is(open + 2, b'=') && is(open + 3, b']') => {
+                            let (from, to) = (toks[open + 2].1 + 1, toks[open + 3].1);
+                            let lit = text[from..to].trim();
                             if let Some(v) = lit.strip_prefix('"').and_then(|l| l.strip_suffix('"'))
-                                && !v.contains('\\')
+                                && !v.contains(['\\', '"'])
                             {
                                 pending.path = Some(v.to_owned());
                             }
@@ -578,20 +599,21 @@ fn collect_mods(
                 continue;
             }
             // `pub(crate)`, `pub(in path)`: part of the item that follows.
-            K::PUB_KW => {
+            ModTok::Word("pub") => {
                 j += 1;
-                if kind(j) == K::L_PAREN {
+                if is(j, b'(') {
                     j = close(j);
                 }
                 continue;
             }
-            K::MOD_KW if kind(j + 1) == K::IDENT && (at_item_level || in_macro) => {
-                let name = tok_text(j + 1).trim_start_matches("r#").to_owned();
-                let (line, _) =
-                    file.line_col_chars(((lexed.text_start(toks[j]) + bom) as u32).into());
+            ModTok::Word("mod")
+                if matches!(kind(j + 1), ModTok::Word(_)) && (at_item_level || in_macro) =>
+            {
+                let name = word(j + 1).to_owned();
+                let (line, _) = file.line_col_chars(((toks[j].1 + bom) as u32).into());
                 let attrs = std::mem::take(&mut pending);
                 match kind(j + 2) {
-                    K::SEMICOLON if in_macro => {
+                    ModTok::Punct(b';') if in_macro => {
                         out.push(ModDecl {
                             candidates: vec![
                                 dir.join(format!("{name}.rs")),
@@ -604,7 +626,7 @@ fn collect_mods(
                         });
                         j += 3;
                     }
-                    K::SEMICOLON => {
+                    ModTok::Punct(b';') => {
                         let (candidates, by_path_attr) = match attrs.path {
                             // Outside inline modules `#[path]` is relative to the file's directory.
                             Some(rel) if !inside_inline => (vec![file_dir.join(rel)], true),
@@ -626,7 +648,7 @@ fn collect_mods(
                         });
                         j += 3;
                     }
-                    K::L_CURLY if !in_macro => {
+                    ModTok::Punct(b'{') if !in_macro => {
                         let inner_dir = dir.join(attrs.path.as_deref().unwrap_or(&name));
                         stack.push(Frame::Module(inner_dir));
                         j += 3;
@@ -635,20 +657,20 @@ fn collect_mods(
                 }
                 continue;
             }
-            K::L_CURLY | K::L_PAREN | K::L_BRACK => {
+            ModTok::Punct(b'{' | b'(' | b'[') => {
                 // `name! { .. }` at item level is an item macro; `macro_rules! name { .. }` is not.
                 let macro_call = at_item_level
                     && !in_macro
                     && j >= 2
-                    && kind(j - 1) == K::BANG
-                    && kind(j - 2) == K::IDENT;
+                    && is(j - 1, b'!')
+                    && matches!(kind(j - 2), ModTok::Word(_));
                 stack.push(if macro_call {
                     Frame::Macro
                 } else {
                     Frame::Other
                 });
             }
-            K::R_CURLY | K::R_PAREN | K::R_BRACK => {
+            ModTok::Punct(b'}' | b')' | b']') => {
                 stack.pop();
             }
             _ => {}
@@ -661,6 +683,166 @@ fn collect_mods(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`super::collect_mods`] on the lexer's tokens: the reference it is held to. The `mod` declarations of `file`, found in its tokens: `mod x;` at module level (in the file or
+    /// an inline module, with `#[path]` and `#[cfg]`/`#[cfg_attr]`), and `mod x;` anywhere in the
+    /// arguments of an item-level macro call (`cfg_if! { if #[cfg(unix)] { mod unix; } }`), which is
+    /// gated: a missing file is not reported.
+    fn collect_mods_lexed(
+        file: &SourceFile,
+        child_dir: &Utf8Path,
+        file_dir: &Utf8Path,
+        out: &mut Vec<ModDecl>,
+    ) {
+        use ra_ap_syntax::SyntaxKind as K;
+        let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
+        let bom = file.text.len() - text.len();
+        let lexed = ra_ap_parser::LexedStr::new(file.edition, text);
+        let toks: Vec<usize> = (0..lexed.len())
+            .filter(|&i| !lexed.kind(i).is_trivia() && lexed.kind(i) != K::EOF)
+            .collect();
+        let kind = |j: usize| toks.get(j).map_or(K::EOF, |&i| lexed.kind(i));
+        let tok_text = |j: usize| toks.get(j).map_or("", |&i| lexed.text(i));
+        // The index just past the group opened at `j` (`[`, `(` or `{`).
+        let close = |j: usize| {
+            let mut depth = 0usize;
+            for (k, _) in toks.iter().enumerate().skip(j) {
+                match kind(k) {
+                    K::L_BRACK | K::L_PAREN | K::L_CURLY => depth += 1,
+                    K::R_BRACK | K::R_PAREN | K::R_CURLY => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return k + 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            toks.len()
+        };
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut pending = PendingAttrs::default();
+        let mut j = 0;
+        while j < toks.len() {
+            let in_macro = stack.iter().any(|f| matches!(f, Frame::Macro));
+            let at_item_level = matches!(stack.last(), None | Some(Frame::Module(_)));
+            let dir = stack
+                .iter()
+                .rev()
+                .find_map(|f| match f {
+                    Frame::Module(d) => Some(d.as_path()),
+                    _ => None,
+                })
+                .unwrap_or(child_dir);
+            let inside_inline = stack.iter().any(|f| matches!(f, Frame::Module(_)));
+            match kind(j) {
+                // `#[..]` before an item; `#![..]` applies to the enclosing module.
+                K::POUND if at_item_level && !in_macro => {
+                    let inner = kind(j + 1) == K::BANG;
+                    let open = if inner { j + 2 } else { j + 1 };
+                    if kind(open) != K::L_BRACK {
+                        j += 1;
+                        continue;
+                    }
+                    let end = close(open);
+                    if !inner {
+                        match tok_text(open + 1) {
+                            "cfg" | "cfg_attr" => pending.cfg = true,
+                            "path" if kind(open + 2) == K::EQ && kind(open + 3) == K::STRING => {
+                                let lit = tok_text(open + 3);
+                                if let Some(v) =
+                                    lit.strip_prefix('"').and_then(|l| l.strip_suffix('"'))
+                                    && !v.contains('\\')
+                                {
+                                    pending.path = Some(v.to_owned());
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    j = end;
+                    continue;
+                }
+                // `pub(crate)`, `pub(in path)`: part of the item that follows.
+                K::PUB_KW => {
+                    j += 1;
+                    if kind(j) == K::L_PAREN {
+                        j = close(j);
+                    }
+                    continue;
+                }
+                K::MOD_KW if kind(j + 1) == K::IDENT && (at_item_level || in_macro) => {
+                    let name = tok_text(j + 1).trim_start_matches("r#").to_owned();
+                    let (line, _) =
+                        file.line_col_chars(((lexed.text_start(toks[j]) + bom) as u32).into());
+                    let attrs = std::mem::take(&mut pending);
+                    match kind(j + 2) {
+                        K::SEMICOLON if in_macro => {
+                            out.push(ModDecl {
+                                candidates: vec![
+                                    dir.join(format!("{name}.rs")),
+                                    dir.join(&name).join("mod.rs"),
+                                ],
+                                name,
+                                by_path_attr: false,
+                                cfg_gated: true,
+                                line,
+                            });
+                            j += 3;
+                        }
+                        K::SEMICOLON => {
+                            let (candidates, by_path_attr) = match attrs.path {
+                                // Outside inline modules `#[path]` is relative to the file's directory.
+                                Some(rel) if !inside_inline => (vec![file_dir.join(rel)], true),
+                                Some(rel) => (vec![dir.join(rel)], true),
+                                None => (
+                                    vec![
+                                        dir.join(format!("{name}.rs")),
+                                        dir.join(&name).join("mod.rs"),
+                                    ],
+                                    false,
+                                ),
+                            };
+                            out.push(ModDecl {
+                                name,
+                                candidates,
+                                by_path_attr,
+                                cfg_gated: attrs.cfg,
+                                line,
+                            });
+                            j += 3;
+                        }
+                        K::L_CURLY if !in_macro => {
+                            let inner_dir = dir.join(attrs.path.as_deref().unwrap_or(&name));
+                            stack.push(Frame::Module(inner_dir));
+                            j += 3;
+                        }
+                        _ => j += 2,
+                    }
+                    continue;
+                }
+                K::L_CURLY | K::L_PAREN | K::L_BRACK => {
+                    // `name! { .. }` at item level is an item macro; `macro_rules! name { .. }` is not.
+                    let macro_call = at_item_level
+                        && !in_macro
+                        && j >= 2
+                        && kind(j - 1) == K::BANG
+                        && kind(j - 2) == K::IDENT;
+                    stack.push(if macro_call {
+                        Frame::Macro
+                    } else {
+                        Frame::Other
+                    });
+                }
+                K::R_CURLY | K::R_PAREN | K::R_BRACK => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+            pending = PendingAttrs::default();
+            j += 1;
+        }
+    }
 
     fn decls(text: &str) -> Vec<(String, Vec<String>, bool)> {
         let file = SourceFile::new(
@@ -685,6 +867,44 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// The code tokens find the declarations the lexer's tokens find, on every file of this
+    /// repository (and of `LOOPFIX_TEST_CORPUS`), whole and cut anywhere.
+    #[test]
+    fn module_declarations_are_found_as_with_the_lexer() {
+        let files = crate::semantic::test_rust_files();
+        assert!(files.len() > 20);
+        let dir = Utf8Path::new("/w/src");
+        let mut compared = 0;
+        for (path, text) in &files {
+            let mut cuts = vec![0];
+            cuts.extend(
+                (0..text.len())
+                    .step_by(4099)
+                    .skip(1)
+                    .filter(|c| text.is_char_boundary(*c)),
+            );
+            for cut in cuts {
+                let file = SourceFile::new(
+                    "/w/src/lib.rs".into(),
+                    "src/lib.rs".into(),
+                    text[cut..].to_owned(),
+                    // The lexer knows the keywords of an edition (`gen` in 2024), the code tokens
+                    // none: a module named by a keyword does not compile anyway.
+                    Edition::Edition2021,
+                );
+                if !declares_modules(&file.text) {
+                    continue;
+                }
+                let (mut tokens, mut lexed) = (Vec::new(), Vec::new());
+                collect_mods(&file, dir, dir, &mut tokens);
+                collect_mods_lexed(&file, dir, dir, &mut lexed);
+                assert_eq!(tokens, lexed, "{} from byte {cut}", path.display());
+                compared += 1;
+            }
+        }
+        assert!(compared > 10, "{compared}");
     }
 
     #[test]

@@ -138,8 +138,8 @@ pub enum Token<'t> {
         text: &'t str,
         in_attribute: bool,
     },
-    /// A byte of punctuation (`{`, `;`, `<`...) outside literals and comments; the brackets of
-    /// an attribute and what is inside them count as in the attribute.
+    /// A byte of punctuation (`{`, `;`, `<`...) outside literals and comments; an attribute's
+    /// `#`, `!` and brackets, and what is inside them, count as in the attribute.
     Punct {
         at: usize,
         byte: u8,
@@ -174,12 +174,21 @@ pub fn for_each_code_token_while<'t>(text: &'t str, mut token: impl FnMut(Token<
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => i = skip_block_comment(bytes, i + 2),
             b'#' if attribute == 0 => {
-                // `#[..]` or `#![..]` (spaces allowed between): an attribute opens.
-                let rest = bytes[i + 1..].trim_ascii_start();
-                let rest = rest.strip_prefix(b"!").unwrap_or(rest).trim_ascii_start();
+                // `#[..]` or `#![..]` (spaces allowed between): an attribute opens. Its `#`, `!`
+                // and `[` are in it.
+                let after = bytes[i + 1..].trim_ascii_start();
+                let bang = after.first() == Some(&b'!');
+                let rest = if bang { &after[1..] } else { after }.trim_ascii_start();
                 if rest.first() == Some(&b'[') {
+                    let open = len - rest.len();
+                    if !punct(&mut token, i, b'#', 1)
+                        || bang && !punct(&mut token, len - after.len(), b'!', 1)
+                        || !punct(&mut token, open, b'[', 1)
+                    {
+                        return;
+                    }
                     attribute = 1;
-                    i = len - rest.len() + 1;
+                    i = open + 1;
                 } else {
                     if !punct(&mut token, i, b, attribute) {
                         return;
@@ -187,12 +196,15 @@ pub fn for_each_code_token_while<'t>(text: &'t str, mut token: impl FnMut(Token<
                     i += 1;
                 }
             }
-            b'[' if attribute > 0 => {
-                attribute += 1;
-                i += 1;
-            }
-            b']' if attribute > 0 => {
-                attribute -= 1;
+            b'[' | b']' if attribute > 0 => {
+                if !punct(&mut token, i, b, attribute) {
+                    return;
+                }
+                attribute = if b == b'[' {
+                    attribute + 1
+                } else {
+                    attribute - 1
+                };
                 i += 1;
             }
             b'"' => i = skip_suffix(bytes, skip_string(bytes, i + 1)),
