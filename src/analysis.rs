@@ -22,29 +22,79 @@ use crate::workspace::Workspace;
 /// The rules of a run, indexed by the node kinds they visit.
 pub struct RuleSet {
     rules: Vec<&'static dyn Rule>,
-    /// Per syntax kind (as `u16`): the rules that visit it.
-    by_kind: Vec<Vec<&'static dyn Rule>>,
+    /// Per syntax kind (as `u16`): the rules that visit it, with their index in `rules`.
+    by_kind: Vec<Vec<(usize, &'static dyn Rule)>>,
 }
+
+/// Of a [`RuleSet`], the rules that can report in one file: a bit per rule (by index) that
+/// [`Rule::file_words`] leaves out.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LeftOut(u64);
 
 impl RuleSet {
     pub fn new(rules: Vec<&'static dyn Rule>) -> RuleSet {
+        assert!(
+            rules.len() <= 64,
+            "a rule set's files mark its rules in a u64"
+        );
         let mut by_kind = vec![Vec::new(); usize::from(u16::from(SyntaxKind::__LAST)) + 1];
-        for &rule in &rules {
+        for (i, &rule) in rules.iter().enumerate() {
             for &kind in rule.kinds() {
-                by_kind[usize::from(u16::from(kind))].push(rule);
+                by_kind[usize::from(u16::from(kind))].push((i, rule));
             }
         }
         RuleSet { rules, by_kind }
     }
 
-    /// The rules that visit nodes of `kind`.
-    fn visiting(&self, kind: SyntaxKind) -> &[&'static dyn Rule] {
-        &self.by_kind[usize::from(u16::from(kind))]
+    /// The rules that visit nodes of `kind`, but those `left_out`.
+    fn visiting(
+        &self,
+        kind: SyntaxKind,
+        left_out: LeftOut,
+    ) -> impl Iterator<Item = &'static dyn Rule> + '_ {
+        self.by_kind[usize::from(u16::from(kind))]
+            .iter()
+            .filter(move |(i, _)| left_out.0 & (1 << i) == 0)
+            .map(|(_, rule)| *rule)
+    }
+
+    /// The rules that cannot report in `text`: none of their [`Rule::file_words`] is in it.
+    pub fn left_out(&self, text: &str) -> LeftOut {
+        let mut bits = 0u64;
+        for (i, rule) in self.rules.iter().enumerate() {
+            let words = rule.file_words();
+            if !words.is_empty() && !words.iter().any(|w| holds_word(text, w)) {
+                bits |= 1 << i;
+            }
+        }
+        LeftOut(bits)
+    }
+
+    /// The ids of the rules `left_out`.
+    fn named(&self, left_out: LeftOut) -> Vec<&'static str> {
+        self.rules
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| left_out.0 & (1 << i) != 0)
+            .map(|(_, rule)| rule.meta().id)
+            .collect()
     }
 
     pub fn rules(&self) -> &[&'static dyn Rule] {
         &self.rules
     }
+}
+
+/// Whether `text` holds `word` as a whole identifier (anywhere: comments too).
+fn holds_word(text: &str, word: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, word.as_bytes()).any(|at| {
+        let end = at + word.len();
+        (at == 0 || !crate::semantic::relevance::is_ident_byte(bytes[at - 1]))
+            && bytes
+                .get(end)
+                .is_none_or(|b| !crate::semantic::relevance::is_ident_byte(*b))
+    })
 }
 
 /// Dependency names visible in each file (those of the packages that own it), shared by the
@@ -280,6 +330,7 @@ pub enum Walk {
 /// The rules' gates over the nodes of one file, as they are visited.
 struct Gates<'r> {
     rules: &'r RuleSet,
+    left_out: LeftOut,
     /// Some gate said yes (or the file has a directive): the rest need not be asked.
     always: bool,
     later: Vec<Gate>,
@@ -289,6 +340,7 @@ impl<'r> Gates<'r> {
     fn new(rules: &'r RuleSet, file: &SourceFile) -> Gates<'r> {
         Gates {
             rules,
+            left_out: rules.left_out(&file.text),
             // Directives: `unused_suppression` reports them, and they name rules.
             always: names_loopfix(&file.text),
             later: Vec::new(),
@@ -300,7 +352,7 @@ impl<'r> Gates<'r> {
         if self.always {
             return;
         }
-        for rule in self.rules.visiting(node.kind()) {
+        for rule in self.rules.visiting(node.kind(), self.left_out) {
             match rule.gate(cx, node) {
                 Gate::No => {}
                 Gate::Yes => {
@@ -625,10 +677,29 @@ pub fn check_file(
         model,
     };
     let mut out = Vec::new();
+    // Debug builds run the rules left out too, and hold them to reporting nothing here.
+    let left_out = rules.left_out(&file.text);
+    let walk_with = if cfg!(debug_assertions) {
+        LeftOut::default()
+    } else {
+        left_out
+    };
     for (node, _) in model.all_nodes() {
-        for rule in rules.visiting(node.kind()) {
+        for rule in rules.visiting(node.kind(), walk_with) {
             rule.check(&cx, &node, &mut out);
         }
+    }
+    if cfg!(debug_assertions) {
+        let wrongly = rules.named(left_out);
+        assert!(
+            out.iter().all(|d| !wrongly.contains(&d.rule)),
+            "{}: a rule whose file words are not in the file reports: {:?}",
+            file.rel_path,
+            out.iter()
+                .filter(|d| wrongly.contains(&d.rule))
+                .map(|d| d.rule)
+                .collect::<Vec<_>>()
+        );
     }
     // A `#[should_panic]` test panics on purpose: its panic is what it checks.
     out.retain(|d| !model.in_should_panic_test(d.range));
@@ -740,5 +811,27 @@ mod tests {
         // A directive is always looked at (`unused_suppression`, rules it names).
         let (walk, _) = walk_of(&format!("#[allow(loopfix::nested_block_on)]\n{plain}"));
         assert!(matches!(walk, Walk::Always), "{walk:?}");
+    }
+
+    #[test]
+    fn rules_whose_words_a_file_lacks_are_left_out_of_it() {
+        let ids: Vec<&str> = rules::all().iter().map(|r| r.meta().id).collect();
+        let set = rule_set(&ids);
+        let left_out = |text: &str| set.named(set.left_out(text));
+        // No `drop`, no `.await`, no `block_on`: those rules cannot report.
+        let sync = "fn f() { std::thread::sleep(d); }";
+        for id in [
+            "async_work_in_drop",
+            "std_mutex_across_await",
+            "nested_block_on",
+        ] {
+            assert!(left_out(sync).contains(&id), "{id}");
+        }
+        assert!(!left_out(sync).contains(&"blocking_call_in_async"));
+        // Whole words only, comments count (a word in a comment leaves a rule in: never out).
+        let text = "impl Drop for S { fn drop(&mut self) {} } // rt.block_on(f)";
+        assert!(!left_out(text).contains(&"async_work_in_drop"));
+        assert!(!left_out(text).contains(&"nested_block_on"));
+        assert!(left_out("fn dropped() { x.awaited() }").contains(&"std_mutex_across_await"));
     }
 }

@@ -77,6 +77,11 @@ impl Rule for AsyncWorkInDrop {
         Gate::when(runtime_work(cx, node).is_some() && in_drop(cx, node))
     }
 
+    /// It reports only in a `fn drop`.
+    fn file_words(&self) -> &'static [&'static str] {
+        &["drop"]
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         // What the call is first (most calls are none of these), then where it runs.
         let Some(found) = runtime_work(cx, node) else {

@@ -84,6 +84,11 @@ impl Rule for BlockInPlaceCurrentThread {
         }
     }
 
+    /// It reports only calls of `tokio::task::block_in_place`, which a file names by that word.
+    fn file_words(&self) -> &'static [&'static str] {
+        &["block_in_place"]
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         let Some((path, resolved)) = cx.model.called_path(node) else {
             return;

@@ -77,6 +77,13 @@ pub trait Rule: Sync {
     /// where every rule says [`Gate::No`] at every node is not parsed and walked again; so this
     /// must never say `No` where `check` would report (debug builds check it on every run).
     fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate;
+    /// Words one of which a file must hold (as a whole identifier) for the rule to report in it,
+    /// tested once per file before any node is looked at: `drop` for what runs in `Drop::drop`.
+    /// Empty (the default): no such test. Like [`Rule::gate`], it must never leave out a file
+    /// where [`Rule::check`] would report.
+    fn file_words(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// What a rule's first tests say about a node, before the workspace graph exists.

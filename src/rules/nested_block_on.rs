@@ -119,6 +119,11 @@ impl Rule for NestedBlockOn {
         common::runs_on_the_task_gate(cx, node)
     }
 
+    /// It reports only `block_on` calls (every executor names it so; a renaming import names it too).
+    fn file_words(&self) -> &'static [&'static str] {
+        &["block_on"]
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         let Some(call) = cx.model.block_on(node) else {
             return;

@@ -77,6 +77,11 @@ impl Rule for SpawnLocalOutsideLocalset {
         )
     }
 
+    /// It reports only calls of `tokio::task::spawn_local`, which a file names by that word.
+    fn file_words(&self) -> &'static [&'static str] {
+        &["spawn_local"]
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         let Some((path, resolved)) = cx.model.called_path(node) else {
             return;

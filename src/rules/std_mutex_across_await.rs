@@ -89,6 +89,11 @@ impl Rule for StdMutexAcrossAwait {
         Gate::when(guard_held(cx, node).is_some() && in_async_body(cx, node))
     }
 
+    /// It reports only where an `.await` follows the guard.
+    fn file_words(&self) -> &'static [&'static str] {
+        &["await"]
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         // A guard held across an `.await` first (most statements take none), then where: only
         // the async body itself, where `.await` is written.

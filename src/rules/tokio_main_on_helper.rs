@@ -95,6 +95,11 @@ impl Rule for TokioMainOnHelper {
         )
     }
 
+    /// It reports only functions under `#[tokio::main]`.
+    fn file_words(&self) -> &'static [&'static str] {
+        &["main"]
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         let Some(f) = ast::Fn::cast(node.clone()) else {
             return;
