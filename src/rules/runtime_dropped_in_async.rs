@@ -87,6 +87,11 @@ impl Rule for RuntimeDroppedInAsync {
         common::runs_on_the_task_gate(cx, node)
     }
 
+    /// It reports only runtimes built here: `Runtime::new()` or a builder's `.build()`.
+    fn file_words(&self) -> &'static [&'static str] {
+        &["Runtime", "build"]
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         let Some(construction) = cx.model.runtime_construction(node) else {
             return;

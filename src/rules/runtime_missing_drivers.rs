@@ -83,6 +83,11 @@ impl Rule for RuntimeMissingDrivers {
         )
     }
 
+    /// It reports only a runtime builder's `.build()`.
+    fn file_words(&self) -> &'static [&'static str] {
+        &["build"]
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         let Some(construction) = cx.model.runtime_construction(node) else {
             return;

@@ -98,6 +98,11 @@ impl Rule for RuntimePerCall {
         )
     }
 
+    /// It reports only runtimes built here: `Runtime::new()` or a builder's `.build()`.
+    fn file_words(&self) -> &'static [&'static str] {
+        &["Runtime", "build"]
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         let Some(construction) = cx.model.runtime_construction(node) else {
             return;

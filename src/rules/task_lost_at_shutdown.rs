@@ -99,6 +99,11 @@ impl Rule for TaskLostAtShutdown {
         }))
     }
 
+    /// It reports only `spawn` calls and `JoinSet`s.
+    fn file_words(&self) -> &'static [&'static str] {
+        &["spawn", "JoinSet"]
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
             out.extend(undrained_join_set(cx, &stmt));

@@ -84,6 +84,11 @@ impl Rule for UnobservedTaskError {
         }))
     }
 
+    /// It reports only `spawn` and `spawn_local` calls.
+    fn file_words(&self) -> &'static [&'static str] {
+        &["spawn", "spawn_local"]
+    }
+
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
         let Some(spawn) = cx.model.spawn(node) else {
             return;
