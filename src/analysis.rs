@@ -12,7 +12,7 @@ use crate::rules::{self, Gate, Rule, RuleContext};
 use crate::semantic::clients::is_runtime_bound_client;
 use crate::semantic::graph::GraphStats;
 use crate::semantic::relevance::{
-    Closure, Names, Prefilter, Scope, Taint, WordIndex, names_loopfix, reexports,
+    Closure, Names, Prefilter, Scan, Scope, Taint, WordIndex, names_loopfix, reexports,
 };
 use crate::semantic::summary::FileSummary;
 use crate::semantic::{FileModel, Imports, MacroBodies, WorkspaceModel};
@@ -454,12 +454,21 @@ fn model_with(
     let files = &sources.files;
     let prefilter = Prefilter::for_workspace(workspace);
     // Rules walk the seed files only: what they report is always at a seed word.
-    let checked: Vec<bool> = if parse_all {
-        vec![true; files.len()]
+    // Each file that is no seed has its words indexed in the same pass, for the closure.
+    let mut scans: Vec<Option<Scan>> = if parse_all {
+        Vec::new()
     } else {
         files
             .par_iter()
-            .map(|f| prefilter.is_seed(&f.text))
+            .map(|f| Some(prefilter.scan(&f.text)))
+            .collect()
+    };
+    let checked: Vec<bool> = if parse_all {
+        vec![true; files.len()]
+    } else {
+        scans
+            .iter()
+            .map(|s| matches!(s, Some(Scan::Seed)))
             .collect()
     };
     // The trees of the files the rules walk are kept for them when they are small together;
@@ -574,8 +583,13 @@ fn model_with(
         let mut unseen = reexporting;
         let mut taint = Taint::new(&scope);
         // Each file's code words, found the first time the file is searched.
-        let words: Vec<std::sync::OnceLock<WordIndex>> =
-            (0..files.len()).map(|_| Default::default()).collect();
+        let words: Vec<std::sync::OnceLock<WordIndex>> = scans
+            .iter_mut()
+            .map(|scan| match scan.take() {
+                Some(Scan::Other(index)) => std::sync::OnceLock::from(index),
+                _ => std::sync::OnceLock::new(),
+            })
+            .collect();
         let mut tainted = Names::default();
         while !wave.is_empty() || !unseen.is_empty() {
             let bytes: usize = wave.iter().map(|&i| files[i].text.len()).sum();

@@ -232,14 +232,33 @@ impl Prefilter {
     /// parameter or a binding declares (`pub Command: u8` in generated FFI bindings, `fs: Fs`),
     /// never a path, a type or a call the model resolves.
     pub fn is_seed(&self, text: &str) -> bool {
+        self.scan_with(text, false).is_none()
+    }
+
+    /// [`Prefilter::is_seed`], and for a file that is not a seed its [`WordIndex`], built in the
+    /// same pass over its tokens (the closure searches most files that are not seeds).
+    pub fn scan(&self, text: &str) -> Scan {
+        match self.scan_with(text, true) {
+            None => Scan::Seed,
+            Some(index) => Scan::Other(index),
+        }
+    }
+
+    /// `None` for a seed; otherwise the file's word index (empty unless `index`).
+    fn scan_with(&self, text: &str, index: bool) -> Option<WordIndex> {
         // A directive counts in a comment (`loopfix` is a seed word).
         if names_loopfix(text) {
-            return true;
+            return None;
         }
         let (mut awaits, mut guards, mut seed) = (false, false, false);
         // The last word found, waiting for the punctuation after it to decide.
         let mut pending = Pending::None;
+        let mut placer = super::words::Placer::new(text);
+        let mut entries = Vec::new();
         super::words::for_each_code_token_while(text, |token| {
+            if index && let Some((_, word, place)) = placer.place(token) {
+                entries.push(WordIndex::entry(word, &place));
+            }
             let word = match token {
                 super::words::Token::Punct { byte, .. } => {
                     pending = match (pending, byte) {
@@ -275,8 +294,17 @@ impl Prefilter {
             };
             !(seed || awaits && guards)
         });
-        seed || pending == Pending::Seed || awaits && guards
+        let is_seed = seed || pending == Pending::Seed || awaits && guards;
+        (!is_seed).then(|| WordIndex::from_entries(entries))
     }
+}
+
+/// What [`Prefilter::scan`] found in a file.
+pub enum Scan {
+    /// A seed: parsed and checked.
+    Seed,
+    /// Not a seed; the words of its code, for the closure's name search.
+    Other(WordIndex),
 }
 
 /// A word of [`Prefilter::is_seed`] whose meaning the punctuation after it decides.
@@ -571,18 +599,28 @@ impl WordIndex {
     pub fn of(text: &str) -> WordIndex {
         let mut words = Vec::new();
         super::words::for_each_placed_word(text, |_, word, place| {
-            let mut flags = 0;
-            if place.plain() {
-                flags |= PLAIN;
-            }
-            if !place.declared && !place.macro_name {
-                flags |= USED;
-                if place.after_dot || place.qualified {
-                    flags |= METHOD;
-                }
-            }
-            words.push(word_hash(word) | flags);
+            words.push(WordIndex::entry(word, &place));
         });
+        WordIndex::from_entries(words)
+    }
+
+    /// A word's entry: its hash and where it stands.
+    fn entry(word: &str, place: &super::words::WordPlace<'_>) -> u64 {
+        let mut flags = 0;
+        if place.plain() {
+            flags |= PLAIN;
+        }
+        if !place.declared && !place.macro_name {
+            flags |= USED;
+            if place.after_dot || place.qualified {
+                flags |= METHOD;
+            }
+        }
+        word_hash(word) | flags
+    }
+
+    /// The index of the entries of every word of a file.
+    fn from_entries(mut words: Vec<u64>) -> WordIndex {
         words.sort_unstable();
         // One entry per hash, with the flags of all of them.
         words.dedup_by(|later, kept| {
@@ -944,6 +982,34 @@ mod tests {
             .filter(|path| !prefilter.has_seed_word(path))
             .collect();
         assert!(missing.is_empty(), "no seed word in {missing:?}");
+    }
+
+    /// The scan's word index of a file that is no seed is the file's [`WordIndex`]; a seed is
+    /// what `is_seed` says: on every file of this repository, whole and cut.
+    #[test]
+    fn the_scan_indexes_what_word_index_does() {
+        let p = Prefilter::new(Vec::new());
+        let (mut seeds, mut others) = (0, 0);
+        for (path, text) in crate::semantic::test_rust_files() {
+            let cuts = (0..text.len())
+                .step_by(7919)
+                .filter(|c| text.is_char_boundary(*c));
+            for cut in cuts {
+                let text = &text[cut..];
+                match p.scan(text) {
+                    Scan::Seed => {
+                        assert!(p.is_seed(text), "{}", path.display());
+                        seeds += 1;
+                    }
+                    Scan::Other(index) => {
+                        assert!(!p.is_seed(text), "{}", path.display());
+                        assert_eq!(index.words, WordIndex::of(text).words, "{}", path.display());
+                        others += 1;
+                    }
+                }
+            }
+        }
+        assert!(seeds > 10 && others > 10, "{seeds} {others}");
     }
 
     #[test]

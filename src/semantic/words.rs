@@ -67,63 +67,86 @@ pub fn for_each_placed_word<'t>(
     text: &'t str,
     mut word: impl FnMut(usize, &'t str, WordPlace<'t>),
 ) {
-    let bytes = text.as_bytes();
-    // The last three tokens outside attributes.
-    let mut last: [Option<Token<'t>>; 3] = [None; 3];
+    let mut placer = Placer::new(text);
     for_each_code_token(text, |token| {
+        if let Some((start, name, place)) = placer.place(token) {
+            word(start, name, place);
+        }
+    });
+}
+
+/// Places the words of a file's code as its tokens come ([`for_each_code_token`], in order):
+/// what [`for_each_placed_word`] does, for a pass that looks at the tokens for more.
+pub struct Placer<'t> {
+    bytes: &'t [u8],
+    /// The last three tokens outside attributes.
+    last: [Option<Token<'t>>; 3],
+}
+
+impl<'t> Placer<'t> {
+    pub fn new(text: &'t str) -> Placer<'t> {
+        Placer {
+            bytes: text.as_bytes(),
+            last: [None; 3],
+        }
+    }
+
+    /// The next token of the text: a word outside attributes, with where it stands.
+    pub fn place(&mut self, token: Token<'t>) -> Option<(usize, &'t str, WordPlace<'t>)> {
         let in_attribute = match token {
             Token::Word { in_attribute, .. } | Token::Punct { in_attribute, .. } => in_attribute,
         };
         if in_attribute {
-            return;
+            return None;
         }
-        if let Token::Word {
-            start, text: name, ..
-        } = token
-        {
-            let punct = |k: usize| match last[k] {
-                Some(Token::Punct { byte, at, .. }) => Some((byte, at)),
-                _ => None,
-            };
-            let after_dot =
-                punct(0).is_some_and(|(b, _)| b == b'.') && punct(1).is_none_or(|(b, _)| b != b'.');
-            let colons = matches!(
-                (punct(0), punct(1)),
-                (Some((b':', a)), Some((b':', b))) if b + 1 == a
-            );
-            let parent = match last[2] {
-                Some(Token::Word { text, .. }) if colons => Some(text),
-                _ => None,
-            };
-            let next = skip_trivia(bytes, start + name.len());
-            let module = bytes[next..].starts_with(b"::") && {
-                let after = skip_trivia(bytes, next + 2);
-                bytes
-                    .get(after)
-                    .is_some_and(|b| is_ident_byte(*b) || *b == b'{' || *b == b'*')
-            };
-            let declared = matches!(
-                last[0],
-                Some(Token::Word { text, .. })
-                    if matches!(text, "fn" | "struct" | "enum" | "union" | "trait" | "mod" | "static")
-            ) || bytes.get(next) == Some(&b':')
-                && bytes.get(next + 1) != Some(&b':');
-            let macro_name = bytes.get(next) == Some(&b'!') && bytes.get(next + 1) != Some(&b'=');
-            word(
-                start,
-                name,
-                WordPlace {
-                    after_dot,
-                    qualified: colons,
-                    parent,
-                    module,
-                    declared,
-                    macro_name,
-                },
-            );
+        let placed = match token {
+            Token::Word {
+                start, text: name, ..
+            } => Some((start, name, self.place_word(start, name))),
+            Token::Punct { .. } => None,
+        };
+        self.last = [Some(token), self.last[0], self.last[1]];
+        placed
+    }
+
+    fn place_word(&self, start: usize, name: &'t str) -> WordPlace<'t> {
+        let (bytes, last) = (self.bytes, &self.last);
+        let punct = |k: usize| match last[k] {
+            Some(Token::Punct { byte, at, .. }) => Some((byte, at)),
+            _ => None,
+        };
+        let after_dot =
+            punct(0).is_some_and(|(b, _)| b == b'.') && punct(1).is_none_or(|(b, _)| b != b'.');
+        let colons = matches!(
+            (punct(0), punct(1)),
+            (Some((b':', a)), Some((b':', b))) if b + 1 == a
+        );
+        let parent = match last[2] {
+            Some(Token::Word { text, .. }) if colons => Some(text),
+            _ => None,
+        };
+        let next = skip_trivia(bytes, start + name.len());
+        let module = bytes[next..].starts_with(b"::") && {
+            let after = skip_trivia(bytes, next + 2);
+            bytes
+                .get(after)
+                .is_some_and(|b| is_ident_byte(*b) || *b == b'{' || *b == b'*')
+        };
+        let declared = matches!(
+            last[0],
+            Some(Token::Word { text, .. })
+                if matches!(text, "fn" | "struct" | "enum" | "union" | "trait" | "mod" | "static")
+        ) || bytes.get(next) == Some(&b':') && bytes.get(next + 1) != Some(&b':');
+        let macro_name = bytes.get(next) == Some(&b'!') && bytes.get(next + 1) != Some(&b'=');
+        WordPlace {
+            after_dot,
+            qualified: colons,
+            parent,
+            module,
+            declared,
+            macro_name,
         }
-        last = [Some(token), last[0], last[1]];
-    });
+    }
 }
 
 /// A piece of code, as [`for_each_code_token`] finds it.
