@@ -92,6 +92,7 @@ impl<'t> Placer<'t> {
     }
 
     /// The next token of the text: a word outside attributes, with where it stands.
+    #[inline]
     pub fn place(&mut self, token: Token<'t>) -> Option<(usize, &'t str, WordPlace<'t>)> {
         let in_attribute = match token {
             Token::Word { in_attribute, .. } | Token::Punct { in_attribute, .. } => in_attribute,
@@ -109,6 +110,7 @@ impl<'t> Placer<'t> {
         placed
     }
 
+    #[inline]
     fn place_word(&self, start: usize, name: &'t str) -> WordPlace<'t> {
         let (bytes, last) = (self.bytes, &self.last);
         let punct = |k: usize| match last[k] {
