@@ -593,8 +593,14 @@ fn model_with(
         let mut tainted = Names::default();
         while !wave.is_empty() || !unseen.is_empty() {
             let bytes: usize = wave.iter().map(|&i| files[i].text.len()).sum();
-            let summarized: Vec<(usize, (FileFacts, FileSummary))> =
-                wave.par_iter().map(|&i| (i, summarize(i))).collect();
+            // Largest first: the threads end together, not waiting on one big file at the end.
+            let mut order = wave.clone();
+            order.sort_by_key(|&i| std::cmp::Reverse(files[i].text.len()));
+            let summarized: Vec<(usize, (FileFacts, FileSummary))> = order
+                .par_iter()
+                .with_max_len(1)
+                .map(|&i| (i, summarize(i)))
+                .collect();
             crate::passes::mark(&format!(
                 "summaries: {} files, {:.1} MB",
                 summarized.len(),
