@@ -420,6 +420,12 @@ impl Model {
                             .is_some_and(|h| is_runtime_bound_client(&self.facts[i].imports, h))
                 }),
                 Gate::IfTwoTokios => graph.tokio_versions.len() >= 2,
+                Gate::IfCalleesNeedTokio(calls) => calls.iter().any(|&at| {
+                    graph
+                        .callees_at(i, at)
+                        .iter()
+                        .any(|&f| graph.driver_needs(f).tokio_based)
+                }),
             }),
         }
     }
@@ -831,6 +837,33 @@ mod tests {
         // A directive is always looked at (`unused_suppression`, rules it names).
         let (walk, _) = walk_of(&format!("#[allow(loopfix::nested_block_on)]\n{plain}"));
         assert!(matches!(walk, Walk::Always), "{walk:?}");
+    }
+
+    #[test]
+    fn gates_that_the_graph_or_the_file_decides_walk_only_where_rules_report() {
+        // Another executor's `block_on` in sync code: walked only if the future is built on
+        // Tokio, by its own calls or through the workspace functions it calls.
+        let plain = "fn run() {\n    futures::executor::block_on(async { helper().await });\n}\n\nasync fn helper() -> u32 {\n    1\n}\n";
+        let (walk, walked) = walk_of(plain);
+        assert!(!walked, "{walk:?}");
+        assert!(
+            matches!(&walk, Walk::If(gates) if gates.iter().any(|g| matches!(g, Gate::IfCalleesNeedTokio(_)))),
+            "{walk:?}"
+        );
+        let tokio = plain.replace(
+            "    1\n",
+            "    reqwest::get(\"http://x\").await.ok();\n    1\n",
+        );
+        assert!(walk_of(&tokio).1, "through `helper`");
+        // A builder that enables every driver misses none.
+        let built = "fn main() {\n    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();\n    rt.block_on(async { tokio::time::sleep(std::time::Duration::from_millis(1)).await });\n}\n";
+        assert!(!walk_of(built).1);
+        assert!(walk_of(&built.replace("enable_all", "enable_io")).1);
+        // A task spawned in `#[tokio::main]`: walked only if nothing waits for it.
+        let awaited = "#[tokio::main]\nasync fn main() {\n    let handle = tokio::spawn(async {});\n    handle.await.unwrap();\n}\n";
+        assert!(!walk_of(awaited).1);
+        let lost = "#[tokio::main]\nasync fn main() {\n    tokio::spawn(async {});\n}\n";
+        assert!(walk_of(lost).1);
     }
 
     #[test]

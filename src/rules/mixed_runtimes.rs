@@ -95,14 +95,25 @@ impl Rule for MixedRuntimes {
         let Some(b) = cx.model.block_on(node) else {
             return Gate::No;
         };
-        Gate::when(
-            !b.executor.panics_inside_tokio()
-                && b.executor != Executor::TokioTest
-                && matches!(
-                    cx.model.exec_context(node),
-                    ExecContext::Sync(SyncContext::Fn { .. } | SyncContext::OffThread { .. })
-                ),
-        )
+        if b.executor.panics_inside_tokio()
+            || b.executor == Executor::TokioTest
+            || !matches!(
+                cx.model.exec_context(node),
+                ExecContext::Sync(SyncContext::Fn { .. } | SyncContext::OffThread { .. })
+            )
+        {
+            return Gate::No;
+        }
+        // Whether the future is built on Tokio: from its own calls, or the graph's answer for
+        // the workspace functions it calls.
+        let (needs, calls) = cx.model.local_runtime_needs(b.future.syntax());
+        if needs.tokio_based {
+            Gate::Yes
+        } else if calls.is_empty() {
+            Gate::No
+        } else {
+            Gate::IfCalleesNeedTokio(calls)
+        }
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {

@@ -100,6 +100,9 @@ pub enum Gate {
     IfStaticHoldsClient(TextRange),
     /// Only if the workspace's `Cargo.lock` has two incompatible Tokio versions.
     IfTwoTokios,
+    /// Only if a workspace function called at one of these offsets (the callee's name, as
+    /// [`crate::semantic::WorkspaceModel::callees_at`] keys calls) is built on Tokio.
+    IfCalleesNeedTokio(Vec<TextSize>),
 }
 
 impl Gate {

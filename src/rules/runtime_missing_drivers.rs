@@ -75,11 +75,15 @@ impl Rule for RuntimeMissingDrivers {
         &[SyntaxKind::METHOD_CALL_EXPR]
     }
 
+    /// A builder that enables both drivers misses none.
     fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
         Gate::when(
             cx.model
                 .runtime_construction(node)
-                .is_some_and(|c| c.builder_methods.is_some()),
+                .and_then(|c| c.builder_methods)
+                .is_some_and(|methods| {
+                    !(enables(&methods, "enable_time") && enables(&methods, "enable_io"))
+                }),
         )
     }
 
@@ -95,14 +99,7 @@ impl Rule for RuntimeMissingDrivers {
         let Some(methods) = &construction.builder_methods else {
             return;
         };
-        // `enable_alt_timer` (tokio's unstable alternative timer) enables timers too.
-        let has = |m: &str| {
-            methods.iter().any(|x| {
-                x == m
-                    || x == "enable_all"
-                    || (m == "enable_time" && x.starts_with("enable_") && x.contains("time"))
-            })
-        };
+        let has = |m: &str| enables(methods, m);
         let mut needs = DriverNeeds::default();
         let mut where_used = Vec::new();
         for future in driven_futures(cx, &construction) {
@@ -159,6 +156,17 @@ impl Rule for RuntimeMissingDrivers {
             }),
         });
     }
+}
+
+/// Whether a builder chain's `methods` enable the driver that `enable` names (`enable_time`,
+/// `enable_io`): by that method or `enable_all`; `enable_alt_timer` (tokio's unstable
+/// alternative timer) enables timers too.
+fn enables(methods: &[String], enable: &str) -> bool {
+    methods.iter().any(|x| {
+        x == enable
+            || x == "enable_all"
+            || (enable == "enable_time" && x.starts_with("enable_") && x.contains("time"))
+    })
 }
 
 /// The futures the runtime drives: arguments of its `block_on` and `spawn` calls.

@@ -86,17 +86,12 @@ impl Rule for TaskLostAtShutdown {
         ]
     }
 
+    /// The check itself: all it asks is in the file (what becomes of the handle, where the
+    /// runtime's scope ends, what awaits after), and spawns and `JoinSet`s are few.
     fn gate(&self, cx: &RuleContext<'_>, node: &SyntaxNode) -> Gate {
-        if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
-            return Gate::when(
-                stmt.initializer()
-                    .is_some_and(|init| builds_join_set(cx, &init)),
-            );
-        }
-        Gate::when(cx.model.spawn(node).is_some_and(|spawn| {
-            matches!(spawn.kind, SpawnKind::Tokio | SpawnKind::Runtime)
-                && !cx.model.task_runs_forever(&spawn.future)
-        }))
+        let mut found = Vec::new();
+        self.check(cx, node, &mut found);
+        Gate::when(!found.is_empty())
     }
 
     /// It reports only `spawn` calls and `JoinSet`s.

@@ -362,10 +362,24 @@ impl<'a> FileModel<'a> {
     /// What the code of `node` (a future, a function body) needs of a Tokio runtime: timers, I/O,
     /// any runtime for Tokio-based libraries; through the workspace functions it calls too.
     pub fn runtime_needs(&self, node: &SyntaxNode) -> graph::DriverNeeds {
-        let mut needs = graph::DriverNeeds::default();
         let Some(graph) = self.graph else {
-            return needs;
+            return graph::DriverNeeds::default();
         };
+        let (mut needs, calls) = self.local_runtime_needs(node);
+        for at in calls {
+            for &callee in graph.callees_at(self.file, at) {
+                needs.union(graph.driver_needs(callee));
+            }
+        }
+        needs
+    }
+
+    /// [`FileModel::runtime_needs`] as far as the file tells: what the paths it calls need, and
+    /// where it calls functions (the offsets of the callees' names) that may need more, as the
+    /// workspace graph will tell.
+    pub fn local_runtime_needs(&self, node: &SyntaxNode) -> (graph::DriverNeeds, Vec<TextSize>) {
+        let mut needs = graph::DriverNeeds::default();
+        let mut calls = Vec::new();
         for n in self.nodes_within(node) {
             let name = if let Some(call) = ast::CallExpr::cast(n.clone()) {
                 let Some(ast::Expr::PathExpr(pe)) = call.expr() else {
@@ -381,13 +395,9 @@ impl<'a> FileModel<'a> {
             } else {
                 None
             };
-            if let Some(name) = name {
-                for &callee in graph.callees_at(self.file, name.syntax().text_range().start()) {
-                    needs.union(graph.driver_needs(callee));
-                }
-            }
+            calls.extend(name.map(|n| n.syntax().text_range().start()));
         }
-        needs
+        (needs, calls)
     }
 
     /// Whether `range` is in (or is an attribute of) a function marked `#[should_panic]`.
