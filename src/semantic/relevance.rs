@@ -689,22 +689,39 @@ impl NameSearch {
     }
 }
 
-/// What a call or a use names, as the closure matches it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// What a call or a use names, as the closure matches it: names by their [`word_hash`] (a
+/// collision can only taint more, never less).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Key {
     /// A function, static or re-export, by name.
-    Plain(String),
+    Plain(u64),
     /// A method, by its type's name and its own.
+    Method(u64, u64),
+}
+
+/// What a tainted thing is called: the names a round of the closure hands on ([`Names`]).
+#[derive(Clone, Debug)]
+enum Named {
+    Plain(String),
     Method(String, String),
 }
 
+impl Named {
+    fn key(&self) -> Key {
+        match self {
+            Named::Plain(name) => Key::Plain(word_hash(name)),
+            Named::Method(ty, name) => Key::Method(word_hash(ty), word_hash(name)),
+        }
+    }
+}
+
 /// What waits for a key to be tainted: a function (file, index in its summary) or a re-export
-/// (by its local name), the key it taints in turn (none for what nothing can call), and the file
-/// it is in.
-#[derive(Clone, Debug)]
+/// (by its local name), what it taints in turn (an index into [`Taint`]'s names; none for what
+/// nothing can call), and the file it is in.
+#[derive(Clone, Copy, Debug)]
 struct Waiter {
     id: (usize, usize),
-    emits: Option<Key>,
+    emits: Option<u32>,
     file: usize,
 }
 
@@ -721,8 +738,10 @@ pub struct Taint<'s> {
     tainted: FxHashMap<Key, FxHashSet<usize>>,
     fired: FxHashSet<(usize, usize)>,
     waiting: FxHashMap<Key, Vec<Waiter>>,
-    /// Keys tainted in a file, not propagated yet.
-    queue: Vec<(Key, usize)>,
+    /// What waiters taint when they fire, by the index they hold.
+    named: Vec<Named>,
+    /// Names tainted in a file (by index in `named`), not propagated yet.
+    queue: Vec<(u32, usize)>,
     /// Ids for re-exports (`usize::MAX` as their file).
     next_alias: usize,
 }
@@ -732,14 +751,14 @@ pub struct Taint<'s> {
 fn call_key(f: &FnSummary, target: &CallTarget, renames: &HashMap<&str, &str>) -> Option<Key> {
     let method = |ty: &str, name: &str| {
         let ty = renames.get(ty).copied().unwrap_or(ty);
-        Some(Key::Method(ty.to_owned(), name.to_owned()))
+        Some(Key::Method(word_hash(ty), word_hash(name)))
     };
     match target {
         // `Type::f` and `Self::f` name a method; `module::f` and `f` a function.
         CallTarget::Path { segments, .. } => match segments.as_slice() {
             [.., ty, name] if ty == "Self" => method(f.self_ty.as_deref()?, name),
             [.., ty, name] if ty.starts_with(char::is_uppercase) => method(ty, name),
-            [.., name] => Some(Key::Plain(name.clone())),
+            [.., name] => Some(Key::Plain(word_hash(name))),
             [] => None,
         },
         CallTarget::SelfMethod(name) => method(f.self_ty.as_deref()?, name),
@@ -748,15 +767,15 @@ fn call_key(f: &FnSummary, target: &CallTarget, renames: &HashMap<&str, &str>) -
     }
 }
 
-/// The key a tainted function taints in turn (none for `main` and tests).
-fn own_key(f: &FnSummary) -> Option<Key> {
+/// What a tainted function taints in turn (nothing for `main` and tests).
+fn own_name(f: &FnSummary) -> Option<Named> {
     let test = f.entry.as_ref().is_some_and(|e| e.is_test());
     if test || (f.self_ty.is_none() && f.name == "main") {
         return None;
     }
     Some(match &f.self_ty {
-        Some(ty) => Key::Method(ty.clone(), f.name.clone()),
-        None => Key::Plain(f.name.clone()),
+        Some(ty) => Named::Method(ty.clone(), f.name.clone()),
+        None => Named::Plain(f.name.clone()),
     })
 }
 
@@ -767,9 +786,16 @@ impl<'s> Taint<'s> {
             tainted: FxHashMap::default(),
             fired: FxHashSet::default(),
             waiting: FxHashMap::default(),
+            named: Vec::new(),
             queue: Vec::new(),
             next_alias: 0,
         }
+    }
+
+    /// The index of a new name.
+    fn name(&mut self, named: Named) -> u32 {
+        self.named.push(named);
+        (self.named.len() - 1) as u32
     }
 
     /// Adds newly parsed files; returns the names tainted since the last call, which the files not
@@ -788,21 +814,23 @@ impl<'s> Taint<'s> {
                     .and_then(|r| text.get(usize::from(r.start())..usize::from(r.end())))
                     .unwrap_or_default();
                 if prefilter.has_seed_word(&st.ty) || prefilter.has_seed_word(init) {
-                    self.queue.push((Key::Plain(st.name.clone()), file));
+                    let named = self.name(Named::Plain(st.name.clone()));
+                    self.queue.push((named, file));
                 }
             }
             for (_, local, path) in &summary.aliases {
                 let Some(leaf) = path.last() else { continue };
                 if prefilter.has_seed_word(leaf) {
-                    self.queue.push((Key::Plain(local.clone()), file));
+                    let named = self.name(Named::Plain(local.clone()));
+                    self.queue.push((named, file));
                 } else if local != leaf {
                     self.next_alias += 1;
                     let waiter = Waiter {
                         id: (usize::MAX, self.next_alias),
-                        emits: Some(Key::Plain(local.clone())),
+                        emits: Some(self.name(Named::Plain(local.clone()))),
                         file,
                     };
-                    self.wait(Key::Plain(leaf.clone()), waiter);
+                    self.wait(Key::Plain(word_hash(leaf)), waiter);
                 }
             }
             let renames: HashMap<&str, &str> = summary
@@ -814,9 +842,10 @@ impl<'s> Taint<'s> {
                 })
                 .collect();
             for (j, f) in summary.fns.iter().enumerate() {
+                let emits = own_name(f).map(|named| self.name(named));
                 let waiter = Waiter {
                     id: (file, j),
-                    emits: own_key(f),
+                    emits,
                     file,
                 };
                 if !f.facts.is_empty() || f.entry.is_some() || f.route.is_some() || f.seeded {
@@ -825,7 +854,7 @@ impl<'s> Taint<'s> {
                 }
                 for c in &f.calls {
                     if let Some(key) = call_key(f, &c.target, &renames) {
-                        self.wait(key, waiter.clone());
+                        self.wait(key, waiter);
                     }
                 }
                 for u in summary
@@ -834,23 +863,25 @@ impl<'s> Taint<'s> {
                     .filter(|u| u.in_fn == Some(f.start))
                 {
                     if let Some(name) = u.segments.last() {
-                        self.wait(Key::Plain(name.clone()), waiter.clone());
+                        self.wait(Key::Plain(word_hash(name)), waiter);
                     }
                 }
             }
         }
         // Propagate: each key tainted wakes what waits for it and sees the file that taints it.
         let mut fresh = Names::default();
-        while let Some((key, file)) = self.queue.pop() {
+        while let Some((named, file)) = self.queue.pop() {
+            let named = &self.named[named as usize];
+            let key = named.key();
             let units = &self.scope.file_units[file];
-            let known = self.tainted.entry(key.clone()).or_default();
+            let known = self.tainted.entry(key).or_default();
             let added: Vec<usize> = units.iter().copied().filter(|p| known.insert(*p)).collect();
             if added.is_empty() {
                 continue;
             }
-            match &key {
-                Key::Plain(name) => fresh.add(name, &added),
-                Key::Method(ty, name) => fresh.add_method(ty, name, &added),
+            match named {
+                Named::Plain(name) => fresh.add(name, &added),
+                Named::Method(ty, name) => fresh.add_method(ty, name, &added),
             }
             let waiters = self.waiting.remove(&key).unwrap_or_default();
             let (wake, keep): (Vec<Waiter>, Vec<Waiter>) = waiters.into_iter().partition(|w| {
@@ -869,9 +900,9 @@ impl<'s> Taint<'s> {
 
     fn fire(&mut self, waiter: Waiter) {
         if self.fired.insert(waiter.id)
-            && let Some(key) = waiter.emits
+            && let Some(named) = waiter.emits
         {
-            self.queue.push((key, waiter.file));
+            self.queue.push((named, waiter.file));
         }
     }
 
