@@ -256,6 +256,8 @@ struct Pending {
     /// Reached through a `#[cfg(..)]`-gated (or macro-gated) `mod`: its own missing children are
     /// not reported either (published crates often leave out the files of test modules).
     gated: bool,
+    /// `path` made canonical, when it already is (by the parallel load of the parent).
+    key: Option<Utf8PathBuf>,
 }
 
 /// A file read and parsed, with its `mod` declarations; or why it could not be.
@@ -265,6 +267,9 @@ type Loaded = Result<(SourceFile, Vec<ModDecl>), String>;
 struct ModDecl {
     name: String,
     candidates: Vec<Utf8PathBuf>,
+    /// The first candidate that is a file, and its canonical path: looked up as the declaring
+    /// file is loaded (in parallel), not between rounds.
+    found: Option<(Utf8PathBuf, Utf8PathBuf)>,
     /// The file's directory for children when found via `#[path]` (treated like `mod.rs`).
     by_path_attr: bool,
     cfg_gated: bool,
@@ -310,6 +315,7 @@ impl SourceSet {
                     },
                     child_dir,
                     gated: false,
+                    key: None,
                 });
             }
         }
@@ -322,7 +328,7 @@ impl SourceSet {
             let mut late_owners: Vec<(Utf8PathBuf, Owner)> = Vec::new();
             let mut in_wave: std::collections::HashSet<Utf8PathBuf> = Default::default();
             for mut p in queue.drain(..) {
-                let key = normalize(&p.path);
+                let key = p.key.take().unwrap_or_else(|| normalize(&p.path));
                 if by_path.contains_key(&key) || in_wave.contains(&key) {
                     late_owners.push((key, p.owner));
                 } else {
@@ -344,8 +350,8 @@ impl SourceSet {
                     Err(message) => warnings.push(LoadWarning { message }),
                     Ok((mut file, decls)) => {
                         for decl in decls {
-                            match decl.candidates.iter().find(|c| c.is_file()) {
-                                Some(found) => {
+                            match &decl.found {
+                                Some((found, key)) => {
                                     let mut module_path = pending.owner.module_path.clone();
                                     module_path.push(decl.name.clone());
                                     let child_dir = child_dir_of(found, decl.by_path_attr);
@@ -358,6 +364,7 @@ impl SourceSet {
                                         },
                                         child_dir,
                                         gated: pending.gated || decl.cfg_gated,
+                                        key: Some(key.clone()),
                                     });
                                 }
                                 None if decl.cfg_gated || pending.gated => {}
@@ -452,6 +459,13 @@ fn load_one(workspace: &Workspace, p: &Pending) -> Loaded {
     if declares_modules(&file.text) {
         let file_dir = p.path.parent().map(Utf8Path::to_owned).unwrap_or_default();
         collect_mods(&file, &p.child_dir, &file_dir, &mut decls);
+        for decl in &mut decls {
+            decl.found = decl
+                .candidates
+                .iter()
+                .find(|c| c.is_file())
+                .map(|found| (found.clone(), normalize(found)));
+        }
     }
     Ok((file, decls))
 }
@@ -623,6 +637,7 @@ fn collect_mods(
                             by_path_attr: false,
                             cfg_gated: true,
                             line,
+                            found: None,
                         });
                         j += 3;
                     }
@@ -645,6 +660,7 @@ fn collect_mods(
                             by_path_attr,
                             cfg_gated: attrs.cfg,
                             line,
+                            found: None,
                         });
                         j += 3;
                     }
@@ -787,6 +803,7 @@ mod tests {
                                 by_path_attr: false,
                                 cfg_gated: true,
                                 line,
+                                found: None,
                             });
                             j += 3;
                         }
@@ -809,6 +826,7 @@ mod tests {
                                 by_path_attr,
                                 cfg_gated: attrs.cfg,
                                 line,
+                                found: None,
                             });
                             j += 3;
                         }
