@@ -12,7 +12,7 @@ use crate::rules::{self, Gate, Rule, RuleContext};
 use crate::semantic::clients::is_runtime_bound_client;
 use crate::semantic::graph::GraphStats;
 use crate::semantic::relevance::{
-    Closure, Names, Prefilter, Scan, Scope, Taint, WordIndex, names_loopfix, reexports,
+    Closure, Names, Prefilter, Scan, Scope, Taint, WordIndex, holds_word, names_loopfix, reexports,
 };
 use crate::semantic::summary::FileSummary;
 use crate::semantic::{FileModel, Imports, MacroBodies, WorkspaceModel};
@@ -83,18 +83,6 @@ impl RuleSet {
     pub fn rules(&self) -> &[&'static dyn Rule] {
         &self.rules
     }
-}
-
-/// Whether `text` holds `word` as a whole identifier (anywhere: comments too).
-fn holds_word(text: &str, word: &str) -> bool {
-    let bytes = text.as_bytes();
-    memchr::memmem::find_iter(bytes, word.as_bytes()).any(|at| {
-        let end = at + word.len();
-        (at == 0 || !crate::semantic::relevance::is_ident_byte(bytes[at - 1]))
-            && bytes
-                .get(end)
-                .is_none_or(|b| !crate::semantic::relevance::is_ident_byte(*b))
-    })
 }
 
 /// Dependency names visible in each file (those of the packages that own it), shared by the

@@ -1,7 +1,6 @@
 //! Where a run's wall time goes, as rustc's `-Z time-passes`: with `LOOPFIX_TIME_PASSES=1`, each
 //! [`mark`] prints the time since the previous one to stderr, with the resident memory then and at
-//! its peak so far (Linux). For developers measuring the
-//! pipeline; nothing is printed otherwise.
+//! its peak so far (Linux). For developers measuring the pipeline; nothing is printed otherwise.
 
 use std::sync::Mutex;
 use std::sync::OnceLock;

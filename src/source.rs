@@ -535,7 +535,6 @@ fn collect_mods(
 ) {
     use crate::semantic::words::{Token, for_each_code_token};
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-    let bom = file.text.len() - text.len();
     let mut toks: Vec<(ModTok<'_>, usize)> = Vec::new();
     for_each_code_token(text, |token| {
         toks.push(match token {
@@ -543,8 +542,21 @@ fn collect_mods(
             Token::Punct { at, byte, .. } => (ModTok::Punct(byte), at),
         })
     });
-    // A string literal is no token here: `#[path = "x.rs"]` is `path`, `=` and `]` with the
-    // literal between the last two.
+    mods_in_tokens(file, &toks, child_dir, file_dir, out);
+}
+
+/// The `mod` declarations that `toks` (the code tokens of `file`'s text after any byte-order mark,
+/// with their offsets there) hold. A string literal is no token here: `#[path = "x.rs"]` is
+/// `path`, `=` and `]` with the literal between the last two.
+fn mods_in_tokens(
+    file: &SourceFile,
+    toks: &[(ModTok<'_>, usize)],
+    child_dir: &Utf8Path,
+    file_dir: &Utf8Path,
+    out: &mut Vec<ModDecl>,
+) {
+    let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
+    let bom = file.text.len() - text.len();
     let kind = |j: usize| toks.get(j).map_or(ModTok::End, |t| t.0);
     let word = |j: usize| match kind(j) {
         ModTok::Word(w) => w,
@@ -700,10 +712,8 @@ fn collect_mods(
 mod tests {
     use super::*;
 
-    /// [`super::collect_mods`] on the lexer's tokens: the reference it is held to. The `mod` declarations of `file`, found in its tokens: `mod x;` at module level (in the file or
-    /// an inline module, with `#[path]` and `#[cfg]`/`#[cfg_attr]`), and `mod x;` anywhere in the
-    /// arguments of an item-level macro call (`cfg_if! { if #[cfg(unix)] { mod unix; } }`), which is
-    /// gated: a missing file is not reported.
+    /// [`collect_mods`] on rust-analyzer's lexer's tokens (literals, comments and lifetimes left
+    /// out, as the code tokens leave them out): the reference its own tokens are held to.
     fn collect_mods_lexed(
         file: &SourceFile,
         child_dir: &Utf8Path,
@@ -712,154 +722,26 @@ mod tests {
     ) {
         use ra_ap_syntax::SyntaxKind as K;
         let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-        let bom = file.text.len() - text.len();
         let lexed = ra_ap_parser::LexedStr::new(file.edition, text);
-        let toks: Vec<usize> = (0..lexed.len())
-            .filter(|&i| !lexed.kind(i).is_trivia() && lexed.kind(i) != K::EOF)
+        let toks: Vec<(ModTok<'_>, usize)> = (0..lexed.len())
+            .filter_map(|i| {
+                let (kind, token) = (lexed.kind(i), lexed.text(i));
+                let at = lexed.text_start(i);
+                if kind.is_trivia()
+                    || kind.is_literal()
+                    || matches!(kind, K::EOF | K::LIFETIME_IDENT | K::SHEBANG | K::ERROR)
+                {
+                    None
+                } else if token.len() == 1 && token.as_bytes()[0].is_ascii_punctuation() {
+                    Some((ModTok::Punct(token.as_bytes()[0]), at))
+                } else {
+                    // Raw identifiers by their name, as the code tokens give them.
+                    let name = token.strip_prefix("r#").unwrap_or(token);
+                    Some((ModTok::Word(name), at + (token.len() - name.len())))
+                }
+            })
             .collect();
-        let kind = |j: usize| toks.get(j).map_or(K::EOF, |&i| lexed.kind(i));
-        let tok_text = |j: usize| toks.get(j).map_or("", |&i| lexed.text(i));
-        // The index just past the group opened at `j` (`[`, `(` or `{`).
-        let close = |j: usize| {
-            let mut depth = 0usize;
-            for (k, _) in toks.iter().enumerate().skip(j) {
-                match kind(k) {
-                    K::L_BRACK | K::L_PAREN | K::L_CURLY => depth += 1,
-                    K::R_BRACK | K::R_PAREN | K::R_CURLY => {
-                        depth = depth.saturating_sub(1);
-                        if depth == 0 {
-                            return k + 1;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            toks.len()
-        };
-        let mut stack: Vec<Frame> = Vec::new();
-        let mut pending = PendingAttrs::default();
-        let mut j = 0;
-        while j < toks.len() {
-            let in_macro = stack.iter().any(|f| matches!(f, Frame::Macro));
-            let at_item_level = matches!(stack.last(), None | Some(Frame::Module(_)));
-            let dir = stack
-                .iter()
-                .rev()
-                .find_map(|f| match f {
-                    Frame::Module(d) => Some(d.as_path()),
-                    _ => None,
-                })
-                .unwrap_or(child_dir);
-            let inside_inline = stack.iter().any(|f| matches!(f, Frame::Module(_)));
-            match kind(j) {
-                // `#[..]` before an item; `#![..]` applies to the enclosing module.
-                K::POUND if at_item_level && !in_macro => {
-                    let inner = kind(j + 1) == K::BANG;
-                    let open = if inner { j + 2 } else { j + 1 };
-                    if kind(open) != K::L_BRACK {
-                        j += 1;
-                        continue;
-                    }
-                    let end = close(open);
-                    if !inner {
-                        match tok_text(open + 1) {
-                            "cfg" | "cfg_attr" => pending.cfg = true,
-                            "path" if kind(open + 2) == K::EQ && kind(open + 3) == K::STRING => {
-                                let lit = tok_text(open + 3);
-                                if let Some(v) =
-                                    lit.strip_prefix('"').and_then(|l| l.strip_suffix('"'))
-                                    && !v.contains('\\')
-                                {
-                                    pending.path = Some(v.to_owned());
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                    j = end;
-                    continue;
-                }
-                // `pub(crate)`, `pub(in path)`: part of the item that follows.
-                K::PUB_KW => {
-                    j += 1;
-                    if kind(j) == K::L_PAREN {
-                        j = close(j);
-                    }
-                    continue;
-                }
-                K::MOD_KW if kind(j + 1) == K::IDENT && (at_item_level || in_macro) => {
-                    let name = tok_text(j + 1).trim_start_matches("r#").to_owned();
-                    let (line, _) =
-                        file.line_col_chars(((lexed.text_start(toks[j]) + bom) as u32).into());
-                    let attrs = std::mem::take(&mut pending);
-                    match kind(j + 2) {
-                        K::SEMICOLON if in_macro => {
-                            out.push(ModDecl {
-                                candidates: vec![
-                                    dir.join(format!("{name}.rs")),
-                                    dir.join(&name).join("mod.rs"),
-                                ],
-                                name,
-                                by_path_attr: false,
-                                cfg_gated: true,
-                                line,
-                                found: None,
-                            });
-                            j += 3;
-                        }
-                        K::SEMICOLON => {
-                            let (candidates, by_path_attr) = match attrs.path {
-                                // Outside inline modules `#[path]` is relative to the file's directory.
-                                Some(rel) if !inside_inline => (vec![file_dir.join(rel)], true),
-                                Some(rel) => (vec![dir.join(rel)], true),
-                                None => (
-                                    vec![
-                                        dir.join(format!("{name}.rs")),
-                                        dir.join(&name).join("mod.rs"),
-                                    ],
-                                    false,
-                                ),
-                            };
-                            out.push(ModDecl {
-                                name,
-                                candidates,
-                                by_path_attr,
-                                cfg_gated: attrs.cfg,
-                                line,
-                                found: None,
-                            });
-                            j += 3;
-                        }
-                        K::L_CURLY if !in_macro => {
-                            let inner_dir = dir.join(attrs.path.as_deref().unwrap_or(&name));
-                            stack.push(Frame::Module(inner_dir));
-                            j += 3;
-                        }
-                        _ => j += 2,
-                    }
-                    continue;
-                }
-                K::L_CURLY | K::L_PAREN | K::L_BRACK => {
-                    // `name! { .. }` at item level is an item macro; `macro_rules! name { .. }` is not.
-                    let macro_call = at_item_level
-                        && !in_macro
-                        && j >= 2
-                        && kind(j - 1) == K::BANG
-                        && kind(j - 2) == K::IDENT;
-                    stack.push(if macro_call {
-                        Frame::Macro
-                    } else {
-                        Frame::Other
-                    });
-                }
-                K::R_CURLY | K::R_PAREN | K::R_BRACK => {
-                    stack.pop();
-                }
-                _ => {}
-            }
-            pending = PendingAttrs::default();
-            j += 1;
-        }
+        mods_in_tokens(file, &toks, child_dir, file_dir, out);
     }
 
     fn decls(text: &str) -> Vec<(String, Vec<String>, bool)> {

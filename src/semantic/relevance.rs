@@ -117,15 +117,18 @@ pub(crate) fn is_ident_byte(b: u8) -> bool {
 /// Whether `text` holds the word `loopfix` anywhere, comments included: where suppression
 /// directives (`// loopfix: allow(..)`, `#[allow(loopfix::..)]`) can be.
 pub fn names_loopfix(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let word = b"loopfix";
-    memchr::memmem::find_iter(bytes, word).any(|at| whole_word(bytes, at, at + word.len(), false))
+    holds_word(text, "loopfix")
 }
 
-/// Whether `bytes[start..end]` is a whole identifier (or, for a `prefix`, starts one).
-fn whole_word(bytes: &[u8], start: usize, end: usize, prefix: bool) -> bool {
-    (start == 0 || !is_ident_byte(bytes[start - 1]))
-        && (prefix || bytes.get(end).is_none_or(|b| !is_ident_byte(*b)))
+/// Whether `text` holds `word` as a whole identifier, anywhere (comments and strings too).
+pub fn holds_word(text: &str, word: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, word.as_bytes()).any(|at| {
+        (at == 0 || !is_ident_byte(bytes[at - 1]))
+            && bytes
+                .get(at + word.len())
+                .is_none_or(|b| !is_ident_byte(*b))
+    })
 }
 
 impl Prefilter {
