@@ -12,7 +12,7 @@ use crate::rules::{self, Gate, Rule, RuleContext};
 use crate::semantic::clients::is_runtime_bound_client;
 use crate::semantic::graph::GraphStats;
 use crate::semantic::relevance::{
-    Closure, Names, Prefilter, Scan, Scope, Taint, WordIndex, holds_word, names_loopfix, reexports,
+    Closure, Names, Prefilter, Scan, Scope, Taint, WordIndex, holds_word, names_loopfix,
 };
 use crate::semantic::summary::FileSummary;
 use crate::semantic::{FileModel, Imports, MacroBodies, WorkspaceModel};
@@ -561,7 +561,15 @@ fn model_with(
         // for their `use` items first; then the seed files, whole.
         let reexporting: Vec<usize> = (0..files.len())
             .into_par_iter()
-            .filter(|&i| !checked[i] && reexports(&files[i].text))
+            .filter(|&i| {
+                matches!(
+                    scans[i],
+                    Some(Scan::Other {
+                        reexports: true,
+                        ..
+                    })
+                )
+            })
             .collect();
         let summarized: Vec<(usize, (FileFacts, FileSummary))> = reexporting
             .par_iter()
@@ -580,7 +588,7 @@ fn model_with(
         let words: Vec<std::sync::OnceLock<WordIndex>> = scans
             .iter_mut()
             .map(|scan| match scan.take() {
-                Some(Scan::Other(index)) => std::sync::OnceLock::from(index),
+                Some(Scan::Other { index, .. }) => std::sync::OnceLock::from(index),
                 _ => std::sync::OnceLock::new(),
             })
             .collect();

@@ -238,17 +238,19 @@ impl Prefilter {
         self.scan_with(text, false).is_none()
     }
 
-    /// [`Prefilter::is_seed`], and for a file that is not a seed its [`WordIndex`], built in the
-    /// same pass over its tokens (the closure searches most files that are not seeds).
+    /// [`Prefilter::is_seed`], and for a file that is not a seed its [`WordIndex`] and whether
+    /// it re-exports, found in the same pass over its tokens (the closure searches most files
+    /// that are not seeds).
     pub fn scan(&self, text: &str) -> Scan {
         match self.scan_with(text, true) {
             None => Scan::Seed,
-            Some(index) => Scan::Other(index),
+            Some((index, reexports)) => Scan::Other { index, reexports },
         }
     }
 
-    /// `None` for a seed; otherwise the file's word index (empty unless `index`).
-    fn scan_with(&self, text: &str, index: bool) -> Option<WordIndex> {
+    /// `None` for a seed; otherwise the file's word index (empty unless `index`) and whether its
+    /// code re-exports something.
+    fn scan_with(&self, text: &str, index: bool) -> Option<(WordIndex, bool)> {
         // A directive counts in a comment (`loopfix` is a seed word).
         if names_loopfix(text) {
             return None;
@@ -256,9 +258,11 @@ impl Prefilter {
         let (mut awaits, mut guards, mut seed) = (false, false, false);
         // The last word found, waiting for the punctuation after it to decide.
         let mut pending = Pending::None;
+        let mut reexport = Reexport::default();
         let mut placer = super::words::Placer::new(text);
         let mut entries = Vec::new();
         super::words::for_each_code_token_while(text, |token| {
+            reexport.see(&token);
             if index && let Some((_, word, place)) = placer.place(token) {
                 entries.push(WordIndex::entry(word, &place));
             }
@@ -298,7 +302,35 @@ impl Prefilter {
             !(seed || awaits && guards)
         });
         let is_seed = seed || pending == Pending::Seed || awaits && guards;
-        (!is_seed).then(|| WordIndex::from_entries(entries))
+        (!is_seed).then(|| (WordIndex::from_entries(entries), reexport.found))
+    }
+}
+
+/// Finds a re-export in a file's code tokens: `pub use`, `pub(crate) use`, `pub(in a::b) use`.
+#[derive(Default)]
+struct Reexport {
+    /// After `pub`: 1; inside its `(..)`: 2 and more, one per bracket open.
+    state: u32,
+    found: bool,
+}
+
+impl Reexport {
+    #[inline]
+    fn see(&mut self, token: &super::words::Token<'_>) {
+        use super::words::Token;
+        self.state = match (self.state, token) {
+            (_, Token::Word { text: "pub", .. }) if self.state < 2 => 1,
+            (1, Token::Word { text: "use", .. }) => {
+                self.found = true;
+                0
+            }
+            (1, Token::Punct { byte: b'(', .. }) => 2,
+            (2.., Token::Punct { byte: b'(', .. }) => self.state + 1,
+            (2, Token::Punct { byte: b')', .. }) => 1,
+            (3.., Token::Punct { byte: b')', .. }) => self.state - 1,
+            (2.., _) => self.state,
+            _ => 0,
+        };
     }
 }
 
@@ -306,8 +338,9 @@ impl Prefilter {
 pub enum Scan {
     /// A seed: parsed and checked.
     Seed,
-    /// Not a seed; the words of its code, for the closure's name search.
-    Other(WordIndex),
+    /// Not a seed; the words of its code, for the closure's name search, and whether its code
+    /// re-exports something (`pub use`): other files resolve paths through it.
+    Other { index: WordIndex, reexports: bool },
 }
 
 /// A word of [`Prefilter::is_seed`] whose meaning the punctuation after it decides.
@@ -402,26 +435,6 @@ impl Scope {
     }
 }
 
-/// Whether `text` re-exports something (`pub use`, `pub(crate) use`...): other files resolve
-/// paths through it (`moka::sync::Cache` is `pub use cache::Cache` in `sync.rs`, and a glob names
-/// nothing), so it is summarised whatever it names.
-pub fn reexports(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    memchr::memmem::find_iter(bytes, b"pub").any(|at| {
-        if at > 0 && is_ident_byte(bytes[at - 1]) {
-            return false;
-        }
-        let mut rest = bytes[at + 3..].trim_ascii_start();
-        if rest.first() == Some(&b'(') {
-            let Some(close) = rest.iter().position(|&b| b == b')') else {
-                return false;
-            };
-            rest = rest[close + 1..].trim_ascii_start();
-        }
-        rest.starts_with(b"use") && rest.get(3).is_some_and(|b| !is_ident_byte(*b))
-    })
-}
-
 /// What the closure of a run decided: the files it summarised and every name it tainted. A file
 /// that was left out and still holds no seed word, no re-export and none of these names would be
 /// left out again, and the closure would be the same: the run's findings still hold after an edit
@@ -453,7 +466,8 @@ impl Closure {
             .iter()
             .map(|&i| sources.files[i].text.as_str())
             .collect();
-        if texts.iter().any(|t| prefilter.is_seed(t) || reexports(t)) {
+        let matters = |t: &str| !matches!(prefilter.scan_with(t, false), Some((_, false)));
+        if texts.iter().any(|t| matters(t)) {
             return false;
         }
         let scope = Scope::of(workspace, sources);
@@ -1035,9 +1049,20 @@ mod tests {
                         assert!(p.is_seed(text), "{}", path.display());
                         seeds += 1;
                     }
-                    Scan::Other(index) => {
+                    Scan::Other { index, reexports } => {
+                        use ra_ap_syntax::AstNode;
+                        use ra_ap_syntax::ast::HasVisibility;
                         assert!(!p.is_seed(text), "{}", path.display());
                         assert_eq!(index.words, WordIndex::of(text).words, "{}", path.display());
+                        // Every `use` item with a visibility is seen (a few more may be: in a
+                        // macro's body).
+                        let parse =
+                            ra_ap_syntax::SourceFile::parse(text, ra_ap_syntax::Edition::CURRENT);
+                        let parsed = parse.syntax_node().descendants().any(|n| {
+                            ra_ap_syntax::ast::Use::cast(n)
+                                .is_some_and(|u| u.visibility().is_some())
+                        });
+                        assert!(reexports || !parsed, "{}", path.display());
                         others += 1;
                     }
                 }
@@ -1047,11 +1072,22 @@ mod tests {
     }
 
     #[test]
-    fn reexports_are_found() {
+    fn reexports_are_found_in_code() {
+        let reexports = |text: &str| match Prefilter::new(Vec::new()).scan(text) {
+            Scan::Other { reexports, .. } => reexports,
+            Scan::Seed => panic!("not a seed: {text}"),
+        };
         assert!(reexports("mod cache;\npub use cache::Cache;\n"));
         assert!(reexports("pub(crate) use self::inner::*;"));
         assert!(reexports("pub (in crate::a) use x::y;"));
+        assert!(reexports("#[doc(inline)]\npub /* here */ use x::{y, z};"));
+        assert!(reexports("mod m { pub(in super::super) use a::b; }"));
         assert!(!reexports("use a::b;\npub fn used() {}\nrepub use_x;"));
+        assert!(!reexports("pub(crate) fn f() { use a::b; }"));
+        // Comments, docs and strings hold no items.
+        assert!(!reexports(
+            "//! ```\n//! pub use a::b;\n//! ```\nfn f() -> &'static str { \"pub use c;\" }"
+        ));
     }
 
     #[test]
