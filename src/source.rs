@@ -807,6 +807,36 @@ mod tests {
         assert!(compared > 10, "{compared}");
     }
 
+    /// Trees are freed where they are dropped, not handed to rust-analyzer's dropper thread
+    /// (`.cargo/config.toml` sets `no_salsa_async_drops`; about 10 % of a check's time).
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn trees_are_freed_where_they_are_dropped() {
+        let file = SourceFile::new(
+            "a.rs".into(),
+            "a.rs".into(),
+            "fn f() {}".into(),
+            Edition::CURRENT,
+        );
+        drop(file.parse());
+        // Linux keeps 15 bytes of a thread's name ("ParseNodeDroppe"), and a new thread names
+        // itself once it runs: look for a while before concluding there is none.
+        let dropper = || {
+            std::fs::read_dir("/proc/self/task")
+                .expect("Linux lists a process's threads")
+                .flatten()
+                .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+                .any(|name| name.starts_with("ParseNodeDrop"))
+        };
+        for _ in 0..50 {
+            assert!(
+                !dropper(),
+                "ra_ap_syntax drops trees on its own thread: is `.cargo/config.toml` in effect?"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     #[test]
     fn module_declarations_are_found_in_the_tokens() {
         let found = decls(
