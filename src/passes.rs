@@ -1,10 +1,11 @@
 //! Where a run's wall time goes, as rustc's `-Z time-passes`: with `LOOPFIX_TIME_PASSES=1`, each
-//! [`mark`] prints the time since the previous one to stderr, with the resident memory then and at
-//! its peak so far (Linux). For developers measuring the pipeline; nothing is printed otherwise.
+//! [`mark`] prints the time since the previous one to stderr, with the CPU time the process used
+//! meanwhile (how many cores the pass kept busy), the resident memory then and at its peak so far
+//! (Linux). For developers measuring the pipeline; nothing is printed otherwise.
 
 use std::sync::Mutex;
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Whether marks are printed (to skip work done only for their labels).
 pub fn enabled() -> bool {
@@ -19,17 +20,46 @@ pub fn mark(label: &str) {
     if !enabled() {
         return;
     }
-    static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+    static LAST: Mutex<Option<(Instant, Option<Duration>)>> = Mutex::new(None);
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
     let now = Instant::now();
-    let since = last.map_or(std::time::Duration::ZERO, |l| now - l);
-    *last = Some(now);
+    let cpu = cpu_time();
+    let (since, cpu_since) = match *last {
+        Some((l, l_cpu)) => (now - l, cpu.zip(l_cpu).map(|(c, l)| c.saturating_sub(l))),
+        None => (Duration::ZERO, None),
+    };
+    *last = Some((now, cpu));
+    // Cores kept busy: CPU time over wall time (this process's threads; not a child's).
+    let busy = match cpu_since {
+        Some(c) if !since.is_zero() => {
+            format!(
+                "  cpu: {c:>9.1?} (x{:.2})",
+                c.as_secs_f64() / since.as_secs_f64()
+            )
+        }
+        _ => String::new(),
+    };
     match rss_mb() {
         Some((rss, peak)) => {
-            eprintln!("time: {since:>9.1?}  rss: {rss:>5} MB (peak {peak:>5} MB)  {label}")
+            eprintln!("time: {since:>9.1?}{busy}  rss: {rss:>5} MB (peak {peak:>5} MB)  {label}")
         }
-        None => eprintln!("time: {since:>9.1?}  {label}"),
+        None => eprintln!("time: {since:>9.1?}{busy}  {label}"),
     }
+}
+
+/// The CPU time (user and system) of the process's threads so far (Linux), from the scheduler's
+/// nanosecond count of each thread.
+fn cpu_time() -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).ok();
+        // `schedstat`: time on the CPU (ns), time waiting for it, time slices.
+        total += stat
+            .as_deref()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Some(Duration::from_nanos(total))
 }
 
 /// The process's resident memory and its peak so far, in MB (Linux only), as rustc's
