@@ -531,10 +531,12 @@ fn model_with(
     // the closure finds it names something: then from the whole file.
     let summarize_uses = |i: usize| -> (FileFacts, FileSummary) {
         let file = &files[i];
-        let text = if file.too_deep.is_some() {
+        let uses = crate::semantic::words::use_items_only(&file.text);
+        // The parser recurses per nesting level (`use a::{b::{..}}` too).
+        let text = if crate::nesting::depth(&uses) > crate::nesting::MAX_DEPTH {
             String::new()
         } else {
-            crate::semantic::words::use_items_only(&file.text)
+            uses
         };
         let tree = ra_ap_syntax::SourceFile::parse(&text, file.edition).tree();
         let imports = imports_of(i, &tree);

@@ -36,9 +36,7 @@ pub struct SourceFile {
     /// Built on first use: most files of a run are never reported on.
     line_index: std::sync::OnceLock<LineIndex>,
     pub owners: Vec<Owner>,
-    /// Brackets nested deeper than [`crate::nesting::MAX_DEPTH`]: never parsed (the tree is empty).
-    pub too_deep: Option<usize>,
-    /// What the first parse found.
+    /// What the first parse found (or, for a file too deep to parse, its depth).
     syntax: std::sync::OnceLock<SyntaxFacts>,
     /// Syntax errors (parser and validation), from the first parse that validated.
     errors: std::sync::OnceLock<Vec<SyntaxError>>,
@@ -46,15 +44,15 @@ pub struct SourceFile {
 
 #[derive(Clone, Debug)]
 struct SyntaxFacts {
-    /// The tree nests deeper than [`crate::nesting::MAX_TREE_DEPTH`]: treated as empty.
-    tree_too_deep: Option<usize>,
+    /// Brackets nested deeper than [`crate::nesting::MAX_DEPTH`] (the parser recurses per level:
+    /// the file is not parsed), or a tree deeper than [`crate::nesting::MAX_TREE_DEPTH`]: the
+    /// tree is empty. Measured when the file is first parsed, not as it is read: most files of a
+    /// run are never parsed.
+    too_deep: Option<usize>,
 }
 
 impl SourceFile {
     pub fn new(path: Utf8PathBuf, rel_path: String, text: String, edition: Edition) -> SourceFile {
-        // The parser recurses per nesting level: a pathologically deep file gets an empty tree.
-        let depth = crate::nesting::depth(&text);
-        let too_deep = (depth > crate::nesting::MAX_DEPTH).then_some(depth);
         SourceFile {
             path,
             rel_path,
@@ -62,7 +60,6 @@ impl SourceFile {
             edition,
             line_index: std::sync::OnceLock::new(),
             owners: Vec::new(),
-            too_deep,
             syntax: std::sync::OnceLock::new(),
             errors: std::sync::OnceLock::new(),
         }
@@ -82,8 +79,19 @@ impl SourceFile {
 
     fn parse_validating(&self, validate: bool) -> Parse<AstSourceFile> {
         let empty = || AstSourceFile::parse("", self.edition);
-        if self.too_deep.is_some() || self.syntax.get().is_some_and(|s| s.tree_too_deep.is_some()) {
+        if self.syntax.get().is_some_and(|s| s.too_deep.is_some()) {
             return empty();
+        }
+        if self.syntax.get().is_none() {
+            // The parser recurses per nesting level: a pathologically deep file gets an empty tree.
+            let depth = crate::nesting::depth(&self.text);
+            if depth > crate::nesting::MAX_DEPTH {
+                let _ = self.syntax.set(SyntaxFacts {
+                    too_deep: Some(depth),
+                });
+                let _ = self.errors.set(Vec::new());
+                return empty();
+            }
         }
         // rust-analyzer's parser rejects a byte-order mark, rustc skips it: parse it as three
         // spaces (the same three bytes), so every offset still points into `text`.
@@ -96,9 +104,9 @@ impl SourceFile {
             // Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the tree without brackets: every
             // walk up from a node would cost the whole chain.
             let tree_depth = crate::nesting::tree_depth(&parse.syntax_node());
-            let tree_too_deep = (tree_depth > crate::nesting::MAX_TREE_DEPTH).then_some(tree_depth);
-            let _ = self.syntax.set(SyntaxFacts { tree_too_deep });
-            if tree_too_deep.is_some() {
+            let too_deep = (tree_depth > crate::nesting::MAX_TREE_DEPTH).then_some(tree_depth);
+            let _ = self.syntax.set(SyntaxFacts { too_deep });
+            if too_deep.is_some() {
                 let _ = self.errors.set(Vec::new());
                 return empty();
             }
@@ -140,9 +148,6 @@ impl SourceFile {
 
     /// Syntax errors (parser and validation); parses the file if they are not known yet.
     pub fn errors(&self) -> &[SyntaxError] {
-        if self.too_deep.is_some() {
-            return &[];
-        }
         if self.errors.get().is_none() {
             drop(self.parse());
         }
@@ -152,14 +157,15 @@ impl SourceFile {
     /// How deep the file nests when it is too deep to parse (brackets, or the tree of a long
     /// chain); parses the file if needed.
     pub fn nesting_exceeded(&self) -> Option<usize> {
-        self.too_deep.or_else(|| self.syntax_facts().tree_too_deep)
+        self.syntax_facts().too_deep
     }
 
-    /// Warnings about the file that its parse found: syntax errors, a tree too deep to walk.
-    /// Empty for a file not parsed in this run; no syntax errors for a file parsed without them.
+    /// Warnings about the file that its parse found: syntax errors, code too deep to parse or
+    /// walk. Empty for a file not parsed in this run (it cannot matter to it); no syntax errors
+    /// for a file parsed without them.
     pub fn parse_warning(&self) -> Option<String> {
         let facts = self.syntax.get()?;
-        if let Some(depth) = facts.tree_too_deep {
+        if let Some(depth) = facts.too_deep {
             return Some(nested_too_deep(&self.rel_path, depth));
         }
         let err = self.errors.get()?.first()?;
@@ -449,10 +455,7 @@ fn load_one(workspace: &Workspace, p: &Pending) -> Loaded {
             e.utf8_error().valid_up_to()
         )
     })?;
-    let file = SourceFile::new(p.path.clone(), rel.clone(), text, p.edition);
-    if let Some(depth) = file.too_deep {
-        return Err(nested_too_deep(&rel, depth));
-    }
+    let file = SourceFile::new(p.path.clone(), rel, text, p.edition);
     let mut decls = Vec::new();
     // Only a file that declares an out-of-line module (`mod x;`, also inside an inline module or
     // a macro) is scanned for its children: by its tokens, never by a parse.

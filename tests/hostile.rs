@@ -25,18 +25,21 @@ fn deep_long_odd_and_broken_files_are_checked_or_skipped_with_a_warning() {
     write(
         root,
         "src/lib.rs",
-        "mod brackets;\nmod chain;\nmod many;\nmod crlf;\nmod odd;\nmod broken;\nmod latin1;\n#[path = \"lib.rs\"]\nmod again;\nmod looped;\n",
+        "mod brackets;\nmod inert;\nmod chain;\nmod many;\nmod crlf;\nmod odd;\nmod broken;\nmod latin1;\n#[path = \"lib.rs\"]\nmod again;\nmod looped;\n",
     );
-    // 10,000 nested parentheses, and a 20,000-call chain: skipped, not a stack overflow (the
-    // chain is in async code next to a blocking call, so the prefilter does not leave it out).
+    // 10,000 nested parentheses, and a 20,000-call chain: skipped, not a stack overflow (both
+    // are in async code next to a blocking call, so the prefilter does not leave them out). The
+    // same brackets in a file that cannot matter: left out unparsed, without a word.
+    let brackets = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
     write(
         root,
         "src/brackets.rs",
-        format!(
-            "pub fn f() -> u32 {{ {}1{} }}\n",
-            "(".repeat(10_000),
-            ")".repeat(10_000)
-        ),
+        format!("pub async fn f() -> u32 {{ {BLOCKING} {brackets} }}\n"),
+    );
+    write(
+        root,
+        "src/inert.rs",
+        format!("pub fn f() -> u32 {{ {brackets} }}\n"),
     );
     write(
         root,
@@ -95,6 +98,7 @@ fn deep_long_odd_and_broken_files_are_checked_or_skipped_with_a_warning() {
         err.contains("warning: src/chain.rs: skipped: code nested"),
         "{err}"
     );
+    assert!(!err.contains("src/inert.rs"), "{err}");
     assert!(
         err.contains("warning: src/latin1.rs: skipped: not valid UTF-8"),
         "{err}"
