@@ -8,7 +8,8 @@
 //!
 //! Prints the median of several runs (`LOOPFIX_BENCH_RUNS`, default 15) for each phase, files/s
 //! and MB/s over the source bytes; next to it (a) the floor: reading and parsing every file with
-//! rust-analyzer's parser alone (all cores); the same check parsing every file (its findings must
+//! rust-analyzer's parser alone (all cores), and its peak memory (one run in a process of its
+//! own); the same check parsing every file (its findings must
 //! be the same); ast-grep with one pattern on the same files, when it is installed
 //! (`npm i -g @ast-grep/cli` or `cargo install ast-grep`; `LOOPFIX_BENCH_AST_GREP=path`); the
 //! model on every other package against all of them (linear growth); a second check of the
@@ -85,12 +86,61 @@ fn ast_grep(paths: &[String]) -> Option<Duration> {
     Some(started.elapsed())
 }
 
+/// (a), the floor: read and parse every file of `paths`, nothing else, on all cores.
+fn floor(paths: &[String]) {
+    use rayon::prelude::*;
+    paths.par_iter().for_each(|p| {
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        let parse = ra_ap_syntax::SourceFile::parse(&text, ra_ap_syntax::Edition::Edition2024);
+        std::hint::black_box(parse);
+    });
+}
+
+/// Set in the child that measures the floor's peak memory: the file listing the paths to parse.
+const FLOOR_CHILD: &str = "LOOPFIX_BENCH_FLOOR_PATHS";
+
+/// The floor's peak resident memory in bytes: one floor run in a child process (this bench
+/// binary again, fresh from `exec`, so the peak is the floor's alone), on Linux.
+fn floor_peak(paths: &[String]) -> Option<u64> {
+    let list = tempfile::NamedTempFile::new().ok()?;
+    std::fs::write(list.path(), paths.join("\n")).ok()?;
+    let out = std::process::Command::new(std::env::current_exe().ok()?)
+        .env(FLOOR_CHILD, list.path())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// The process's peak resident memory so far, in bytes (Linux).
+fn own_peak() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb << 10)
+}
+
 fn main() {
     // As the binary does: deep files need more than the default 2 MiB of stack to parse.
     rayon::ThreadPoolBuilder::new()
         .stack_size(64 << 20)
         .build_global()
         .expect("the pool is built once");
+    if let Some(list) = std::env::var_os(FLOOR_CHILD) {
+        let list = std::fs::read_to_string(list).expect("the parent wrote the list");
+        let paths: Vec<String> = list.lines().map(str::to_owned).collect();
+        floor(&paths);
+        if let Some(peak) = own_peak() {
+            println!("{peak}");
+        }
+        return;
+    }
     let manifest = std::env::var("LOOPFIX_BENCH_MANIFEST")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml").to_owned());
     let runs: usize = std::env::var("LOOPFIX_BENCH_RUNS")
@@ -146,14 +196,10 @@ fn main() {
     let mut bare = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        use rayon::prelude::*;
-        paths.par_iter().for_each(|p| {
-            let text = std::fs::read_to_string(p).unwrap_or_default();
-            let parse = ra_ap_syntax::SourceFile::parse(&text, ra_ap_syntax::Edition::Edition2024);
-            std::hint::black_box(parse);
-        });
+        floor(&paths);
         bare.push(t.elapsed());
     }
+    let bare_peak = floor_peak(&paths);
 
     // The prefilter must not change what is found: the same check (reading included, as in (b)),
     // parsing every file.
@@ -274,10 +320,14 @@ fn main() {
         files as f64 / total.as_secs_f64()
     );
     println!(
-        "(a) floor, read + parse:   {bare:>10.1?}  ({:.1} MB/s, {:.0} files/s); b / a = {:.2}",
+        "(a) floor, read + parse:   {bare:>10.1?}  ({:.1} MB/s, {:.0} files/s); b / a = {:.2}{}",
         mb / bare.as_secs_f64(),
         files as f64 / bare.as_secs_f64(),
-        total.as_secs_f64() / bare.as_secs_f64()
+        total.as_secs_f64() / bare.as_secs_f64(),
+        bare_peak.map_or(String::new(), |peak| format!(
+            "; peak memory {:.0} MB (a process of its own)",
+            peak as f64 / 1e6
+        ))
     );
     println!(
         "check parsing every file:  {parse_all:>10.1?}  same findings as with the prefilter: {}",
