@@ -298,12 +298,13 @@ impl SourceSet {
             .collect()
     }
 
-    /// Discover and parse every file reachable from the selected targets' roots.
+    /// Discover and read every file reachable from the selected targets' roots (parsed later, on
+    /// demand: [`SourceFile::parse`]).
     pub fn load(workspace: &Workspace) -> SourceSet {
         SourceSet::load_observed(workspace, &|| {})
     }
 
-    /// [`SourceSet::load`], calling `on_file` as each file is read and parsed.
+    /// [`SourceSet::load`], calling `on_file` as each file is read.
     pub fn load_observed(workspace: &Workspace, on_file: &(dyn Fn() + Sync)) -> SourceSet {
         let mut queue = Vec::new();
         for (pi, package) in workspace.packages.iter().enumerate() {
