@@ -25,6 +25,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::imports::KNOWN_CRATES;
@@ -306,6 +307,57 @@ impl Prefilter {
     }
 }
 
+/// The first segments of the paths `text` re-exports to other crates: `d` for `pub use d::x;`,
+/// `pub use ::d::{x, y};` and `pub extern crate d;`; `None` for `pub use {..}`, whose paths are
+/// not read. A byte search for `pub` (comments and strings included: a word too many only widens
+/// what the closure searches); `pub(crate) use` re-exports nothing outside its crate.
+fn reexport_roots(text: &str) -> Vec<Option<&str>> {
+    let bytes = text.as_bytes();
+    let skip_space = |mut i: usize| {
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        i
+    };
+    let word_at = |i: usize| {
+        let end = bytes[i.min(bytes.len())..]
+            .iter()
+            .position(|b| !is_ident_byte(*b))
+            .map_or(bytes.len(), |n| i + n);
+        (&text[i.min(end)..end], end)
+    };
+    let mut roots = Vec::new();
+    for at in memchr::memmem::find_iter(bytes, b"pub") {
+        if at > 0 && is_ident_byte(bytes[at - 1])
+            || bytes.get(at + 3).is_some_and(|b| is_ident_byte(*b))
+        {
+            continue;
+        }
+        let (keyword, end) = word_at(skip_space(at + 3));
+        let mut i = skip_space(end);
+        match keyword {
+            "use" => {
+                if bytes[i..].starts_with(b"::") {
+                    i = skip_space(i + 2);
+                }
+                if bytes.get(i) == Some(&b'{') {
+                    roots.push(None);
+                } else {
+                    roots.push(Some(word_at(i).0));
+                }
+            }
+            "extern" => {
+                let (krate, end) = word_at(i);
+                if krate == "crate" {
+                    roots.push(Some(word_at(skip_space(end)).0));
+                }
+            }
+            _ => {}
+        }
+    }
+    roots
+}
+
 /// Finds a re-export in a file's code tokens: `pub use`, `pub(crate) use`, `pub(in a::b) use`.
 #[derive(Default)]
 struct Reexport {
@@ -357,7 +409,9 @@ enum Pending {
 
 /// Which crates can name the items of which, as the model resolves paths: a target's items are
 /// named from the same target, a library's also from the package's other targets and from the
-/// packages that depend on it (their files name it by its crate name). Crates are *units*: unit
+/// packages that depend on it (their files name it by its crate name), and from the packages that
+/// depend on a library that re-exports it (`pub use dep::Client;` in `c` lets `c::Client` name
+/// `dep`'s type from crates that depend on `c` alone). Crates are *units*: unit
 /// `p` is the library of package `p`; the other targets (binaries, tests, examples, benches,
 /// build scripts) are units from the package count on. Without a workspace, every file is in
 /// unit 0.
@@ -404,14 +458,66 @@ impl Scope {
         for (name, package, _) in ws.libraries() {
             by_lib.entry(name).or_default().push(package);
         }
-        let libraries: Vec<FxHashSet<usize>> = ws
+        let deps = |p: &crate::workspace::Package, local: &str| {
+            p.extern_crates
+                .get(local)
+                .and_then(|krate| by_lib.get(krate))
+                .into_iter()
+                .flatten()
+                .copied()
+        };
+        let direct: Vec<FxHashSet<usize>> = ws
             .packages
             .iter()
+            .map(|p| {
+                p.extern_crates
+                    .keys()
+                    .flat_map(|local| deps(p, local))
+                    .collect()
+            })
+            .collect();
+        // The libraries each library re-exports from: the dependencies its code names right
+        // after `pub use` or `pub extern crate` (all of them after `pub use {`).
+        let mut reexported: Vec<FxHashSet<usize>> = vec![FxHashSet::default(); ws.packages.len()];
+        let roots: Vec<(usize, Vec<Option<&str>>)> = sources
+            .files
+            .par_iter()
+            .zip(&file_units)
+            .flat_map_iter(|(file, units): (_, &Vec<usize>)| {
+                // Libraries only: what other crates name.
+                let libs: Vec<usize> = units
+                    .iter()
+                    .copied()
+                    .filter(|&u| u < ws.packages.len())
+                    .collect();
+                let roots = if libs.is_empty() {
+                    Vec::new()
+                } else {
+                    reexport_roots(&file.text)
+                };
+                libs.into_iter().map(move |u| (u, roots.clone()))
+            })
+            .collect();
+        for (lib, roots) in roots {
+            let p = &ws.packages[lib];
+            for root in roots {
+                match root {
+                    Some(local) => reexported[lib].extend(deps(p, local)),
+                    None => reexported[lib].extend(direct[lib].iter().copied()),
+                }
+            }
+        }
+        let libraries: Vec<FxHashSet<usize>> = direct
+            .iter()
             .enumerate()
-            .map(|(i, p)| {
+            .map(|(i, direct)| {
                 let mut seen = FxHashSet::from_iter([i]);
-                for krate in p.extern_crates.values() {
-                    seen.extend(by_lib.get(krate).into_iter().flatten());
+                // Through re-exports, transitively: `c` re-exports `d`, which re-exports `e`.
+                let mut todo: Vec<usize> = direct.iter().copied().collect();
+                while let Some(lib) = todo.pop() {
+                    if seen.insert(lib) {
+                        todo.extend(reexported[lib].iter().copied());
+                    }
                 }
                 seen
             })
@@ -940,6 +1046,15 @@ impl<'s> Taint<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn re_exports_to_other_crates_are_found_by_their_first_segment() {
+        let roots = reexport_roots(
+            "pub use d::load;\npub   use ::e::{A, B};\npub extern crate f;\npub use {g::x, h::y};\n\
+             pub(crate) use i::x;\npub fn republic() {}\nuse j::x;\npub mod k;\nfn pubuse() {}",
+        );
+        assert_eq!(roots, [Some("d"), Some("e"), Some("f"), None]);
+    }
 
     #[test]
     fn seeds_are_whole_identifiers() {

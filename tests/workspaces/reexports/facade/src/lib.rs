@@ -1,0 +1,3 @@
+// Re-exported under the same names: `facade::load` is `blocking::load`.
+pub use blocking::load;
+pub use ::blocking::Store;

@@ -1,0 +1,2 @@
+// A second hop: `outer::Store` is `facade::Store`, which is `blocking::Store`.
+pub use facade::Store;
