@@ -867,6 +867,12 @@ pub struct Taint<'s> {
     queue: Vec<(u32, usize)>,
     /// Ids for re-exports (`usize::MAX` as their file).
     next_alias: usize,
+    /// Renaming imports and re-exports (`pub use store::Store as Db;`), by the hash of the name
+    /// they rename: the new name, and the file. A method of the renamed type is one of the new
+    /// name too (`Db::get`).
+    renamed_types: FxHashMap<u64, Vec<(String, usize)>>,
+    /// The methods tainted on each type, by the type's hash: for renames found later.
+    methods_of: FxHashMap<u64, Vec<String>>,
 }
 
 /// The key of a call. `renames` maps the file's renaming imports (`use a::Cache as MokaCache`)
@@ -912,6 +918,8 @@ impl<'s> Taint<'s> {
             named: Vec::new(),
             queue: Vec::new(),
             next_alias: 0,
+            renamed_types: FxHashMap::default(),
+            methods_of: FxHashMap::default(),
         }
     }
 
@@ -954,6 +962,7 @@ impl<'s> Taint<'s> {
                         file,
                     };
                     self.wait(Key::Plain(word_hash(leaf)), waiter);
+                    self.rename_type(leaf, local, file);
                 }
             }
             let renames: HashMap<&str, &str> = summary
@@ -1004,7 +1013,12 @@ impl<'s> Taint<'s> {
             }
             match named {
                 Named::Plain(name) => fresh.add(name, &added),
-                Named::Method(ty, name) => fresh.add_method(ty, name, &added),
+                Named::Method(ty, name) => {
+                    fresh.add_method(ty, name, &added);
+                    let (ty, name) = (word_hash(ty), name.clone());
+                    self.taint_renamed(ty, &name, &added);
+                    self.methods_of.entry(ty).or_default().push(name);
+                }
             }
             let waiters = self.waiting.remove(&key).unwrap_or_default();
             let (wake, keep): (Vec<Waiter>, Vec<Waiter>) = waiters.into_iter().partition(|w| {
@@ -1019,6 +1033,53 @@ impl<'s> Taint<'s> {
             }
         }
         fresh
+    }
+
+    /// `local` is `leaf` renamed in `file`: the methods of `leaf` tainted so far (where `file`
+    /// can name them) are `local`'s too, and so are those tainted later.
+    fn rename_type(&mut self, leaf: &str, local: &str, file: usize) {
+        let ty = word_hash(leaf);
+        self.renamed_types
+            .entry(ty)
+            .or_default()
+            .push((local.to_owned(), file));
+        let at = &self.scope.file_units[file];
+        let methods: Vec<String> = self
+            .methods_of
+            .get(&ty)
+            .into_iter()
+            .flatten()
+            .filter(|m| {
+                self.tainted
+                    .get(&Key::Method(ty, word_hash(m)))
+                    .is_some_and(|d| d.iter().any(|&d| self.scope.visible(at, d)))
+            })
+            .cloned()
+            .collect();
+        for method in methods {
+            let named = self.name(Named::Method(local.to_owned(), method));
+            self.queue.push((named, file));
+        }
+    }
+
+    /// The method `name` of the type hashed `ty` was tainted in the units `added`: so is the
+    /// method of that name of every rename of the type that can name them.
+    fn taint_renamed(&mut self, ty: u64, name: &str, added: &[usize]) {
+        let renames: Vec<(String, usize)> = self
+            .renamed_types
+            .get(&ty)
+            .into_iter()
+            .flatten()
+            .filter(|(_, file)| {
+                let at = &self.scope.file_units[*file];
+                added.iter().any(|&d| self.scope.visible(at, d))
+            })
+            .cloned()
+            .collect();
+        for (local, file) in renames {
+            let named = self.name(Named::Method(local, name.to_owned()));
+            self.queue.push((named, file));
+        }
     }
 
     fn fire(&mut self, waiter: Waiter) {

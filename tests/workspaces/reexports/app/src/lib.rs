@@ -1,3 +1,5 @@
+pub mod memo;
+
 pub async fn handler() -> u32 {
     facade::load()
 }

@@ -16,3 +16,12 @@ pub fn quiet() -> u32 {
     std::thread::sleep(std::time::Duration::from_millis(10));
     3
 }
+
+pub struct Cache;
+
+impl Cache {
+    pub fn fetch(&self) -> u32 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        4
+    }
+}
