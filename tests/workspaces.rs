@@ -66,19 +66,22 @@ fn interprocedural_block_on_across_member_crates() {
 fn blocking_code_reached_through_crates_that_re_export_it() {
     let (human, short) = check_workspace("reexports");
     // `app` depends on `facade` and `outer`, not on `blocking`: `facade::load`, `outer::Store`
-    // (through `facade::Store`) and `facade::Memo` (`blocking::Cache` renamed, named only in
-    // `app/src/memo.rs`) are `blocking`'s. `plain::quiet` is `plain`'s own and blocks nothing;
+    // (through `facade::Store`), `facade::Memo` (`blocking::Cache` renamed, named only in
+    // `app/src/memo.rs`) and `facade::all::tally` (through `pub use blocking::*;`, named only in
+    // `app/src/glob.rs`) are `blocking`'s. `plain::quiet` is `plain`'s own and blocks nothing;
     // `blocking::quiet` is never reached from async code.
     assert_eq!(
         short,
         "blocking/src/lib.rs:2:5: loopfix::blocking_call_in_async: call that blocks the thread made in async code\n\
          blocking/src/lib.rs:10:9: loopfix::blocking_call_in_async: call that blocks the thread made in async code\n\
-         blocking/src/lib.rs:24:9: loopfix::blocking_call_in_async: call that blocks the thread made in async code\n"
+         blocking/src/lib.rs:24:9: loopfix::blocking_call_in_async: call that blocks the thread made in async code\n\
+         blocking/src/lib.rs:30:5: loopfix::blocking_call_in_async: call that blocks the thread made in async code\n"
     );
     for chain in [
-        "`handler` (async fn, app/src/lib.rs:3) -> `load` (blocking/src/lib.rs:1)",
-        "`lookup` (async fn, app/src/lib.rs:7) -> `Store::get` (blocking/src/lib.rs:9)",
+        "`handler` (async fn, app/src/lib.rs:4) -> `load` (blocking/src/lib.rs:1)",
+        "`lookup` (async fn, app/src/lib.rs:8) -> `Store::get` (blocking/src/lib.rs:9)",
         "`recall` (async fn, app/src/memo.rs:2) -> `Cache::fetch` (blocking/src/lib.rs:23)",
+        "`count` (async fn, app/src/glob.rs:2) -> `tally` (blocking/src/lib.rs:29)",
     ] {
         assert!(human.contains(chain), "{chain}\n{human}");
     }

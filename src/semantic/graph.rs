@@ -253,6 +253,13 @@ struct Resolver<'a> {
     defs: FxHashMap<PathKey, Def>,
     /// Module-level `use` names: (crate, module ++ [name]) -> the path they stand for, absolute.
     aliases: FxHashMap<PathKey, (CrateId, Vec<String>)>,
+    /// Module-level glob `use` items: (crate, module) -> the modules whose items a path through
+    /// it can name, its globs' and theirs in turn (`use super::*` in a module its parent
+    /// glob-imports makes a cycle: each module once).
+    globs: FxHashMap<PathKey, Vec<PathKey>>,
+    /// The last segments any definition or alias can be found under (hashed): a path ending in
+    /// another name names nothing of the workspace, through globs or not.
+    last_names: rustc_hash::FxHashSet<u64>,
     /// Library crate names of the workspace -> crate.
     libs: HashMap<String, CrateId>,
     imports: &'a [&'a Imports],
@@ -260,6 +267,12 @@ struct Resolver<'a> {
 
 /// A path in a crate, by fingerprint.
 type PathKey = (CrateId, u128);
+
+fn name_hash(name: &str) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    std::hash::Hasher::write(&mut h, name.as_bytes());
+    std::hash::Hasher::finish(&h)
+}
 
 /// The fingerprint of a path, one segment at a time: the fingerprint of each prefix comes on the
 /// way to the whole path's.
@@ -332,6 +345,8 @@ impl WorkspaceModel {
         let mut resolver = Resolver {
             defs: FxHashMap::default(),
             aliases: FxHashMap::default(),
+            globs: FxHashMap::default(),
+            last_names: Default::default(),
             libs,
             imports,
         };
@@ -464,6 +479,57 @@ impl WorkspaceModel {
             .collect();
         resolver.aliases.reserve(aliases.len());
         resolver.aliases.extend(aliases);
+        let globs: Vec<(PathKey, (CrateId, Vec<String>))> = summaries
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(fi, summary)| {
+                let resolver = &resolver;
+                let places = &places[fi];
+                summary.globs.iter().flat_map(move |(modules, target)| {
+                    places.iter().filter_map(move |place| {
+                        let mut module = place.module.clone();
+                        module.extend(modules.iter().cloned());
+                        let abs = resolver.absolute(fi, place.krate, &module, None, target)?;
+                        Some((path_key(place.krate, &module), abs))
+                    })
+                })
+            })
+            .collect();
+        let mut direct: FxHashMap<PathKey, Vec<PathKey>> = FxHashMap::default();
+        for (key, (k, target)) in globs {
+            let target = path_key(k, &target);
+            let at = direct.entry(key).or_default();
+            if target != key && !at.contains(&target) {
+                at.push(target);
+            }
+        }
+        resolver.globs = direct
+            .keys()
+            .map(|&from| {
+                let mut reach: Vec<PathKey> = Vec::new();
+                let mut todo = direct[&from].clone();
+                while let Some(module) = todo.pop() {
+                    if module != from && !reach.contains(&module) {
+                        reach.push(module);
+                        todo.extend(direct.get(&module).into_iter().flatten().copied());
+                    }
+                }
+                (from, reach)
+            })
+            .collect();
+        if !resolver.globs.is_empty() {
+            resolver.last_names = fns
+                .iter()
+                .map(|f| &f.name)
+                .chain(statics.iter().map(|s| &s.name))
+                .chain(
+                    summaries
+                        .iter()
+                        .flat_map(|s| s.aliases.iter().map(|a| &a.1)),
+                )
+                .map(|name| name_hash(name))
+                .collect();
+        }
 
         // One resolution per call site, files in parallel (the resolver is read-only here).
         let per_file: Vec<(Vec<Edge>, GraphStats)> = summaries
@@ -1222,6 +1288,47 @@ impl Resolver<'_> {
                 return self.lookup(*k, full, depth + 1);
             }
         }
+        // Through globs once, and once more behind an alias found there (the reach of a glob
+        // is already every module it leads to): a search per alias would grow with each level.
+        if depth > 1
+            || self.globs.is_empty()
+            || !path
+                .last()
+                .is_some_and(|name| self.last_names.contains(&name_hash(name)))
+        {
+            return None;
+        }
+        // Or a module of it may glob-import what the rest names: `crate::f` after
+        // `pub use inner::*;` in the crate root, `facade::Client` after `pub use dep::*;`. Items
+        // defined in the module itself were found above: they shadow what a glob brings.
+        for split in (1..path.len()).rev() {
+            let Some(reach) = self.globs.get(&(krate, prefixes[split - 1])) else {
+                continue;
+            };
+            let rest = &path[split..];
+            for &(k, module) in reach {
+                // The rest's prefixes under that module, longest first: a definition, or an alias
+                // (`pub use x::f;` there) to go on from.
+                let mut fps = Vec::with_capacity(rest.len());
+                let mut fp = module;
+                for segment in rest {
+                    fp = extend_path_fingerprint(fp, segment);
+                    fps.push(fp);
+                }
+                if let Some(&def) = self.defs.get(&(k, fp)) {
+                    return Some(def);
+                }
+                for j in (1..=rest.len()).rev() {
+                    if let Some((k2, target)) = self.aliases.get(&(k, fps[j - 1])) {
+                        let mut full = target.clone();
+                        full.extend(rest[j..].iter().cloned());
+                        if let Some(def) = self.lookup(*k2, full, depth + 1) {
+                            return Some(def);
+                        }
+                    }
+                }
+            }
+        }
         None
     }
 }
@@ -1285,6 +1392,36 @@ mod tests {
                 "save (Direct)",
                 "save (Direct)"
             ]
+        );
+    }
+
+    #[test]
+    fn paths_through_glob_imports_of_other_modules() {
+        // `crate::load` through the root's `pub use inner::*;`, `Store::get` through a module's
+        // glob (two segments), and the cycle `use super::*;` in a module its parent
+        // glob-imports, which names nothing new and must end. A module's own item shadows
+        // what a glob brings.
+        let text = "mod inner {\n    use super::*;\n    pub fn load() {}\n    pub fn save() {}\n    pub struct Store;\n    impl Store { pub fn get() {} }\n}\npub use inner::*;\npub fn save() {}\nmod shelf { pub use crate::inner::*; }\nmod api {\n    pub fn handler() { crate::load(); crate::shelf::Store::get(); crate::save(); crate::missing(); }\n}\n";
+        assert_eq!(
+            callees(text, "handler"),
+            ["Store::get (Direct)", "load (Direct)", "save (Direct)"]
+        );
+        let g = build(text);
+        let save = |file_line: &str| {
+            g.fns
+                .iter()
+                .any(|f| f.name == "save" && f.location.ends_with(file_line))
+        };
+        assert!(save(":9"), "the root's own `save`");
+        let edges_to_save: Vec<&str> = g
+            .edges
+            .iter()
+            .filter(|e| g.fns[e.callee].name == "save")
+            .map(|e| g.fns[e.callee].location.as_str())
+            .collect();
+        assert!(
+            edges_to_save.iter().all(|l| l.ends_with(":9")),
+            "{edges_to_save:?}"
         );
     }
 

@@ -332,10 +332,18 @@ impl Imports {
 }
 
 /// The names one `use` tree binds: `(local name, path as written)`; globs are not included.
-pub fn bindings(tree: &ast::UseTree) -> Vec<(String, Vec<String>)> {
+pub fn bindings(tree: &ast::UseTree) -> Bindings {
+    bindings_and_globs(tree).0
+}
+
+/// Local names and the paths they stand for, as written.
+pub type Bindings = Vec<(String, Vec<String>)>;
+
+/// [`bindings`], and the modules the tree glob-imports (`a::b` for `use a::b::*`), as written.
+pub fn bindings_and_globs(tree: &ast::UseTree) -> (Bindings, Vec<Vec<String>>) {
     let mut scope = Scope::default();
     flatten(tree, &[], &mut scope);
-    scope.names.into_iter().collect()
+    (scope.names.into_iter().collect(), scope.globs)
 }
 
 fn flatten(tree: &ast::UseTree, prefix: &[String], scope: &mut Scope) {

@@ -230,10 +230,16 @@ pub struct FnSummary {
 /// `use` items at module level: `(inline modules, local name, path as written)`.
 pub type ModuleAlias = (Vec<String>, String, Vec<String>);
 
+/// Glob `use` items at module level: `(inline modules, the module glob-imported, as written)`.
+pub type ModuleGlob = (Vec<String>, Vec<String>);
+
 #[derive(Clone, Debug, Default)]
 pub struct FileSummary {
     pub fns: Vec<FnSummary>,
     pub aliases: Vec<ModuleAlias>,
+    /// What the file's modules glob-import (`pub use inner::*;`): paths through them name the
+    /// items of the module imported.
+    pub globs: Vec<ModuleGlob>,
     pub statics: Vec<StaticSummary>,
     pub name_uses: Vec<NameUse>,
     /// Functions registered as request handlers (`get(handler)`), with the routing function.
@@ -319,8 +325,9 @@ impl FileSummary {
                     }
                 }
                 SyntaxKind::USE => {
-                    if let Some(alias) = module_aliases(&node) {
-                        summary.aliases.extend(alias);
+                    if let Some((aliases, globs)) = module_uses(&node) {
+                        summary.aliases.extend(aliases);
+                        summary.globs.extend(globs);
                     }
                 }
                 SyntaxKind::STATIC | SyntaxKind::CONST => {
@@ -722,8 +729,9 @@ fn context_of(exec: &ExecContext) -> SiteContext {
     }
 }
 
-/// The names a module-level `use` binds, with the inline modules it sits in.
-fn module_aliases(node: &SyntaxNode) -> Option<Vec<ModuleAlias>> {
+/// The names a module-level `use` binds and the modules it glob-imports, with the inline
+/// modules it sits in.
+fn module_uses(node: &SyntaxNode) -> Option<(Vec<ModuleAlias>, Vec<ModuleGlob>)> {
     let parent = node.parent()?;
     if !matches!(
         parent.kind(),
@@ -733,10 +741,15 @@ fn module_aliases(node: &SyntaxNode) -> Option<Vec<ModuleAlias>> {
     }
     let tree = ast::Use::cast(node.clone())?.use_tree()?;
     let modules = inline_modules(node);
-    Some(
-        imports::bindings(&tree)
+    let (names, globs) = imports::bindings_and_globs(&tree);
+    Some((
+        names
             .into_iter()
             .map(|(name, path)| (modules.clone(), name, path))
             .collect(),
-    )
+        globs
+            .into_iter()
+            .map(|path| (modules.clone(), path))
+            .collect(),
+    ))
 }

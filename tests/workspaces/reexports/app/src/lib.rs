@@ -1,3 +1,4 @@
+pub mod glob;
 pub mod memo;
 
 pub async fn handler() -> u32 {
