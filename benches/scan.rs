@@ -112,20 +112,6 @@ fn floor_peak(paths: &[String]) -> Option<u64> {
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
-/// The process's peak resident memory so far, in bytes (Linux).
-fn own_peak() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb << 10)
-}
-
 fn main() {
     // As the binary does: deep files need more than the default 2 MiB of stack to parse.
     rayon::ThreadPoolBuilder::new()
@@ -136,7 +122,7 @@ fn main() {
         let list = std::fs::read_to_string(list).expect("the parent wrote the list");
         let paths: Vec<String> = list.lines().map(str::to_owned).collect();
         floor(&paths);
-        if let Some(peak) = own_peak() {
+        if let Some(peak) = cargo_loopfix::commands::peak_memory() {
             println!("{peak}");
         }
         return;

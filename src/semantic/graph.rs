@@ -14,6 +14,7 @@ use ra_ap_syntax::{TextRange, TextSize};
 
 use super::context::RuntimeEntry;
 use super::imports::Imports;
+use super::relevance::word_hash;
 use super::summary::{
     CallTarget, Fact, FactKind, FileSummary, FnSummary, NameUse, RuntimeOwner, SiteContext,
     StaticKind,
@@ -268,12 +269,6 @@ struct Resolver<'a> {
 /// A path in a crate, by fingerprint.
 type PathKey = (CrateId, u128);
 
-fn name_hash(name: &str) -> u64 {
-    let mut h = rustc_hash::FxHasher::default();
-    std::hash::Hasher::write(&mut h, name.as_bytes());
-    std::hash::Hasher::finish(&h)
-}
-
 /// The fingerprint of a path, one segment at a time: the fingerprint of each prefix comes on the
 /// way to the whole path's.
 fn extend_path_fingerprint(prefix: u128, segment: &str) -> u128 {
@@ -456,45 +451,34 @@ impl WorkspaceModel {
                 resolver.defs.entry(key).or_insert(Def::Static(id));
             }
         }
-        // An alias resolves through the definitions (not through other aliases): in parallel.
+        // Module-level `use` items, at each place their file is compiled at, files in parallel:
+        // an alias keyed by its module and the name it binds, a glob by its module, each with the
+        // absolute path it stands for (through the definitions, not through other aliases).
         let aliases: Vec<(PathKey, (CrateId, Vec<String>))> = summaries
             .par_iter()
             .enumerate()
             .flat_map_iter(|(fi, summary)| {
-                let resolver = &resolver;
-                let places = &places[fi];
+                let (resolver, places) = (&resolver, &places[fi]);
                 summary
                     .aliases
                     .iter()
                     .flat_map(move |(modules, name, target)| {
-                        places.iter().filter_map(move |place| {
-                            let mut module = place.module.clone();
-                            module.extend(modules.iter().cloned());
-                            let abs = resolver.absolute(fi, place.krate, &module, None, target)?;
-                            module.push(name.clone());
-                            Some((path_key(place.krate, &module), abs))
-                        })
+                        resolver.use_at_places(fi, places, modules, Some(name), target)
                     })
             })
             .collect();
-        resolver.aliases.reserve(aliases.len());
-        resolver.aliases.extend(aliases);
         let globs: Vec<(PathKey, (CrateId, Vec<String>))> = summaries
             .par_iter()
             .enumerate()
             .flat_map_iter(|(fi, summary)| {
-                let resolver = &resolver;
-                let places = &places[fi];
+                let (resolver, places) = (&resolver, &places[fi]);
                 summary.globs.iter().flat_map(move |(modules, target)| {
-                    places.iter().filter_map(move |place| {
-                        let mut module = place.module.clone();
-                        module.extend(modules.iter().cloned());
-                        let abs = resolver.absolute(fi, place.krate, &module, None, target)?;
-                        Some((path_key(place.krate, &module), abs))
-                    })
+                    resolver.use_at_places(fi, places, modules, None, target)
                 })
             })
             .collect();
+        resolver.aliases.reserve(aliases.len());
+        resolver.aliases.extend(aliases);
         let mut direct: FxHashMap<PathKey, Vec<PathKey>> = FxHashMap::default();
         for (key, (k, target)) in globs {
             let target = path_key(k, &target);
@@ -527,7 +511,7 @@ impl WorkspaceModel {
                         .iter()
                         .flat_map(|s| s.aliases.iter().map(|a| &a.1)),
                 )
-                .map(|name| name_hash(name))
+                .map(|name| word_hash(name))
                 .collect();
         }
 
@@ -1107,6 +1091,26 @@ fn propagate(fns: &[FnInfo], edges: &[Edge]) -> Vec<Option<usize>> {
 }
 
 impl Resolver<'_> {
+    /// A module-level `use` item of file `fi` (in its inline `modules`; binding `name`, or a glob
+    /// without one) at each of the file's `places`: the key of the module (and name) with the
+    /// absolute path `target` stands for there.
+    fn use_at_places<'r>(
+        &'r self,
+        fi: usize,
+        places: &'r [Place],
+        modules: &'r [String],
+        name: Option<&'r String>,
+        target: &'r [String],
+    ) -> impl Iterator<Item = (PathKey, (CrateId, Vec<String>))> + 'r {
+        places.iter().filter_map(move |place| {
+            let mut module = place.module.clone();
+            module.extend(modules.iter().cloned());
+            let abs = self.absolute(fi, place.krate, &module, None, target)?;
+            module.extend(name.cloned());
+            Some((path_key(place.krate, &module), abs))
+        })
+    }
+
     /// The workspace function a call site names, if any.
     fn callee(
         &self,
@@ -1294,7 +1298,7 @@ impl Resolver<'_> {
             || self.globs.is_empty()
             || !path
                 .last()
-                .is_some_and(|name| self.last_names.contains(&name_hash(name)))
+                .is_some_and(|name| self.last_names.contains(&word_hash(name)))
         {
             return None;
         }

@@ -692,7 +692,7 @@ impl Names {
 /// The hash of a word, as [`WordIndex`] and [`NameSearch`] compare them (a collision can only
 /// pull in a file more, never leave one out). Its three lowest bits are 0: [`WordIndex`] keeps
 /// flags there.
-fn word_hash(word: &str) -> u64 {
+pub(crate) fn word_hash(word: &str) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
     std::hash::Hasher::write(&mut h, word.as_bytes());
     std::hash::Hasher::finish(&h) & !FLAGS
