@@ -15,7 +15,7 @@ use crate::semantic::relevance::{
     Closure, Names, Prefilter, Scan, Scope, Taint, WordIndex, holds_word, names_loopfix,
 };
 use crate::semantic::summary::FileSummary;
-use crate::semantic::{FileModel, Imports, MacroBodies, WorkspaceModel};
+use crate::semantic::{FileModel, Imports, KindSet, MacroBodies, WorkspaceModel};
 use crate::source::{SourceFile, SourceSet};
 use crate::workspace::Workspace;
 
@@ -44,6 +44,17 @@ impl RuleSet {
             }
         }
         RuleSet { rules, by_kind }
+    }
+
+    /// The kinds of node the rules visit.
+    pub fn kinds(&self) -> KindSet {
+        let mut set = KindSet::default();
+        for rule in &self.rules {
+            for &kind in rule.kinds() {
+                set.insert(kind);
+            }
+        }
+        set
     }
 
     /// The rules that visit nodes of `kind`, but those `left_out`.
@@ -226,44 +237,48 @@ fn analyze_once(
         .into_par_iter()
         .map(|i| model.checked[i] && model.must_walk(i))
         .collect();
-    let mut diagnostics: Vec<Diagnostic> = sources
-        .files
+    // Files the prefilter left out hold nothing a rule reports, nor do the checked files where no
+    // rule's gate opened. Debug builds walk those too, to hold the gates to it.
+    let mut order: Vec<usize> = (0..sources.files.len())
+        .filter(|&i| walked[i] || (cfg!(debug_assertions) && model.checked[i]))
+        .collect();
+    // Largest first, one file per task: the threads end together, not waiting on one big file.
+    order.sort_by_key(|&i| std::cmp::Reverse(sources.files[i].text.len()));
+    // Progress: the files not walked are done already.
+    for _ in order.len()..sources.files.len() {
+        on_file();
+    }
+    let mut diagnostics: Vec<Diagnostic> = order
         .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, file)| {
-            // Files the prefilter left out hold nothing a rule reports, nor do the checked files
-            // where no rule's gate opened. Debug builds walk those too, to hold the gates to it.
-            let found = if walked[i] || (cfg!(debug_assertions) && model.checked[i]) {
-                let reparsed;
-                let parse = match &model.facts[i].tree {
-                    Some(parse) => parse,
-                    None => {
-                        reparsed = file.parse_unvalidated();
-                        &reparsed
-                    }
-                };
-                let tree = parse.tree();
-                let rebuilt;
-                let macros = match &model.facts[i].macros {
-                    Some(kept) => kept,
-                    None => {
-                        rebuilt = MacroBodies::build(&tree, &file.text, file.edition);
-                        &rebuilt
-                    }
-                };
-                let file_model =
-                    FileModel::new(&tree, &model.facts[i].imports, macros, &model.graph, i);
-                let found = check_file(sources, file, parse, &file_model, rules);
-                assert!(
-                    walked[i] || found.is_empty(),
-                    "a rule's gate said no in {} but it reports: {:?}",
-                    file.rel_path,
-                    found.iter().map(|d| d.rule).collect::<Vec<_>>()
-                );
-                found
-            } else {
-                Vec::new()
+        .with_max_len(1)
+        .flat_map_iter(|&i| {
+            let file = &sources.files[i];
+            let reparsed;
+            let parse = match &model.facts[i].tree {
+                Some(parse) => parse,
+                None => {
+                    reparsed = file.parse_unvalidated();
+                    &reparsed
+                }
             };
+            let tree = parse.tree();
+            let rebuilt;
+            let macros = match &model.facts[i].macros {
+                Some(kept) => kept,
+                None => {
+                    rebuilt = MacroBodies::build(&tree, &file.text, file.edition);
+                    &rebuilt
+                }
+            };
+            let file_model =
+                FileModel::new(&tree, &model.facts[i].imports, macros, &model.graph, i);
+            let found = check_file(sources, file, parse, &file_model, rules);
+            assert!(
+                walked[i] || found.is_empty(),
+                "a rule's gate said no in {} but it reports: {:?}",
+                file.rel_path,
+                found.iter().map(|d| d.rule).collect::<Vec<_>>()
+            );
             on_file();
             configured_findings(workspace, file, found)
         })
@@ -484,6 +499,9 @@ fn model_with(
             .with_clients(configured(workspace, file, |p| &p.clients))
             .with_blocking(configured(workspace, file, |p| &p.blocking))
     };
+    // The kinds of node the rules' gates look at.
+    let visited = rules.map(RuleSet::kinds).unwrap_or_default();
+    let nothing = KindSet::default();
     let summarize = |i: usize| -> (FileFacts, FileSummary) {
         let file = &files[i];
         // Syntax errors matter where the rules report (fixes never edit a broken item; warnings):
@@ -506,6 +524,7 @@ fn model_with(
             &local,
             checked[i],
             &|w| prefilter.is_seed_ident(w),
+            if gates.is_some() { &visited } else { &nothing },
             &mut |node| {
                 if let Some(gates) = &mut gates {
                     gates.visit(&cx, node);

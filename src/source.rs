@@ -326,6 +326,10 @@ impl SourceSet {
                 });
             }
         }
+        // Each target's root by its canonical path (many syscalls each: on all cores).
+        queue
+            .par_iter_mut()
+            .for_each(|p| p.key = Some(normalize(&p.path)));
         let mut files: Vec<SourceFile> = Vec::new();
         let mut by_path: HashMap<Utf8PathBuf, usize> = HashMap::new();
         let mut warnings = Vec::new();

@@ -104,6 +104,9 @@ impl FileModel<'_> {
         }
         if let Some(call) = ast::CallExpr::cast(node.clone()) {
             // A configured blocking function of the workspace (not resolved to a dependency).
+            if self.imports.blocking().is_empty() {
+                return None;
+            }
             let ast::Expr::PathExpr(pe) = call.expr()? else {
                 return None;
             };
@@ -159,6 +162,9 @@ impl FileModel<'_> {
         ) {
             return call(Twin::None);
         }
+        if self.imports.blocking().is_empty() {
+            return None;
+        }
         let written = path.syntax().text().to_string();
         (self.configured_blocking(resolved) || self.configured_blocking(&written)).then(|| {
             BlockingCall {
@@ -171,13 +177,13 @@ impl FileModel<'_> {
 
     fn blocking_method(&self, mc: &ast::MethodCallExpr) -> Option<BlockingCall> {
         let name = mc.name_ref()?;
-        let method = name.text().to_string();
+        let method = name.text();
         let tokio = TOKIO_BLOCKING.iter().find(|(b, _)| *b == method);
         // Most methods block on no type: their receiver's type is not worked out.
         if tokio.is_none()
             && !STD_METHODS
                 .iter()
-                .any(|(_, methods)| methods.contains(&method.as_str()))
+                .any(|(_, methods)| methods.contains(&method))
         {
             return None;
         }
@@ -210,7 +216,7 @@ impl FileModel<'_> {
         let ty = ty?;
         STD_METHODS
             .iter()
-            .any(|(t, methods)| *t == ty && methods.contains(&method.as_str()))
+            .any(|(t, methods)| *t == ty && methods.contains(&method))
             .then_some(BlockingCall {
                 api: format!("{ty}::{method}"),
                 twin: Twin::None,

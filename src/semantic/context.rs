@@ -3,7 +3,7 @@
 //! `spawn_blocking` / `std::thread::spawn`, an initializer).
 
 use ra_ap_syntax::{
-    AstNode, SyntaxNode, TextRange, TextSize,
+    AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize,
     ast::{self, HasAttrs, HasName},
     match_ast,
 };
@@ -119,7 +119,26 @@ pub fn exec_context(node: &SyntaxNode) -> ExecContext {
     exec_context_in(node.ancestors().skip(1), &[], &runtime_entry)
 }
 
-/// The execution context of a node whose strict ancestors, innermost first, are `ancestors`.
+/// Real code is a few dozen levels deep; a generated chain of thousands of calls would make
+/// every context query walk all of them (quadratic): past this many ancestors, the context is
+/// taken as unknown.
+pub const MAX_ANCESTORS: usize = 2000;
+
+/// Whether [`exec_context_in`] decides anything at `node` as an ancestor: a function, a closure,
+/// an async block, a const or a static (other ancestors are passed over).
+pub fn decides_context(node: &SyntaxNode) -> bool {
+    match node.kind() {
+        SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR | SyntaxKind::CONST | SyntaxKind::STATIC => true,
+        SyntaxKind::BLOCK_EXPR => {
+            ast::BlockExpr::cast(node.clone()).is_some_and(|b| b.async_token().is_some())
+        }
+        _ => false,
+    }
+}
+
+/// The execution context of a node whose strict ancestors, innermost first, are `ancestors`
+/// (those for which [`decides_context`] says no may be left out), as far as [`MAX_ANCESTORS`]
+/// levels up.
 /// `off_thread`: more APIs that run the closure they are given off the async task, from the
 /// configuration (`off-thread = ["my_pool::run"]`), matched on the end of the callee's path.
 /// `entry` reads an async fn's runtime entry attribute ([`runtime_entry`], or a cache of it).
@@ -128,9 +147,6 @@ pub fn exec_context_in(
     off_thread: &[String],
     entry: &dyn Fn(&ast::Fn) -> Option<RuntimeEntry>,
 ) -> ExecContext {
-    // Real code is a few dozen levels deep; a generated chain of thousands of calls would make
-    // every query walk all of them (quadratic): past this, the context is taken as unknown.
-    const MAX_ANCESTORS: usize = 2000;
     let mut through_closure = false;
     for anc in ancestors.take(MAX_ANCESTORS) {
         match_ast! {

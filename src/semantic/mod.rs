@@ -151,6 +151,28 @@ impl<'a> FileModel<'a> {
             .chain(in_macros.map(|n| (n, true)))
     }
 
+    /// [`FileModel::all_nodes`], for a walk that looks at nodes of the `wanted` kinds only: see
+    /// [`WantedWalk`].
+    pub fn wanted_nodes<'s>(&'s self, wanted: &'s KindSet) -> WantedWalk<'s> {
+        WantedWalk {
+            preorder: Some(self.root.preorder()),
+            in_macros: Box::new(self.level_roots.iter().flat_map(macros::real_nodes)),
+            wanted,
+            depth: 0,
+            frames: Vec::new(),
+        }
+    }
+
+    /// [`FileModel::exec_context`] of a node of the file itself (not of macro arguments), from
+    /// the [`WantedWalk`] that yields it: no walk up the tree.
+    pub fn exec_context_in_walk(&self, walk: &WantedWalk<'_>) -> ExecContext {
+        context::exec_context_in(
+            walk.context_frames(context::MAX_ANCESTORS),
+            self.imports.off_thread(),
+            &|f| self.runtime_entry(f),
+        )
+    }
+
     /// `node`'s descendants, then the code inside macro arguments within its range.
     pub fn nodes_within(&self, node: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> + '_ {
         let range = node.text_range();
@@ -478,6 +500,158 @@ fn match_ast_attrs(node: &SyntaxNode) -> Vec<ast::Attr> {
     Vec::new()
 }
 
+/// The nodes of a file as [`FileModel::all_nodes`] yields them, for a walk that looks at nodes
+/// of the `wanted` kinds only: what lies inside a path, a name, a type, an attribute or another
+/// [`OPAQUE`] node is left out, unless its green tree holds a node of a wanted kind (then it is
+/// walked as usual). About half the nodes of real code are inside paths, names and types, and
+/// each node walked costs a cursor. Every node of a wanted kind is yielded, in the same order as
+/// by `all_nodes`. For the nodes of the file itself (not of macro arguments), the walk knows the
+/// functions, closures, async blocks, consts and statics around the node: where it runs and in
+/// which function are answered without walking up the tree.
+pub struct WantedWalk<'s> {
+    /// The file's own nodes, until they are all walked.
+    preorder: Option<ra_ap_syntax::Preorder<ra_ap_syntax::RustLanguage>>,
+    in_macros: Box<dyn Iterator<Item = SyntaxNode> + 's>,
+    wanted: &'s KindSet,
+    /// How many nodes are open (the last node yielded is one of them).
+    depth: usize,
+    /// The open nodes that decide where code runs, outermost first, with their depth.
+    frames: Vec<(SyntaxNode, usize)>,
+}
+
+impl WantedWalk<'_> {
+    /// The next node, and whether it is code inside macro arguments.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Option<(SyntaxNode, bool)> {
+        while let Some(preorder) = &mut self.preorder {
+            match preorder.next() {
+                Some(ra_ap_syntax::WalkEvent::Enter(node)) => {
+                    self.depth += 1;
+                    let kind = node.kind();
+                    if OPAQUE.contains(kind) && !green_holds(node.green(), self.wanted) {
+                        preorder.skip_subtree();
+                    } else if context::decides_context(&node) {
+                        self.frames.push((node.clone(), self.depth));
+                    }
+                    return Some((node, false));
+                }
+                Some(ra_ap_syntax::WalkEvent::Leave(node)) => {
+                    if self.frames.last().is_some_and(|(f, _)| *f == node) {
+                        self.frames.pop();
+                    }
+                    self.depth -= 1;
+                }
+                None => self.preorder = None,
+            }
+        }
+        self.in_macros.next().map(|n| (n, true))
+    }
+
+    /// The ancestors of the last node yielded (of the file itself) that decide where it runs,
+    /// innermost first, as far as `limit` levels up.
+    pub fn context_frames(&self, limit: usize) -> impl Iterator<Item = SyntaxNode> + '_ {
+        let depth = self.depth;
+        self.frames
+            .iter()
+            .rev()
+            .filter(move |(_, d)| *d < depth)
+            .take_while(move |(_, d)| depth - d <= limit)
+            .map(|(f, _)| f.clone())
+    }
+
+    /// The innermost function around the last node yielded (of the file itself), and whether a
+    /// closure lies between the two.
+    pub fn owner_fn(&self) -> Option<(ast::Fn, bool)> {
+        let mut in_closure = false;
+        for f in self.context_frames(usize::MAX) {
+            match f.kind() {
+                SyntaxKind::FN => return ast::Fn::cast(f).map(|f| (f, in_closure)),
+                SyntaxKind::CLOSURE_EXPR => in_closure = true,
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+/// A set of syntax kinds.
+#[derive(Clone, Debug, Default)]
+pub struct KindSet([u64; 8]);
+
+// Every kind has a bit.
+const _: () = assert!((SyntaxKind::__LAST as usize) < 8 * 64);
+
+impl KindSet {
+    pub const fn of(kinds: &[SyntaxKind]) -> KindSet {
+        let mut bits = [0u64; 8];
+        let mut i = 0;
+        while i < kinds.len() {
+            let k = kinds[i] as usize;
+            bits[k / 64] |= 1 << (k % 64);
+            i += 1;
+        }
+        KindSet(bits)
+    }
+
+    /// Both sets' kinds.
+    pub fn union(&self, other: &KindSet) -> KindSet {
+        KindSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
+    }
+
+    pub fn insert(&mut self, kind: SyntaxKind) {
+        let k = usize::from(u16::from(kind));
+        self.0[k / 64] |= 1 << (k % 64);
+    }
+
+    pub fn contains(&self, kind: SyntaxKind) -> bool {
+        let k = usize::from(u16::from(kind));
+        self.0[k / 64] & (1 << (k % 64)) != 0
+    }
+}
+
+/// Kinds whose subtrees, in real code, hold paths, names, types, patterns and tokens only: what
+/// [`FileModel::wanted_nodes`] looks into on the green tree before it walks them.
+const OPAQUE: KindSet = KindSet::of(&[
+    SyntaxKind::PATH,
+    SyntaxKind::NAME,
+    SyntaxKind::NAME_REF,
+    SyntaxKind::PATH_TYPE,
+    SyntaxKind::REF_TYPE,
+    SyntaxKind::PTR_TYPE,
+    SyntaxKind::SLICE_TYPE,
+    SyntaxKind::ARRAY_TYPE,
+    SyntaxKind::TUPLE_TYPE,
+    SyntaxKind::FN_PTR_TYPE,
+    SyntaxKind::IMPL_TRAIT_TYPE,
+    SyntaxKind::DYN_TRAIT_TYPE,
+    SyntaxKind::RET_TYPE,
+    SyntaxKind::PARAM_LIST,
+    SyntaxKind::GENERIC_PARAM_LIST,
+    SyntaxKind::GENERIC_ARG_LIST,
+    SyntaxKind::WHERE_CLAUSE,
+    SyntaxKind::TYPE_BOUND_LIST,
+    SyntaxKind::ATTR,
+    SyntaxKind::LITERAL,
+    SyntaxKind::LIFETIME,
+    SyntaxKind::VISIBILITY,
+    SyntaxKind::IDENT_PAT,
+    SyntaxKind::TOKEN_TREE,
+    SyntaxKind::USE_TREE,
+    SyntaxKind::RECORD_FIELD_LIST,
+    SyntaxKind::TUPLE_FIELD_LIST,
+]);
+
+/// Whether a node of a `wanted` kind lies strictly inside `node`. (Recursive: files nest no
+/// deeper than the parser takes, [`crate::nesting::MAX_DEPTH`].)
+fn green_holds(node: &rowan::GreenNodeData, wanted: &KindSet) -> bool {
+    node.children().any(|child| match child {
+        rowan::NodeOrToken::Node(child) => {
+            wanted.contains(SyntaxKind::from(child.kind().0)) || green_holds(child, wanted)
+        }
+        rowan::NodeOrToken::Token(_) => false,
+    })
+}
+
 /// The nodes of `kind` in `root`'s tree (`root` included), in text order: what
 /// `root.descendants().filter(|n| n.kind() == kind)` gives, found by a walk of the green tree, so
 /// that only the nodes found get a cursor (a full cursor walk allocates and frees one per node).
@@ -568,5 +742,64 @@ mod tests {
                 "{kind:?}"
             );
         }
+    }
+
+    /// The walk that leaves out paths, names and types yields every node of the kinds asked
+    /// for, in the order of the full walk; and the context it keeps is the one the ancestors
+    /// give: calls in const generic arguments, array lengths, attributes, patterns and macro
+    /// arguments, closures and async blocks, on a sample and on this repository's own files.
+    #[test]
+    fn the_wanted_walk_yields_what_the_full_walk_yields() {
+        use super::{FileModel, Imports, KindSet, MacroBodies};
+        let sample = "#[cfg(feature = \"x\")] fn f() -> [u8; g()] { h::<{ i() }>(); let j: [u8; k()] = [0; l()];\n\
+            let Some(m!()) = n else { return }; o(|p: Q| async move { r().await; S::T.u() }); vec![v(), w(|| x())]; }\n\
+            static A: std::sync::LazyLock<B> = std::sync::LazyLock::new(|| c()); impl D { async fn e(&self) { tokio::spawn(async { f() }); } }\n\
+            const fn g() -> usize { [(); h()].len() } type I = <J as K<{ l() }>>::M;";
+        let mut files = vec![(std::path::PathBuf::from("sample.rs"), sample.to_owned())];
+        files.extend(super::test_rust_files());
+        let kinds = [
+            SyntaxKind::CALL_EXPR,
+            SyntaxKind::METHOD_CALL_EXPR,
+            SyntaxKind::PATH_EXPR,
+            SyntaxKind::FN,
+            SyntaxKind::LET_STMT,
+            SyntaxKind::MACRO_CALL,
+        ];
+        let wanted = KindSet::of(&kinds);
+        let mut calls = 0;
+        for (path, text) in &files {
+            let tree = SourceFile::parse(text, Edition::Edition2021).tree();
+            let imports = Imports::new(&tree, std::collections::BTreeMap::new());
+            let macros = MacroBodies::build(&tree, text, Edition::Edition2021);
+            let model = FileModel::local(&tree, &imports, &macros, 0);
+            let expected: Vec<_> = model
+                .all_nodes()
+                .filter(|(n, _)| kinds.contains(&n.kind()))
+                .collect();
+            let mut got = Vec::new();
+            let mut walk = model.wanted_nodes(&wanted);
+            while let Some((node, in_macro)) = walk.next() {
+                if kinds.contains(&node.kind()) {
+                    if !in_macro && node.kind() == SyntaxKind::CALL_EXPR {
+                        calls += 1;
+                        assert_eq!(
+                            model.exec_context_in_walk(&walk),
+                            model.exec_context(&node),
+                            "{}: {node:?}",
+                            path.display()
+                        );
+                        let owner = model.ancestors(&node).skip(1).find_map(ast_fn);
+                        assert_eq!(walk.owner_fn().map(|(f, _)| f), owner);
+                    }
+                    got.push((node, in_macro));
+                }
+            }
+            assert_eq!(got, expected, "{}", path.display());
+        }
+        assert!(calls > 1000, "the walk saw {calls} calls");
+    }
+
+    fn ast_fn(node: ra_ap_syntax::SyntaxNode) -> Option<ra_ap_syntax::ast::Fn> {
+        ra_ap_syntax::ast::Fn::cast(node)
     }
 }

@@ -10,7 +10,7 @@ use ra_ap_syntax::{
 
 use super::context::{self, ExecContext, SyncContext};
 use super::graph::DriverNeeds;
-use super::{Executor, FileModel, RuntimeKind, imports};
+use super::{Executor, FileModel, KindSet, RuntimeKind, WantedWalk, imports};
 
 /// How a call names its callee.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -227,6 +227,18 @@ pub struct FnSummary {
     pub facts: Vec<Fact>,
 }
 
+/// The kinds of node a summary is made of.
+const SUMMARISED: KindSet = KindSet::of(&[
+    SyntaxKind::FN,
+    SyntaxKind::CALL_EXPR,
+    SyntaxKind::METHOD_CALL_EXPR,
+    SyntaxKind::USE,
+    SyntaxKind::STATIC,
+    SyntaxKind::CONST,
+    SyntaxKind::MACRO_CALL,
+    SyntaxKind::PATH_EXPR,
+]);
+
 /// `use` items at module level: `(inline modules, local name, path as written)`.
 pub type ModuleAlias = (Vec<String>, String, Vec<String>);
 
@@ -259,19 +271,23 @@ impl FileSummary {
         facts: bool,
         seed: &dyn Fn(&str) -> bool,
     ) -> FileSummary {
-        FileSummary::build_visiting(model, facts, seed, &mut |_| {})
+        FileSummary::build_visiting(model, facts, seed, &KindSet::default(), &mut |_| {})
     }
 
-    /// [`FileSummary::build_with`], showing `visit` every node on the way (one walk over the
-    /// file for the summary and whatever else looks at every node).
+    /// [`FileSummary::build_with`], showing `visit` every node of the kinds in `visits` on the
+    /// way (one walk over the file for the summary and whatever else looks at its nodes; `visit`
+    /// may see nodes of other kinds too).
     pub fn build_visiting(
         model: &FileModel<'_>,
         facts: bool,
         seed: &dyn Fn(&str) -> bool,
+        visits: &KindSet,
         visit: &mut dyn FnMut(&SyntaxNode),
     ) -> FileSummary {
         let mut summary = FileSummary::default();
-        for (node, in_macro) in model.all_nodes() {
+        let wanted = SUMMARISED.union(visits);
+        let mut walk = model.wanted_nodes(&wanted);
+        while let Some((node, in_macro)) = walk.next() {
             visit(&node);
             match node.kind() {
                 // Items written inside macro arguments are not items of the module.
@@ -299,7 +315,8 @@ impl FileSummary {
                         }
                     }
                     let fact = if facts { fact(model, &node) } else { None };
-                    if let Some((owner, site)) = call_site(model, &node, fact.is_some()) {
+                    let walk = (!in_macro).then_some(&walk);
+                    if let Some((owner, site)) = call_site(model, &node, fact.is_some(), walk) {
                         // Functions are pushed in preorder, so the owner is already there.
                         if let Some(f) = summary.fns.iter_mut().rev().find(|f| f.start == owner) {
                             if let Some(kind) = fact {
@@ -659,8 +676,27 @@ fn call_site(
     model: &FileModel<'_>,
     node: &SyntaxNode,
     placed: bool,
+    walk: Option<&WantedWalk<'_>>,
 ) -> Option<(TextSize, CallSite)> {
-    let owner = model.ancestors(node).skip(1).find_map(ast::Fn::cast)?;
+    let by_ancestors = || {
+        let owner = model.ancestors(node).skip(1).find_map(ast::Fn::cast)?;
+        let in_closure = model
+            .ancestors(node)
+            .skip(1)
+            .take_while(|a| a.kind() != SyntaxKind::FN)
+            .any(|a| a.kind() == SyntaxKind::CLOSURE_EXPR);
+        Some((owner, in_closure))
+    };
+    // The walk knows the functions around a node of the file itself (not of macro arguments).
+    let (owner, in_closure) = match walk {
+        Some(walk) => {
+            let found = walk.owner_fn();
+            // Debug builds (every test) hold the walk to what the ancestors say.
+            debug_assert_eq!(found, by_ancestors(), "{node:?}");
+            found?
+        }
+        None => by_ancestors()?,
+    };
     let (range, target) = match_ast! {
         match node {
             ast::CallExpr(call) => {
@@ -691,12 +727,14 @@ fn call_site(
     let (context, awaitable, in_closure) = if matches!(target, CallTarget::Method(_)) && !placed {
         (SiteContext::Direct, false, false)
     } else {
-        let exec = model.exec_context(node);
-        let in_closure = model
-            .ancestors(node)
-            .skip(1)
-            .take_while(|a| a.kind() != SyntaxKind::FN)
-            .any(|a| a.kind() == SyntaxKind::CLOSURE_EXPR);
+        let exec = match walk {
+            Some(walk) => {
+                let exec = model.exec_context_in_walk(walk);
+                debug_assert_eq!(exec, model.exec_context(node), "{node:?}");
+                exec
+            }
+            None => model.exec_context(node),
+        };
         (
             context_of(&exec),
             matches!(exec, ExecContext::Async(a) if !a.through_closure),
