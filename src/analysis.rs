@@ -472,6 +472,19 @@ fn model_with(
             .map(|f| Some(prefilter.scan(&f.text)))
             .collect()
     };
+    // A file that is no seed may still hold a seed word as a name it declares (`fs: Fs`); one
+    // that holds none has no function whose code names a seed.
+    let seed_words: Vec<bool> = if parse_all {
+        vec![true; files.len()]
+    } else {
+        scans
+            .iter()
+            .map(|s| match s {
+                Some(Scan::Other { seed_words, .. }) => *seed_words,
+                _ => true,
+            })
+            .collect()
+    };
     let checked: Vec<bool> = if parse_all {
         vec![true; files.len()]
     } else {
@@ -520,10 +533,11 @@ fn model_with(
         let mut gates = rules
             .filter(|_| checked[i] && !parse_all)
             .map(|rules| Gates::new(rules, file));
+        let seed = |w: &str| prefilter.is_seed_ident(w);
         let summary = FileSummary::build_visiting(
             &local,
             checked[i],
-            &|w| prefilter.is_seed_ident(w),
+            seed_words[i].then_some(&seed),
             if gates.is_some() { &visited } else { &nothing },
             &mut |node| {
                 if let Some(gates) = &mut gates {
@@ -559,10 +573,11 @@ fn model_with(
         };
         let tree = ra_ap_syntax::SourceFile::parse(&text, file.edition).tree();
         let imports = imports_of(i, &tree);
+        let seed = |w: &str| prefilter.is_seed_ident(w);
         let summary = FileSummary::build_with(
             &FileModel::local(&tree, &imports, &MacroBodies::default(), i),
             false,
-            &|w| prefilter.is_seed_ident(w),
+            seed_words[i].then_some(&seed),
         );
         let facts = FileFacts {
             imports,

@@ -9,6 +9,26 @@ pub const MAX_DEPTH: usize = 1000;
 /// Deeper than this, a parsed tree is dropped too (chains of calls or operators).
 pub const MAX_TREE_DEPTH: usize = 4000;
 
+/// Whether `root`'s tree is deeper than [`MAX_TREE_DEPTH`]: its depth if it is.
+pub fn tree_too_deep(root: &ra_ap_syntax::SyntaxNode) -> Option<usize> {
+    /// The depth of `node`'s subtree at `depth`, or more than the limit (then it stops).
+    fn deepest(node: &rowan::GreenNodeData, depth: usize) -> usize {
+        let mut max = depth;
+        for child in node.children() {
+            if max > MAX_TREE_DEPTH {
+                break;
+            }
+            if let rowan::NodeOrToken::Node(child) = child {
+                max = max.max(deepest(child, depth + 1));
+            }
+        }
+        max
+    }
+    // Recursive (no stack of nodes to fill), at most `MAX_TREE_DEPTH + 1` calls deep; the
+    // exact depth only for a tree too deep.
+    (deepest(root.green(), 1) > MAX_TREE_DEPTH).then(|| tree_depth(root))
+}
+
 /// The depth of the deepest node of `root`'s tree, by an iterative walk.
 pub fn tree_depth(root: &ra_ap_syntax::SyntaxNode) -> usize {
     // On the green tree: no cursor is built (or freed) per node.
@@ -195,6 +215,27 @@ mod tests {
         )) {
             let text: String = pieces.concat();
             proptest::prop_assert_eq!(depth(&text), depth_reference(&text));
+        }
+    }
+
+    #[test]
+    fn a_tree_is_too_deep_where_its_depth_is_past_the_limit() {
+        use super::{MAX_TREE_DEPTH, tree_depth, tree_too_deep};
+        for n in [
+            10,
+            MAX_TREE_DEPTH - 10,
+            MAX_TREE_DEPTH,
+            MAX_TREE_DEPTH + 500,
+        ] {
+            let text = format!("fn f() {{ x{} }}", ".a()".repeat(n));
+            let root = ra_ap_syntax::SourceFile::parse(&text, ra_ap_syntax::Edition::Edition2021)
+                .syntax_node();
+            let depth = tree_depth(&root);
+            assert_eq!(
+                tree_too_deep(&root),
+                (depth > MAX_TREE_DEPTH).then_some(depth),
+                "{n}"
+            );
         }
     }
 

@@ -103,8 +103,7 @@ impl SourceFile {
         if self.syntax.get().is_none() {
             // Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the tree without brackets: every
             // walk up from a node would cost the whole chain.
-            let tree_depth = crate::nesting::tree_depth(&parse.syntax_node());
-            let too_deep = (tree_depth > crate::nesting::MAX_TREE_DEPTH).then_some(tree_depth);
+            let too_deep = crate::nesting::tree_too_deep(&parse.syntax_node());
             let _ = self.syntax.set(SyntaxFacts { too_deep });
             if too_deep.is_some() {
                 let _ = self.errors.set(Vec::new());
@@ -330,6 +329,7 @@ impl SourceSet {
         queue
             .par_iter_mut()
             .for_each(|p| p.key = Some(normalize(&p.path)));
+        let dirs = CanonicalDirs::default();
         let mut files: Vec<SourceFile> = Vec::new();
         let mut by_path: HashMap<Utf8PathBuf, usize> = HashMap::new();
         let mut warnings = Vec::new();
@@ -351,7 +351,7 @@ impl SourceSet {
             let loaded: Vec<(Pending, Loaded)> = fresh
                 .into_par_iter()
                 .map(|p| {
-                    let result = load_one(workspace, &p);
+                    let result = load_one(workspace, &p, &dirs);
                     on_file();
                     (p, result)
                 })
@@ -440,6 +440,36 @@ fn normalize(path: &Utf8Path) -> Utf8PathBuf {
     path.canonicalize_utf8().unwrap_or_else(|_| path.to_owned())
 }
 
+/// Canonical paths of directories, each worked out once (a module file's canonical path is its
+/// directory's and its name, unless the file is a link).
+#[derive(Default)]
+struct CanonicalDirs(std::sync::Mutex<HashMap<Utf8PathBuf, Utf8PathBuf>>);
+
+impl CanonicalDirs {
+    /// `path` and its canonical path, if it is a file (or a link to one).
+    fn file(&self, path: &Utf8Path) -> Option<(Utf8PathBuf, Utf8PathBuf)> {
+        let kind = std::fs::symlink_metadata(path).ok()?.file_type();
+        let canonical = match (path.parent(), path.file_name()) {
+            (Some(dir), Some(name)) if kind.is_file() => self.dir(dir).join(name),
+            _ if kind.is_symlink() && path.is_file() => normalize(path),
+            _ if kind.is_file() => normalize(path),
+            _ => return None,
+        };
+        Some((path.to_owned(), canonical))
+    }
+
+    fn dir(&self, dir: &Utf8Path) -> Utf8PathBuf {
+        let known = self.0.lock().ok().and_then(|d| d.get(dir).cloned());
+        known.unwrap_or_else(|| {
+            let canonical = normalize(dir);
+            if let Ok(mut d) = self.0.lock() {
+                d.insert(dir.to_owned(), canonical.clone());
+            }
+            canonical
+        })
+    }
+}
+
 /// `foo.rs` keeps its children in `foo/`; `mod.rs`, `lib.rs`, `main.rs` and `#[path]` files in
 /// their own directory.
 fn child_dir_of(file: &Utf8Path, by_path_attr: bool) -> Utf8PathBuf {
@@ -451,7 +481,7 @@ fn child_dir_of(file: &Utf8Path, by_path_attr: bool) -> Utf8PathBuf {
     }
 }
 
-fn load_one(workspace: &Workspace, p: &Pending) -> Loaded {
+fn load_one(workspace: &Workspace, p: &Pending, dirs: &CanonicalDirs) -> Loaded {
     let rel = workspace.relative(&p.path);
     let bytes = std::fs::read(&p.path).map_err(|e| format!("{rel}: could not read file: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -468,11 +498,7 @@ fn load_one(workspace: &Workspace, p: &Pending) -> Loaded {
         let file_dir = p.path.parent().map(Utf8Path::to_owned).unwrap_or_default();
         collect_mods(&file, &p.child_dir, &file_dir, &mut decls);
         for decl in &mut decls {
-            decl.found = decl
-                .candidates
-                .iter()
-                .find(|c| c.is_file())
-                .map(|found| (found.clone(), normalize(found)));
+            decl.found = decl.candidates.iter().find_map(|c| dirs.file(c));
         }
     }
     Ok((file, decls))
@@ -719,6 +745,29 @@ fn mods_in_tokens(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A module file's canonical path, through a linked directory, a linked file, and not for a
+    /// missing file, a directory or a dangling link: what `canonicalize` says.
+    #[cfg(unix)]
+    #[test]
+    fn module_files_get_their_canonical_paths() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(tmp.path().to_owned()).unwrap();
+        std::fs::create_dir(root.join("a")).unwrap();
+        std::fs::write(root.join("a/x.rs"), "").unwrap();
+        std::os::unix::fs::symlink(root.join("a"), root.join("b")).unwrap();
+        std::os::unix::fs::symlink("x.rs", root.join("a/y.rs")).unwrap();
+        std::os::unix::fs::symlink("gone.rs", root.join("a/dangling.rs")).unwrap();
+        let dirs = CanonicalDirs::default();
+        let x = root.join("a/x.rs").canonicalize_utf8().unwrap();
+        for path in ["a/x.rs", "b/x.rs", "a/y.rs", "b/y.rs", "a/../a/x.rs"] {
+            let path = root.join(path);
+            assert_eq!(dirs.file(&path), Some((path.clone(), x.clone())), "{path}");
+        }
+        for path in ["a/missing.rs", "a", "b", "a/dangling.rs"] {
+            assert_eq!(dirs.file(&root.join(path)), None, "{path}");
+        }
+    }
 
     /// [`collect_mods`] on rust-analyzer's lexer's tokens (literals, comments and lifetimes left
     /// out, as the code tokens leave them out): the reference its own tokens are held to.

@@ -245,18 +245,23 @@ impl Prefilter {
     pub fn scan(&self, text: &str) -> Scan {
         match self.scan_with(text, true) {
             None => Scan::Seed,
-            Some((index, reexports)) => Scan::Other { index, reexports },
+            Some((index, reexports, seed_words)) => Scan::Other {
+                index,
+                reexports,
+                seed_words,
+            },
         }
     }
 
-    /// `None` for a seed; otherwise the file's word index (empty unless `index`) and whether its
-    /// code re-exports something.
-    fn scan_with(&self, text: &str, index: bool) -> Option<(WordIndex, bool)> {
+    /// `None` for a seed; otherwise the file's word index (empty unless `index`), whether its
+    /// code re-exports something, and whether a seed word is in its code at all.
+    fn scan_with(&self, text: &str, index: bool) -> Option<(WordIndex, bool, bool)> {
         // A directive counts in a comment (`loopfix` is a seed word).
         if names_loopfix(text) {
             return None;
         }
         let (mut awaits, mut guards, mut seed) = (false, false, false);
+        let mut seed_words = false;
         // The last word found, waiting for the punctuation after it to decide.
         let mut pending = Pending::None;
         let mut reexport = Reexport::default();
@@ -292,7 +297,10 @@ impl Prefilter {
                 return false;
             }
             pending = match self.kind_of(word) {
-                Some(WordKind::Seed) => Pending::Seed,
+                Some(WordKind::Seed) => {
+                    seed_words = true;
+                    Pending::Seed
+                }
                 Some(WordKind::Guard) => Pending::Guard,
                 Some(WordKind::Await) => {
                     awaits = true;
@@ -303,7 +311,7 @@ impl Prefilter {
             !(seed || awaits && guards)
         });
         let is_seed = seed || pending == Pending::Seed || awaits && guards;
-        (!is_seed).then(|| (WordIndex::from_entries(entries), reexport.found))
+        (!is_seed).then(|| (WordIndex::from_entries(entries), reexport.found, seed_words))
     }
 }
 
@@ -390,9 +398,14 @@ impl Reexport {
 pub enum Scan {
     /// A seed: parsed and checked.
     Seed,
-    /// Not a seed; the words of its code, for the closure's name search, and whether its code
-    /// re-exports something (`pub use`): other files resolve paths through it.
-    Other { index: WordIndex, reexports: bool },
+    /// Not a seed; the words of its code, for the closure's name search, whether its code
+    /// re-exports something (`pub use`): other files resolve paths through it, and whether a
+    /// seed word is in its code as a name it declares (`fs: Fs`).
+    Other {
+        index: WordIndex,
+        reexports: bool,
+        seed_words: bool,
+    },
 }
 
 /// A word of [`Prefilter::is_seed`] whose meaning the punctuation after it decides.
@@ -572,7 +585,7 @@ impl Closure {
             .iter()
             .map(|&i| sources.files[i].text.as_str())
             .collect();
-        let matters = |t: &str| !matches!(prefilter.scan_with(t, false), Some((_, false)));
+        let matters = |t: &str| !matches!(prefilter.scan_with(t, false), Some((_, false, _)));
         if texts.iter().any(|t| matters(t)) {
             return false;
         }
@@ -1213,7 +1226,7 @@ mod tests {
     #[test]
     fn the_scan_indexes_what_word_index_does() {
         let p = Prefilter::new(Vec::new());
-        let (mut seeds, mut others) = (0, 0);
+        let (mut seeds, mut others, mut seeded_names) = (0, 0, 0);
         for (path, text) in crate::semantic::test_rust_files() {
             let cuts = (0..text.len())
                 .step_by(7919)
@@ -1225,15 +1238,30 @@ mod tests {
                         assert!(p.is_seed(text), "{}", path.display());
                         seeds += 1;
                     }
-                    Scan::Other { index, reexports } => {
+                    Scan::Other {
+                        index,
+                        reexports,
+                        seed_words,
+                    } => {
                         use ra_ap_syntax::AstNode;
                         use ra_ap_syntax::ast::HasVisibility;
                         assert!(!p.is_seed(text), "{}", path.display());
+                        // No identifier of the file is a seed unless the scan saw a seed word.
+                        let parse =
+                            ra_ap_syntax::SourceFile::parse(text, ra_ap_syntax::Edition::CURRENT);
+                        let seed_ident = parse
+                            .syntax_node()
+                            .descendants_with_tokens()
+                            .filter_map(|t| t.into_token())
+                            .any(|t| {
+                                t.kind() == ra_ap_syntax::SyntaxKind::IDENT
+                                    && p.is_seed_ident(t.text())
+                            });
+                        assert!(seed_words || !seed_ident, "{}", path.display());
+                        seeded_names += usize::from(seed_words);
                         assert_eq!(index.words, WordIndex::of(text).words, "{}", path.display());
                         // Every `use` item with a visibility is seen (a few more may be: in a
                         // macro's body).
-                        let parse =
-                            ra_ap_syntax::SourceFile::parse(text, ra_ap_syntax::Edition::CURRENT);
                         let parsed = parse.syntax_node().descendants().any(|n| {
                             ra_ap_syntax::ast::Use::cast(n)
                                 .is_some_and(|u| u.visibility().is_some())
@@ -1245,6 +1273,18 @@ mod tests {
             }
         }
         assert!(seeds > 10 && others > 10, "{seeds} {others}");
+        assert!(seeded_names < others, "{seeded_names} of {others}");
+    }
+
+    /// A seed word in a file that is no seed: a name it declares.
+    #[test]
+    fn seed_words_as_declared_names_are_seen() {
+        let seed_words = |text: &str| match Prefilter::new(Vec::new()).scan(text) {
+            Scan::Other { seed_words, .. } => seed_words,
+            Scan::Seed => panic!("not a seed: {text}"),
+        };
+        assert!(seed_words("fn f(fs: Fs) -> u8 { 1 }"));
+        assert!(!seed_words("fn f(x: u8) -> u8 { x } // tokio::spawn"));
     }
 
     #[test]

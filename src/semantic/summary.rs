@@ -260,16 +260,17 @@ pub struct FileSummary {
 
 impl FileSummary {
     pub fn build(model: &FileModel<'_>) -> FileSummary {
-        FileSummary::build_with(model, true, &|_| true)
+        FileSummary::build_with(model, true, Some(&|_| true))
     }
 
     /// [`FileSummary::build`]; without `facts`, no call is classified as a runtime fact or a
     /// handler registration: for files without a seed word, where none can be (see
-    /// [`super::relevance`]). `seed` tells which identifiers make a function `seeded`.
+    /// [`super::relevance`]). `seed` tells which identifiers make a function `seeded` (`None`:
+    /// the file holds none, no function is).
     pub fn build_with(
         model: &FileModel<'_>,
         facts: bool,
-        seed: &dyn Fn(&str) -> bool,
+        seed: Option<&dyn Fn(&str) -> bool>,
     ) -> FileSummary {
         FileSummary::build_visiting(model, facts, seed, &KindSet::default(), &mut |_| {})
     }
@@ -280,7 +281,7 @@ impl FileSummary {
     pub fn build_visiting(
         model: &FileModel<'_>,
         facts: bool,
-        seed: &dyn Fn(&str) -> bool,
+        seed: Option<&dyn Fn(&str) -> bool>,
         visits: &KindSet,
         visit: &mut dyn FnMut(&SyntaxNode),
     ) -> FileSummary {
@@ -607,7 +608,11 @@ fn seeded(f: &SyntaxNode, seed: &dyn Fn(&str) -> bool) -> bool {
     false
 }
 
-fn fn_summary(model: &FileModel<'_>, f: &ast::Fn, seed: &dyn Fn(&str) -> bool) -> FnSummary {
+fn fn_summary(
+    model: &FileModel<'_>,
+    f: &ast::Fn,
+    seed: Option<&dyn Fn(&str) -> bool>,
+) -> FnSummary {
     let name = f.name().map(|n| n.text().to_string()).unwrap_or_default();
     let name_range = f
         .name()
@@ -618,7 +623,7 @@ fn fn_summary(model: &FileModel<'_>, f: &ast::Fn, seed: &dyn Fn(&str) -> bool) -
         end: f.syntax().text_range().end(),
         // Identifiers of its code, from the name on (not its attributes or doc comments, not
         // comments or strings), macro arguments included.
-        seeded: seeded(f.syntax(), seed),
+        seeded: seed.is_some_and(|seed| seeded(f.syntax(), seed)),
         name_range,
         inline_modules: inline_modules(f.syntax()),
         self_ty: self_type(f.syntax()),
