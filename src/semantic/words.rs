@@ -194,6 +194,13 @@ pub fn for_each_code_token_while<'t>(text: &'t str, mut token: impl FnMut(Token<
     while i < len {
         let b = bytes[i];
         match b {
+            // Runs of spaces (indentation, mostly) in a tight loop.
+            b' ' | b'\n' | b'\t' | b'\r' => {
+                i += 1;
+                while i < len && matches!(bytes[i], b' ' | b'\n' | b'\t' | b'\r') {
+                    i += 1;
+                }
+            }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 i = memchr::memchr(b'\n', &bytes[i..]).map_or(len, |n| i + n + 1);
             }
