@@ -704,7 +704,31 @@ fn model_with(
         })
         .unzip();
     let imports: Vec<&Imports> = facts.iter().map(|f| &f.imports).collect();
-    let graph = WorkspaceModel::build(workspace, sources, &imports, summaries);
+    // The files the rules will walk whatever the graph says are parsed again beside the graph's
+    // build (which leaves a core idle in its serial parts), for the rules to find ready.
+    let walk_surely: Vec<usize> = (0..files.len())
+        .filter(|&i| checked[i] && matches!(facts[i].walk, Walk::Always) && facts[i].tree.is_none())
+        .collect();
+    let (graph, ready) = rayon::join(
+        || WorkspaceModel::build(workspace, sources, &imports, summaries),
+        || {
+            walk_surely
+                .par_iter()
+                .map(|&i| {
+                    let file = &files[i];
+                    let parse = file.parse_unvalidated();
+                    let macros = MacroBodies::build(&parse.tree(), &file.text, file.edition);
+                    (i, parse, macros)
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    drop(imports);
+    let mut facts = facts;
+    for (i, parse, macros) in ready {
+        facts[i].tree = Some(parse);
+        facts[i].macros = Some(macros);
+    }
     let closure = closure_names.map(|names| Closure {
         names,
         summarised: parsed.clone(),
