@@ -706,8 +706,13 @@ fn model_with(
     let imports: Vec<&Imports> = facts.iter().map(|f| &f.imports).collect();
     // The files the rules will walk whatever the graph says are parsed again beside the graph's
     // build (which leaves a core idle in its serial parts), for the rules to find ready.
+    // (Where no gate was asked, every file reads `Walk::Always`: without rules nothing is walked,
+    // parsing every file walks them all.)
+    let gated = rules.is_some() && !parse_all;
     let walk_surely: Vec<usize> = (0..files.len())
-        .filter(|&i| checked[i] && matches!(facts[i].walk, Walk::Always) && facts[i].tree.is_none())
+        .filter(|&i| {
+            gated && checked[i] && matches!(facts[i].walk, Walk::Always) && facts[i].tree.is_none()
+        })
         .collect();
     let (graph, ready) = rayon::join(
         || WorkspaceModel::build(workspace, sources, &imports, summaries),
