@@ -451,8 +451,7 @@ impl CanonicalDirs {
         let kind = std::fs::symlink_metadata(path).ok()?.file_type();
         let canonical = match (path.parent(), path.file_name()) {
             (Some(dir), Some(name)) if kind.is_file() => self.dir(dir).join(name),
-            _ if kind.is_symlink() && path.is_file() => normalize(path),
-            _ if kind.is_file() => normalize(path),
+            _ if kind.is_file() || kind.is_symlink() && path.is_file() => normalize(path),
             _ => return None,
         };
         Some((path.to_owned(), canonical))

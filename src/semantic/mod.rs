@@ -583,14 +583,13 @@ const _: () = assert!((SyntaxKind::__LAST as usize) < 8 * 64);
 
 impl KindSet {
     pub const fn of(kinds: &[SyntaxKind]) -> KindSet {
-        let mut bits = [0u64; 8];
+        let mut set = KindSet([0; 8]);
         let mut i = 0;
         while i < kinds.len() {
-            let k = kinds[i] as usize;
-            bits[k / 64] |= 1 << (k % 64);
+            set.insert(kinds[i]);
             i += 1;
         }
-        KindSet(bits)
+        set
     }
 
     /// Both sets' kinds.
@@ -598,8 +597,8 @@ impl KindSet {
         KindSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
     }
 
-    pub fn insert(&mut self, kind: SyntaxKind) {
-        let k = usize::from(u16::from(kind));
+    pub const fn insert(&mut self, kind: SyntaxKind) {
+        let k = kind as usize;
         self.0[k / 64] |= 1 << (k % 64);
     }
 
@@ -641,8 +640,8 @@ const OPAQUE: KindSet = KindSet::of(&[
     SyntaxKind::TUPLE_FIELD_LIST,
 ]);
 
-/// Whether a node of a `wanted` kind lies strictly inside `node`. (Recursive: files nest no
-/// deeper than the parser takes, [`crate::nesting::MAX_DEPTH`].)
+/// Whether a node of a `wanted` kind lies strictly inside `node`. (Recursive: a tree deeper than
+/// [`crate::nesting::MAX_TREE_DEPTH`] is never walked, it is dropped at parse.)
 fn green_holds(node: &rowan::GreenNodeData, wanted: &KindSet) -> bool {
     node.children().any(|child| match child {
         rowan::NodeOrToken::Node(child) => {

@@ -1276,23 +1276,30 @@ mod tests {
         assert!(seeded_names < others, "{seeded_names} of {others}");
     }
 
+    /// What the scan says of `text`, which is no seed: whether it re-exports, whether it holds a
+    /// seed word.
+    fn scan_other(text: &str) -> (bool, bool) {
+        match Prefilter::new(Vec::new()).scan(text) {
+            Scan::Other {
+                reexports,
+                seed_words,
+                ..
+            } => (reexports, seed_words),
+            Scan::Seed => panic!("not a seed: {text}"),
+        }
+    }
+
     /// A seed word in a file that is no seed: a name it declares.
     #[test]
     fn seed_words_as_declared_names_are_seen() {
-        let seed_words = |text: &str| match Prefilter::new(Vec::new()).scan(text) {
-            Scan::Other { seed_words, .. } => seed_words,
-            Scan::Seed => panic!("not a seed: {text}"),
-        };
+        let seed_words = |text: &str| scan_other(text).1;
         assert!(seed_words("fn f(fs: Fs) -> u8 { 1 }"));
         assert!(!seed_words("fn f(x: u8) -> u8 { x } // tokio::spawn"));
     }
 
     #[test]
     fn reexports_are_found_in_code() {
-        let reexports = |text: &str| match Prefilter::new(Vec::new()).scan(text) {
-            Scan::Other { reexports, .. } => reexports,
-            Scan::Seed => panic!("not a seed: {text}"),
-        };
+        let reexports = |text: &str| scan_other(text).0;
         assert!(reexports("mod cache;\npub use cache::Cache;\n"));
         assert!(reexports("pub(crate) use self::inner::*;"));
         assert!(reexports("pub (in crate::a) use x::y;"));
