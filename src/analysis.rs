@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ra_ap_syntax::SyntaxKind;
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode};
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
@@ -505,9 +505,9 @@ fn model_with(
     let externs = externs_per_file(workspace, sources);
     crate::passes::mark("prefilter: seed files");
     // A file's imports, with what its packages configure.
-    let imports_of = |i: usize, tree: &ra_ap_syntax::SourceFile| {
+    let imports_of = |i: usize, tree: &ra_ap_syntax::SourceFile, uses: Vec<SyntaxNode>| {
         let file = &files[i];
-        Imports::new(tree, externs[i].clone())
+        Imports::of_uses(tree, uses, externs[i].clone())
             .with_off_thread(configured(workspace, file, |p| &p.off_thread))
             .with_clients(configured(workspace, file, |p| &p.clients))
             .with_blocking(configured(workspace, file, |p| &p.blocking))
@@ -519,10 +519,21 @@ fn model_with(
         let file = &files[i];
         // Syntax errors matter where the rules report (fixes never edit a broken item; warnings):
         // they are found then ([`check_file`]).
-        let parse = file.parse_unvalidated();
+        // One walk of the new tree finds its `use` items and macro calls (and measures its
+        // depth).
+        let (parse, mut found) =
+            file.parse_unvalidated_finding(&[SyntaxKind::USE, SyntaxKind::MACRO_CALL]);
         let tree = parse.tree();
-        let imports = imports_of(i, &tree);
-        let macros = MacroBodies::build(&tree, &file.text, file.edition);
+        let root = tree.syntax();
+        let macro_calls = crate::semantic::nodes_at(
+            root,
+            SyntaxKind::MACRO_CALL,
+            found.pop().unwrap_or_default(),
+        );
+        let uses =
+            crate::semantic::nodes_at(root, SyntaxKind::USE, found.pop().unwrap_or_default());
+        let imports = imports_of(i, &tree, uses);
+        let macros = MacroBodies::of_calls(&tree, macro_calls, &file.text, file.edition);
         let local = FileModel::local(&tree, &imports, &macros, i);
         // The rules' gates see each node as the summary does, in the same walk.
         let cx = RuleContext {
@@ -572,7 +583,8 @@ fn model_with(
             uses
         };
         let tree = ra_ap_syntax::SourceFile::parse(&text, file.edition).tree();
-        let imports = imports_of(i, &tree);
+        let uses = crate::semantic::nodes_of_kind(tree.syntax(), SyntaxKind::USE);
+        let imports = imports_of(i, &tree, uses);
         let seed = |w: &str| prefilter.is_seed_ident(w);
         let summary = FileSummary::build_with(
             &FileModel::local(&tree, &imports, &MacroBodies::default(), i),

@@ -9,24 +9,59 @@ pub const MAX_DEPTH: usize = 1000;
 /// Deeper than this, a parsed tree is dropped too (chains of calls or operators).
 pub const MAX_TREE_DEPTH: usize = 4000;
 
+/// What one walk of a parsed tree finds: [`scan_tree`].
+#[derive(Debug, Default)]
+pub struct TreeScan {
+    /// The tree is deeper than [`MAX_TREE_DEPTH`]: its depth (then `ranges` is not filled).
+    pub too_deep: Option<usize>,
+    /// Per kind asked for, the ranges of the tree's non-empty nodes of that kind, in text order.
+    pub ranges: Vec<Vec<ra_ap_syntax::TextRange>>,
+}
+
+/// One walk of `root`'s green tree (no cursor is built per node): the ranges of its nodes of
+/// each of `kinds`, and, with `check_depth`, whether the tree is too deep ([`tree_too_deep`]). A file's first parse needs both: the depth before anything walks up the tree, the
+/// `use` items and macro calls for its imports and macro bodies; one walk serves all three.
+pub fn scan_tree(
+    root: &ra_ap_syntax::SyntaxNode,
+    check_depth: bool,
+    kinds: &[ra_ap_syntax::SyntaxKind],
+) -> TreeScan {
+    use ra_ap_syntax::{NodeOrToken, SyntaxKind, TextRange};
+    let mut ranges = vec![Vec::new(); kinds.len()];
+    let mut stack = vec![(root.green(), root.text_range().start(), 1usize)];
+    while let Some((node, start, depth)) = stack.pop() {
+        if check_depth && depth > MAX_TREE_DEPTH {
+            return TreeScan {
+                too_deep: Some(tree_depth(root)),
+                ranges: Vec::new(),
+            };
+        }
+        let kind = SyntaxKind::from(node.kind().0);
+        if let Some(k) = kinds.iter().position(|&k| k == kind)
+            && node.text_len() != ra_ap_syntax::TextSize::from(0)
+        {
+            ranges[k].push(TextRange::at(start, node.text_len()));
+        }
+        let first_child = stack.len();
+        let mut at = start;
+        for child in node.children() {
+            if let NodeOrToken::Node(child) = child {
+                stack.push((child, at, depth + 1));
+            }
+            at += child.text_len();
+        }
+        // Children are popped in text order.
+        stack[first_child..].reverse();
+    }
+    TreeScan {
+        too_deep: None,
+        ranges,
+    }
+}
+
 /// Whether `root`'s tree is deeper than [`MAX_TREE_DEPTH`]: its depth if it is.
 pub fn tree_too_deep(root: &ra_ap_syntax::SyntaxNode) -> Option<usize> {
-    /// The depth of `node`'s subtree at `depth`, or more than the limit (then it stops).
-    fn deepest(node: &rowan::GreenNodeData, depth: usize) -> usize {
-        let mut max = depth;
-        for child in node.children() {
-            if max > MAX_TREE_DEPTH {
-                break;
-            }
-            if let rowan::NodeOrToken::Node(child) = child {
-                max = max.max(deepest(child, depth + 1));
-            }
-        }
-        max
-    }
-    // Recursive (no stack of nodes to fill), at most `MAX_TREE_DEPTH + 1` calls deep; the
-    // exact depth only for a tree too deep.
-    (deepest(root.green(), 1) > MAX_TREE_DEPTH).then(|| tree_depth(root))
+    scan_tree(root, true, &[]).too_deep
 }
 
 /// The depth of the deepest node of `root`'s tree, by an iterative walk.
@@ -237,6 +272,34 @@ mod tests {
                 "{n}"
             );
         }
+    }
+
+    #[test]
+    fn one_scan_finds_every_kind_asked_for_and_measures_the_depth() {
+        use ra_ap_syntax::{SyntaxKind, TextRange};
+        let text = "use a::b;\nmod m { use c::{d, e as f}; fn g() { use h::i; vec![j!(1)]; } }\nprintln!(\"{}\", o!());\n";
+        let root =
+            ra_ap_syntax::SourceFile::parse(text, ra_ap_syntax::Edition::Edition2021).syntax_node();
+        let kinds = [SyntaxKind::USE, SyntaxKind::MACRO_CALL, SyntaxKind::FN];
+        let scan = super::scan_tree(&root, true, &kinds);
+        assert_eq!(scan.too_deep, None);
+        for (kind, found) in kinds.iter().zip(&scan.ranges) {
+            let expected: Vec<TextRange> = root
+                .descendants()
+                .filter(|n| n.kind() == *kind)
+                .map(|n| n.text_range())
+                .collect();
+            assert!(!expected.is_empty(), "{kind:?}");
+            assert_eq!(*found, expected, "{kind:?}");
+        }
+        let deep = format!("fn f() {{ x{} }}", ".a()".repeat(super::MAX_TREE_DEPTH));
+        let root = ra_ap_syntax::SourceFile::parse(&deep, ra_ap_syntax::Edition::Edition2021)
+            .syntax_node();
+        let depth = super::tree_depth(&root);
+        assert!(depth > super::MAX_TREE_DEPTH);
+        assert_eq!(super::scan_tree(&root, true, &kinds).too_deep, Some(depth));
+        // Without the depth check, the walk goes on and finds the function.
+        assert_eq!(super::scan_tree(&root, false, &kinds).ranges[2].len(), 1);
     }
 
     #[test]

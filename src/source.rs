@@ -78,7 +78,30 @@ impl SourceFile {
     }
 
     fn parse_validating(&self, validate: bool) -> Parse<AstSourceFile> {
-        let empty = || AstSourceFile::parse("", self.edition);
+        self.parse_finding(validate, &[]).0
+    }
+
+    /// [`SourceFile::parse_unvalidated`], and the ranges of the tree's nodes of each of `kinds`,
+    /// found by the walk that measures the tree's depth on the file's first parse
+    /// ([`crate::nesting::scan_tree`]; none in a tree too deep).
+    pub fn parse_unvalidated_finding(
+        &self,
+        kinds: &[ra_ap_syntax::SyntaxKind],
+    ) -> (Parse<AstSourceFile>, Vec<Vec<TextRange>>) {
+        self.parse_finding(false, kinds)
+    }
+
+    fn parse_finding(
+        &self,
+        validate: bool,
+        kinds: &[ra_ap_syntax::SyntaxKind],
+    ) -> (Parse<AstSourceFile>, Vec<Vec<TextRange>>) {
+        let empty = || {
+            (
+                AstSourceFile::parse("", self.edition),
+                vec![Vec::new(); kinds.len()],
+            )
+        };
         if self.syntax.get().is_some_and(|s| s.too_deep.is_some()) {
             return empty();
         }
@@ -100,12 +123,20 @@ impl SourceFile {
             None => self.text.as_str().into(),
         };
         let parse = AstSourceFile::parse(&parsed, self.edition);
-        if self.syntax.get().is_none() {
-            // Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the tree without brackets: every
-            // walk up from a node would cost the whole chain.
-            let too_deep = crate::nesting::tree_too_deep(&parse.syntax_node());
-            let _ = self.syntax.set(SyntaxFacts { too_deep });
-            if too_deep.is_some() {
+        // Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the tree without brackets: every walk
+        // up from a node would cost the whole chain. Measured on the first parse, in the walk
+        // that finds `kinds` (when there are any).
+        let first = self.syntax.get().is_none();
+        let scan = if first || !kinds.is_empty() {
+            crate::nesting::scan_tree(&parse.syntax_node(), first, kinds)
+        } else {
+            crate::nesting::TreeScan::default()
+        };
+        if first {
+            let _ = self.syntax.set(SyntaxFacts {
+                too_deep: scan.too_deep,
+            });
+            if scan.too_deep.is_some() {
                 let _ = self.errors.set(Vec::new());
                 return empty();
             }
@@ -113,7 +144,7 @@ impl SourceFile {
         if validate && self.errors.get().is_none() {
             let _ = self.errors.set(parse.errors());
         }
-        parse
+        (parse, scan.ranges)
     }
 
     pub fn tree(&self) -> AstSourceFile {

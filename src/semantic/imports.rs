@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use ra_ap_syntax::{
-    AstNode, SourceFile, SyntaxKind, TextRange, TextSize,
+    AstNode, SourceFile, SyntaxKind, SyntaxNode, TextRange, TextSize,
     ast::{self, HasName},
 };
 
@@ -111,9 +111,19 @@ pub struct Imports {
 
 impl Imports {
     pub fn new(file: &SourceFile, externs: impl Into<Arc<BTreeMap<String, String>>>) -> Imports {
+        let uses = super::nodes_of_kind(file.syntax(), SyntaxKind::USE);
+        Imports::of_uses(file, uses, externs)
+    }
+
+    /// [`Imports::new`], given the file's `use` items (every one, in text order), found by a
+    /// walk the caller makes anyway.
+    pub fn of_uses(
+        file: &SourceFile,
+        uses: Vec<SyntaxNode>,
+        externs: impl Into<Arc<BTreeMap<String, String>>>,
+    ) -> Imports {
         let externs = externs.into();
         let mut scopes: Vec<Scope> = Vec::new();
-        let uses = super::nodes_of_kind(file.syntax(), SyntaxKind::USE);
         for use_item in uses.into_iter().filter_map(ast::Use::cast) {
             let Some(tree) = use_item.use_tree() else {
                 continue;

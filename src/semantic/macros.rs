@@ -102,13 +102,29 @@ pub struct MacroBodies {
 impl MacroBodies {
     /// `text` is the file's text, of which `tree` is the parse.
     pub fn build(tree: &SourceFile, text: &str, edition: Edition) -> MacroBodies {
+        let calls = super::nodes_of_kind(tree.syntax(), SyntaxKind::MACRO_CALL);
+        MacroBodies::of_calls(tree, calls, text, edition)
+    }
+
+    /// [`MacroBodies::build`], given the file's macro calls (every one, in text order), found by
+    /// a walk the caller makes anyway.
+    pub fn of_calls(
+        tree: &SourceFile,
+        calls: Vec<SyntaxNode>,
+        text: &str,
+        edition: Edition,
+    ) -> MacroBodies {
         let mut levels: Vec<Level> = Vec::new();
         let mut base = tree.syntax().clone();
         let mut base_text = text.to_owned();
+        let mut file_calls = Some(calls);
         for _ in 0..MAX_LEVELS {
             let is_file = levels.is_empty();
+            let calls = file_calls
+                .take()
+                .unwrap_or_else(|| super::nodes_of_kind(&base, SyntaxKind::MACRO_CALL));
             let Some((level, level_text)) =
-                build_level(&base, &base_text, is_file, text.len(), edition)
+                build_level(calls, &base_text, is_file, text.len(), edition)
             else {
                 break;
             };
@@ -130,10 +146,10 @@ impl MacroBodies {
     }
 }
 
-/// Macro calls to follow in `base`: in the file itself, or (for deeper levels) inside the
-/// arguments copied into the level above.
+/// The level made of `macro_calls`, the macro calls of a tree (every one, in text order) to follow:
+/// in the file itself, or (for deeper levels) inside the arguments copied into the level above.
 fn build_level(
-    base: &SyntaxNode,
+    macro_calls: Vec<SyntaxNode>,
     source: &str,
     is_file: bool,
     text_len: usize,
@@ -141,7 +157,6 @@ fn build_level(
 ) -> Option<(Level, String)> {
     // (arguments, whole call, opening delimiter, is `select!`)
     let mut calls: Vec<(TextRange, TextRange, char, bool)> = Vec::new();
-    let macro_calls = super::nodes_of_kind(base, SyntaxKind::MACRO_CALL);
     for call in macro_calls.into_iter().filter_map(ast::MacroCall::cast) {
         if !is_file && !inside_wrapper_body(call.syntax()) {
             continue;

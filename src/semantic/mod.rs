@@ -655,26 +655,18 @@ fn green_holds(node: &rowan::GreenNodeData, wanted: &KindSet) -> bool {
 /// `root.descendants().filter(|n| n.kind() == kind)` gives, found by a walk of the green tree, so
 /// that only the nodes found get a cursor (a full cursor walk allocates and frees one per node).
 pub(crate) fn nodes_of_kind(root: &SyntaxNode, kind: SyntaxKind) -> Vec<SyntaxNode> {
-    use ra_ap_syntax::{NodeOrToken, TextRange};
-    let mut ranges: Vec<TextRange> = Vec::new();
-    let mut stack = vec![(root.green(), root.text_range().start())];
-    while let Some((node, start)) = stack.pop() {
-        if SyntaxKind::from(node.kind().0) == kind {
-            ranges.push(TextRange::at(start, node.text_len()));
-        }
-        let first_child = stack.len();
-        let mut at = start;
-        for child in node.children() {
-            if let NodeOrToken::Node(child) = child {
-                stack.push((child, at));
-                at += child.text_len();
-            } else {
-                at += child.text_len();
-            }
-        }
-        // Children are popped in text order.
-        stack[first_child..].reverse();
-    }
+    let mut scan = crate::nesting::scan_tree(root, false, &[kind]);
+    nodes_at(root, kind, scan.ranges.pop().unwrap_or_default())
+}
+
+/// The nodes of `kind` at `ranges` of `root`'s tree (where [`crate::nesting::scan_tree`] found
+/// them), in the order of `ranges`.
+pub(crate) fn nodes_at(
+    root: &SyntaxNode,
+    kind: SyntaxKind,
+    ranges: Vec<ra_ap_syntax::TextRange>,
+) -> Vec<SyntaxNode> {
+    use ra_ap_syntax::NodeOrToken;
     ranges
         .into_iter()
         .filter(|r| !r.is_empty())
