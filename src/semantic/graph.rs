@@ -1129,7 +1129,7 @@ impl Resolver<'_> {
                 path.push(name.clone());
                 self.lookup(place.krate, path, 0)?
             }
-            CallTarget::Method(_) => return None,
+            CallTarget::Method => return None,
             CallTarget::TypedMethod { ty, method } => {
                 let written = self.imports[file].expand_local(ty, offset);
                 let (krate, mut path) =

@@ -905,7 +905,7 @@ fn call_key(f: &FnSummary, target: &CallTarget, renames: &HashMap<&str, &str>) -
         },
         CallTarget::SelfMethod(name) => method(f.self_ty.as_deref()?, name),
         CallTarget::TypedMethod { ty, method: name } => method(ty.last()?, name),
-        CallTarget::Method(_) => None,
+        CallTarget::Method => None,
     }
 }
 

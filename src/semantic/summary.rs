@@ -24,8 +24,9 @@ pub enum CallTarget {
     SelfMethod(String),
     /// `store.load()` where the receiver's type is evident: the type's path as written.
     TypedMethod { ty: Vec<String>, method: String },
-    /// `x.name()` on a receiver whose type the model does not know.
-    Method(String),
+    /// `x.name()` on a receiver whose type the model does not know (only counted: nothing
+    /// resolves it).
+    Method,
 }
 
 /// Where the callee of a call site runs, relative to the calling function.
@@ -334,7 +335,7 @@ impl FileSummary {
                             }
                             // Half of all calls are methods on receivers of unknown type: count
                             // them, do not keep them.
-                            if matches!(site.target, CallTarget::Method(_)) {
+                            if matches!(site.target, CallTarget::Method) {
                                 f.untyped_method_calls += 1;
                             } else {
                                 f.calls.push(site);
@@ -713,14 +714,14 @@ fn call_site(
             },
             ast::MethodCallExpr(mc) => {
                 let name = mc.name_ref()?;
-                let is_self = matches!(mc.receiver()?, ast::Expr::PathExpr(pe) if pe.path().is_some_and(|p| p.to_string() == "self"));
-                let method = name.text().to_string();
+                let receiver = mc.receiver()?;
+                let is_self = matches!(&receiver, ast::Expr::PathExpr(pe) if pe.path().is_some_and(|p| p.syntax().text() == "self"));
                 let target = if is_self {
-                    CallTarget::SelfMethod(method)
+                    CallTarget::SelfMethod(name.text().to_string())
                 } else {
-                    match model.receiver_type(&mc.receiver()?) {
-                        Some(ty) => CallTarget::TypedMethod { ty, method },
-                        None => CallTarget::Method(method),
+                    match model.receiver_type(&receiver) {
+                        Some(ty) => CallTarget::TypedMethod { ty, method: name.text().to_string() },
+                        None => CallTarget::Method,
                     }
                 };
                 (name.syntax().text_range(), target)
@@ -729,7 +730,7 @@ fn call_site(
         }
     };
     let owner = owner.syntax().text_range().start();
-    let (context, awaitable, in_closure) = if matches!(target, CallTarget::Method(_)) && !placed {
+    let (context, awaitable, in_closure) = if matches!(target, CallTarget::Method) && !placed {
         (SiteContext::Direct, false, false)
     } else {
         let exec = match walk {
