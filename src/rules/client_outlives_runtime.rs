@@ -204,9 +204,18 @@ impl Rule for ClientOutlivesRuntime {
                     let f = &graph.fns[r.function];
                     match (&f.entry, r.block_on) {
                         (Some(entry), None) => {
-                            format!("`{}` (#[{}], {})", f.display, entry.attr, f.location)
+                            format!(
+                                "`{}` (#[{}], {})",
+                                f.display(),
+                                entry.attr,
+                                graph.location(r.function)
+                            )
                         }
-                        _ => format!("a `block_on` in `{}` ({})", f.display, f.location),
+                        _ => format!(
+                            "a `block_on` in `{}` ({})",
+                            f.display(),
+                            graph.location(r.function)
+                        ),
                     }
                 })
                 .collect();

@@ -40,7 +40,7 @@ pub fn chain_labels(cx: &RuleContext<'_>, chain: &[ChainStep], what: &str) -> (V
         .function];
     let mut labels = vec![Label {
         range: helper.name_range,
-        message: format!("`{}` is called from async code", helper.display),
+        message: format!("`{}` is called from async code", helper.display()),
     }];
     for step in chain.iter().rev().skip(1) {
         let f = &graph.fns[step.function];

@@ -214,7 +214,7 @@ fn through_calls(cx: &RuleContext<'_>, call: &BlockOn, chain: &[ChainStep]) -> D
         helps: vec![format!(
             "make `{}` async and `.await` the future, or call it from async code through \
              `tokio::task::spawn_blocking`",
-            helper.display
+            helper.display()
         )],
         ..report(
             cx,
@@ -355,7 +355,7 @@ fn make_helpers_async(
     let names: Vec<String> = plan
         .functions
         .iter()
-        .map(|&f| format!("`{}`", graph.fns[f].display))
+        .map(|&f| format!("`{}`", graph.fns[f].display()))
         .collect();
     Ok(Fix::new(
         format!(

@@ -153,10 +153,7 @@ impl Rule for RuntimePerCall {
                 }],
             ),
             (None, n) if n >= 2 => {
-                let places: Vec<String> = calls
-                    .iter()
-                    .map(|e| graph.fns[e.caller].location.clone())
-                    .collect();
+                let places: Vec<String> = calls.iter().map(|e| graph.location(e.caller)).collect();
                 (
                     format!(
                         "`{name}` is called from {n} places ({}): each call builds and drops its own runtime",

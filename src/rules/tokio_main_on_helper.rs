@@ -129,7 +129,7 @@ impl Rule for TokioMainOnHelper {
         if from_async.is_empty() && !in_library {
             return;
         }
-        let name = &info.display;
+        let name = info.display();
         let mut labels = vec![Label {
             range: info.name_range,
             message: format!("`{name}` builds a runtime at every call"),
@@ -151,7 +151,8 @@ impl Rule for TokioMainOnHelper {
             let caller = &graph.fns[e.caller];
             notes.push(format!(
                 "no fix: `{}` ({}) calls it where `.await` cannot be written",
-                caller.display, caller.location
+                caller.display(),
+                graph.location(e.caller)
             ));
         }
         let fix = sync_calls.is_empty().then(|| {

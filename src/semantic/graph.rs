@@ -35,8 +35,10 @@ type CrateId = (usize, usize);
 pub struct FnInfo {
     pub file: usize,
     pub name: String,
-    /// `Client::get` for methods, `load_config` for functions.
-    pub display: String,
+    /// The type of the `impl` it is in, by its last path segment.
+    pub self_ty: Option<String>,
+    /// 1-based line of its name (see [`WorkspaceModel::location`]).
+    pub line: u32,
     pub start: TextSize,
     pub name_range: TextRange,
     pub is_async: bool,
@@ -45,8 +47,6 @@ pub struct FnInfo {
     /// Where `async ` would go; `None` when it cannot be async.
     pub async_insert: Option<TextSize>,
     pub in_trait_impl: bool,
-    /// Where it is defined, for call chains shown to users: `src/api.rs:12`.
-    pub location: String,
     /// `#[tokio::main]`, `#[tokio::test]`... with its flavor and where to edit it.
     pub entry: Option<RuntimeEntry>,
     /// What it does directly: blocks on a runtime, builds one, sleeps, spawns...
@@ -54,6 +54,16 @@ pub struct FnInfo {
     /// It runs once per request: its route attribute, or the routing function that registers it
     /// (`axum::routing::get`).
     pub handler: Option<String>,
+}
+
+impl FnInfo {
+    /// `Client::get` for methods, `load_config` for functions: how users are shown it.
+    pub fn display(&self) -> String {
+        match &self.self_ty {
+            Some(ty) => format!("{ty}::{}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -179,6 +189,8 @@ pub struct WorkspaceModel {
     needs: Vec<DriverNeeds>,
     /// Per file: its absolute path, for edits in other files.
     pub paths: Vec<camino::Utf8PathBuf>,
+    /// Per file: its path relative to the workspace root, for locations shown to users.
+    rel_paths: Vec<String>,
     /// Versions of tokio in `Cargo.lock` that cannot share a runtime (`0.2.25`, `1.40.0`): one per
     /// semver-incompatible line.
     pub tokio_versions: Vec<String>,
@@ -298,7 +310,30 @@ fn prefix_fingerprints(path: &[String]) -> Vec<u128> {
         .collect()
 }
 
+/// The 1-based line of each of `offsets` in `text`, in their order: one count of line breaks
+/// over the text (no line index is built: most files' lines are never shown).
+fn lines_at(text: &str, offsets: impl Iterator<Item = TextSize>) -> Vec<u32> {
+    let offsets: Vec<usize> = offsets.map(usize::from).collect();
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_unstable_by_key(|&i| offsets[i]);
+    let mut lines = vec![0; offsets.len()];
+    let (mut at, mut line) = (0usize, 1u32);
+    for i in order {
+        let to = offsets[i].min(text.len()).max(at);
+        line += memchr::memchr_iter(b'\n', &text.as_bytes()[at..to]).count() as u32;
+        at = to;
+        lines[i] = line;
+    }
+    lines
+}
+
 impl WorkspaceModel {
+    /// Where function `f` is defined, for call chains shown to users: `src/api.rs:12`.
+    pub fn location(&self, f: FnId) -> String {
+        let info = &self.fns[f];
+        format!("{}:{}", self.rel_paths[info.file], info.line)
+    }
+
     pub fn build(
         workspace: Option<&Workspace>,
         sources: &SourceSet,
@@ -358,27 +393,27 @@ impl WorkspaceModel {
                 })
                 .collect()
         };
-        // Per file, in parallel: its functions and statics as the graph keeps them (their
-        // locations need the file's line index), with the keys of their paths.
+        // Per file, in parallel: its functions and statics as the graph keeps them (a function's
+        // line is counted in one pass over its file's text), with the keys of their paths.
         type Defined<T> = Vec<(T, Vec<PathKey>)>;
         let per_file_defs: Vec<(Defined<FnInfo>, Defined<StaticInfo>)> = summaries
             .par_iter()
             .enumerate()
             .map(|(fi, summary)| {
                 let file = &sources.files[fi];
+                let lines = lines_at(&file.text, summary.fns.iter().map(|f| f.name_range.start()));
                 let fns = summary
                     .fns
                     .iter()
-                    .map(|f| {
+                    .zip(lines)
+                    .map(|(f, line)| {
                         let rest: Vec<&String> =
                             f.self_ty.iter().chain(std::iter::once(&f.name)).collect();
                         let info = FnInfo {
                             file: fi,
                             name: f.name.clone(),
-                            display: match &f.self_ty {
-                                Some(ty) => format!("{ty}::{}", f.name),
-                                None => f.name.clone(),
-                            },
+                            self_ty: f.self_ty.clone(),
+                            line,
                             start: f.start,
                             name_range: f.name_range,
                             is_async: f.is_async,
@@ -388,11 +423,6 @@ impl WorkspaceModel {
                             in_trait_impl: f.in_trait_impl,
                             facts: f.facts.clone(),
                             handler: f.route.clone(),
-                            location: format!(
-                                "{}:{}",
-                                file.rel_path,
-                                file.line_of(f.name_range.start())
-                            ),
                         };
                         (info, keys_of(fi, &f.inline_modules, &rest))
                     })
@@ -674,6 +704,7 @@ impl WorkspaceModel {
             callees_at,
             needs,
             paths: sources.files.iter().map(|f| f.path.clone()).collect(),
+            rel_paths: sources.files.iter().map(|f| f.rel_path.clone()).collect(),
             tokio_versions: workspace
                 .map(incompatible_tokio_versions)
                 .unwrap_or_default(),
@@ -730,13 +761,13 @@ impl WorkspaceModel {
             if info.async_insert.is_none() {
                 return Err(format!(
                     "`{}` is a `const` or `extern` function",
-                    info.display
+                    info.display()
                 ));
             }
             if info.in_trait_impl {
                 return Err(format!(
                     "`{}` implements a trait method, whose signature is the trait's",
-                    info.display
+                    info.display()
                 ));
             }
             for e in self.callers_of(g) {
@@ -744,7 +775,7 @@ impl WorkspaceModel {
                 if e.caller == g {
                     return Err(format!(
                         "`{}` is recursive: an async fn would need boxing",
-                        info.display
+                        info.display()
                     ));
                 }
                 let becomes_async = !caller.is_async
@@ -754,7 +785,9 @@ impl WorkspaceModel {
                 if !e.awaitable && !becomes_async {
                     return Err(format!(
                         "`{}` ({}) calls `{}` where `.await` cannot be written",
-                        caller.display, caller.location, info.display
+                        caller.display(),
+                        self.location(e.caller),
+                        info.display()
                     ));
                 }
                 if becomes_async && !functions.contains(&e.caller) {
@@ -922,7 +955,7 @@ impl WorkspaceModel {
                     (0, false, true) => "async block in fn, ",
                     _ => "",
                 };
-                format!("`{}` ({kind}{})", f.display, f.location)
+                format!("`{}` ({kind}{})", f.display(), self.location(step.function))
             })
             .collect::<Vec<_>>()
             .join(" -> ")
@@ -1353,8 +1386,8 @@ mod tests {
         let mut out: Vec<String> = g
             .edges
             .iter()
-            .filter(|e| g.fns[e.caller].display == caller)
-            .map(|e| format!("{} ({:?})", g.fns[e.callee].display, e.context))
+            .filter(|e| g.fns[e.caller].display() == caller)
+            .map(|e| format!("{} ({:?})", g.fns[e.callee].display(), e.context))
             .collect();
         out.sort();
         out
@@ -1366,7 +1399,7 @@ mod tests {
         let id = g
             .fns
             .iter()
-            .position(|x| x.display == f)
+            .position(|x| x.display() == f)
             .expect("function exists");
         g.async_chain(id).map(|c| g.describe_chain(&c))
     }
@@ -1412,16 +1445,15 @@ mod tests {
         );
         let g = build(text);
         let save = |file_line: &str| {
-            g.fns
-                .iter()
-                .any(|f| f.name == "save" && f.location.ends_with(file_line))
+            (0..g.fns.len())
+                .any(|id| g.fns[id].name == "save" && g.location(id).ends_with(file_line))
         };
         assert!(save(":9"), "the root's own `save`");
-        let edges_to_save: Vec<&str> = g
+        let edges_to_save: Vec<String> = g
             .edges
             .iter()
             .filter(|e| g.fns[e.callee].name == "save")
-            .map(|e| g.fns[e.callee].location.as_str())
+            .map(|e| g.location(e.callee))
             .collect();
         assert!(
             edges_to_save.iter().all(|l| l.ends_with(":9")),
@@ -1568,9 +1600,7 @@ mod tests {
             .static_uses
             .iter()
             .map(|u| {
-                let f = u
-                    .function
-                    .map_or("-".to_owned(), |f| g.fns[f].display.clone());
+                let f = u.function.map_or("-".to_owned(), |f| g.fns[f].display());
                 let entry = u
                     .function
                     .and_then(|f| g.fns[f].entry.as_ref().map(|e| e.attr.clone()))
