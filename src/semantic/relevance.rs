@@ -25,6 +25,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use ra_ap_syntax::TextSize;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -986,6 +987,14 @@ impl<'s> Taint<'s> {
                     (leaf != local).then_some((local.as_str(), leaf.as_str()))
                 })
                 .collect();
+            // The names each function uses, by the function's start (one pass, not one per
+            // function).
+            let mut uses_in: FxHashMap<TextSize, Vec<&str>> = FxHashMap::default();
+            for u in &summary.name_uses {
+                if let (Some(start), Some(name)) = (u.in_fn, u.segments.last()) {
+                    uses_in.entry(start).or_default().push(name);
+                }
+            }
             for (j, f) in summary.fns.iter().enumerate() {
                 let emits = own_name(f).map(|named| self.name(named));
                 let waiter = Waiter {
@@ -1002,14 +1011,8 @@ impl<'s> Taint<'s> {
                         self.wait(key, waiter);
                     }
                 }
-                for u in summary
-                    .name_uses
-                    .iter()
-                    .filter(|u| u.in_fn == Some(f.start))
-                {
-                    if let Some(name) = u.segments.last() {
-                        self.wait(Key::Plain(word_hash(name)), waiter);
-                    }
+                for name in uses_in.get(&f.start).into_iter().flatten() {
+                    self.wait(Key::Plain(word_hash(name)), waiter);
                 }
             }
         }
