@@ -944,7 +944,7 @@ mod tests {
         let ids: Vec<&str> = rules::all().iter().map(|r| r.meta().id).collect();
         let set = rule_set(&ids);
         let left_out = |text: &str| set.named(set.left_out(text));
-        // No `drop`, no `.await`, no `block_on`: those rules cannot report.
+        // No `Drop`, no `.await`, no `block_on`: those rules cannot report.
         let sync = "fn f() { std::thread::sleep(d); }";
         for id in [
             "async_work_in_drop",
@@ -959,5 +959,10 @@ mod tests {
         assert!(!left_out(text).contains(&"async_work_in_drop"));
         assert!(!left_out(text).contains(&"nested_block_on"));
         assert!(left_out("fn dropped() { x.awaited() }").contains(&"std_mutex_across_await"));
+        // Dropping a value is no `Drop` implementation.
+        let drops = "async fn f(rt: Runtime) { drop(rt); tokio::spawn(async {}); }";
+        assert!(left_out(drops).contains(&"async_work_in_drop"));
+        let qualified = "impl std::ops::Drop for S { fn drop(&mut self) { tokio::spawn(f()); } }";
+        assert!(!left_out(qualified).contains(&"async_work_in_drop"));
     }
 }

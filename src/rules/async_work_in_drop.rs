@@ -77,9 +77,10 @@ impl Rule for AsyncWorkInDrop {
         Gate::when(runtime_work(cx, node).is_some() && in_drop(cx, node))
     }
 
-    /// It reports only in a `fn drop`.
+    /// It reports only in `Drop::drop`, whose `impl` names the trait `Drop` (`impl Drop for ..`,
+    /// `impl std::ops::Drop for ..`): many more files call `drop(x)`.
     fn file_words(&self) -> &'static [&'static str] {
-        &["drop"]
+        &["Drop"]
     }
 
     fn check(&self, cx: &RuleContext<'_>, node: &SyntaxNode, out: &mut Vec<Diagnostic>) {
