@@ -1404,6 +1404,37 @@ fn the_prefilter_skips_comments_attributes_and_names_out_of_reach() {
     );
 }
 
+/// Nothing calls a test: a test function that blocks does not pull in the files that name a
+/// function of the same name (`refresh` in `plain.rs`), while the library function that blocks
+/// in async code is found. The findings are those of parsing every file.
+#[test]
+fn the_prefilter_does_not_follow_the_names_of_tests() {
+    let ws = tree(&[
+        ("Cargo.toml", &manifest("tested", "")),
+        (
+            "src/lib.rs",
+            "mod util;
+mod plain;
+",
+        ),
+        (
+            "src/util.rs",
+            "pub async fn tick() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n\n#[test]\nfn refresh() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n",
+        ),
+        (
+            "src/plain.rs",
+            "pub fn refresh() {}\n\npub fn go() {\n    refresh();\n}\n",
+        ),
+    ]);
+    // util.rs is the seed; plain.rs names only `refresh`, which is a test's name there.
+    assert_prefiltered(
+        ws.path(),
+        "src/util.rs:2:5: loopfix::blocking_call_in_async:",
+        "1 files summarised, 1 of them checked by the rules (1 walked: where a rule can report)",
+        "3 files summarised, 3 of them checked by the rules (3 walked: where a rule can report)",
+    );
+}
+
 /// A file that only re-exports is read for its `use` items alone, and paths still resolve
 /// through it: the chain from `main` through `reexp::sync::store::load` is found.
 #[test]

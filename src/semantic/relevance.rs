@@ -868,7 +868,8 @@ struct Waiter {
 ///
 /// Taint goes through async functions too: the runtimes that reach a function (which the client
 /// and sleep rules ask for) are found through the callers that await it. It stops at `main` and at
-/// tests, which nothing calls.
+/// tests and benchmarks (`#[test]`, `#[tokio::test]`, `#[bench]`...), which nothing calls: their
+/// names pull no file in.
 pub struct Taint<'s> {
     scope: &'s Scope,
     /// Keys tainted, with the units that define them.
@@ -912,7 +913,7 @@ fn call_key(f: &FnSummary, target: &CallTarget, renames: &HashMap<&str, &str>) -
 
 /// What a tainted function taints in turn (nothing for `main` and tests).
 fn own_name(f: &FnSummary) -> Option<Named> {
-    let test = f.entry.as_ref().is_some_and(|e| e.is_test());
+    let test = f.is_test || f.entry.as_ref().is_some_and(|e| e.is_test());
     if test || (f.self_ty.is_none() && f.name == "main") {
         return None;
     }

@@ -219,6 +219,9 @@ pub struct FnSummary {
     pub in_trait_impl: bool,
     /// `#[tokio::main]`, `#[tokio::test]`... with its flavor.
     pub entry: Option<context::RuntimeEntry>,
+    /// A test or a benchmark (`#[test]`, `#[tokio::test]`, `#[rstest]`, `#[bench]`...): the
+    /// harness calls it, code does not.
+    pub is_test: bool,
     /// The route attribute that makes it a request handler (`actix_web::get`).
     pub route: Option<String>,
     /// Its calls, but for methods on receivers of unknown type: nothing resolves those.
@@ -644,11 +647,25 @@ fn fn_summary(
             .and_then(ast::Impl::cast)
             .is_some_and(|i| i.trait_().is_some()),
         entry: model.runtime_entry(f),
+        is_test: is_test(f),
         route: model.route_attribute(f),
         calls: Vec::new(),
         untyped_method_calls: 0,
         facts: Vec::new(),
     }
+}
+
+/// The last segments of the attributes that make a function a test or a benchmark for a harness.
+const TEST_ATTRIBUTES: &[&str] = &["test", "bench", "rstest", "test_case", "wasm_bindgen_test"];
+
+/// Whether an attribute of `f` makes it a test or a benchmark (`#[test]`, `#[tokio::test]`,
+/// `#[rstest]`...).
+fn is_test(f: &ast::Fn) -> bool {
+    ast::HasAttrs::attrs(f).any(|attr| {
+        attr.path()
+            .and_then(|p| p.segment()?.name_ref())
+            .is_some_and(|n| TEST_ATTRIBUTES.contains(&n.text()))
+    })
 }
 
 /// Names of the inline modules around `node`, outermost first.
@@ -796,4 +813,30 @@ fn module_uses(node: &SyntaxNode) -> Option<(Vec<ModuleAlias>, Vec<ModuleGlob>)>
             .map(|path| (modules.clone(), path))
             .collect(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::semantic::{FileModel, Imports, MacroBodies};
+
+    /// The names of the functions of `text` that the summary marks as tests.
+    fn tests_of(text: &str) -> Vec<String> {
+        let edition = ra_ap_syntax::Edition::Edition2021;
+        let tree = ra_ap_syntax::SourceFile::parse(text, edition).tree();
+        let imports = Imports::new(&tree, FileModel::default_externs());
+        let macros = MacroBodies::build(&tree, text, edition);
+        FileSummary::build(&FileModel::local(&tree, &imports, &macros, 0))
+            .fns
+            .into_iter()
+            .filter(|f| f.is_test)
+            .map(|f| f.name)
+            .collect()
+    }
+
+    #[test]
+    fn tests_and_benchmarks_are_the_harness_s_not_helpers_of_test_code() {
+        let text = "#[test]\nfn plain() {}\n#[tokio::test]\nasync fn on_tokio() {}\n#[rstest]\nfn cases() {}\n#[bench]\nfn speed(b: &mut Bencher) {}\n#[cfg(test)]\nfn helper() {}\n#[tested]\nfn other() {}\nfn main() {}\n";
+        assert_eq!(tests_of(text), ["plain", "on_tokio", "cases", "speed"]);
+    }
 }
