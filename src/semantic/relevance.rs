@@ -19,8 +19,9 @@
 //! does not count, and a guard word counts only where it takes a guard (`m.lock()`, no
 //! arguments). Names of the closure count only in code too, only where a path or a call can
 //! name them (not after a `.`, not as `Type::name` for a function, not as a module `name::..`,
-//! not where they are declared, not as a macro's name; a method's name after a `.` or a `::`,
-//! with its type's name used), and only in files of crates that can name the crate that defines
+//! not where they are declared, not as a macro's name; a method's name after a `.`, `Self::` or
+//! `<..>::` with its type's name used, or as `Type::name` with its own type's name or one a
+//! renaming import gives), and only in files of crates that can name the crate that defines
 //! them ([`Scope`]).
 
 use std::collections::{HashMap, HashSet};
@@ -267,11 +268,11 @@ impl Prefilter {
         let mut pending = Pending::None;
         let mut reexport = Reexport::default();
         let mut placer = super::words::Placer::new(text);
-        let mut entries = Vec::new();
+        let mut entries = IndexBuilder::default();
         super::words::for_each_code_token_while(text, |token| {
             reexport.see(&token);
             if index && let Some((_, word, place)) = placer.place(token) {
-                entries.push(WordIndex::entry(word, &place));
+                entries.push(word, &place);
             }
             let word = match token {
                 super::words::Token::Punct { byte, .. } => {
@@ -312,7 +313,7 @@ impl Prefilter {
             !(seed || awaits && guards)
         });
         let is_seed = seed || pending == Pending::Seed || awaits && guards;
-        (!is_seed).then(|| (WordIndex::from_entries(entries), reexport.found, seed_words))
+        (!is_seed).then(|| (entries.finish(), reexport.found, seed_words))
     }
 }
 
@@ -679,11 +680,17 @@ impl Names {
     /// A matcher for these names.
     pub fn search(&self) -> NameSearch {
         let mut methods: FxHashMap<u64, Vec<(u64, Vec<usize>)>> = FxHashMap::default();
+        let mut typed: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
         for ((ty, name), units) in &self.methods {
+            let (ty, name) = (word_hash(ty), word_hash(name));
             methods
-                .entry(word_hash(name))
+                .entry(name)
                 .or_default()
-                .push((word_hash(ty), units.iter().copied().collect()));
+                .push((ty, units.iter().copied().collect()));
+            typed
+                .entry(pair_hash(ty, name))
+                .or_default()
+                .extend(units.iter().copied());
         }
         NameSearch {
             defined_in: self
@@ -699,6 +706,7 @@ impl Names {
                 .map(|(name, units)| (word_hash(name), units.iter().copied().collect()))
                 .collect(),
             methods,
+            typed,
         }
     }
 }
@@ -716,7 +724,9 @@ pub(crate) fn word_hash(word: &str) -> u64 {
 const FLAGS: u64 = 0b111;
 /// Where it can name a free function, static or re-export ([`WordPlace::plain`]).
 const PLAIN: u64 = 0b001;
-/// Where it can name a method: after a `.` or a `::` (`x.name()`, `Self::name`, `<T>::name`).
+/// Where it can name a method of any type the file uses: after a `.` or a `::` without a type's
+/// name before it (`x.name()`, `Self::name`, `<T>::name`); `Type::name` is a pair of its own
+/// ([`pair_hash`]).
 const METHOD: u64 = 0b010;
 /// Anywhere but where it is declared (a type's name in a path, a type, an import).
 const USED: u64 = 0b100;
@@ -724,39 +734,80 @@ const USED: u64 = 0b100;
 /// The identifiers of one file's code, as the closure's name search asks for them: each distinct
 /// word (by hash), and where its occurrences stand: whether one can name a free function, static
 /// or re-export (not after a `.`, not as `Type::name`, not as a module `name::..`, not where it
-/// is declared), whether one can name a method, whether one is a use at all. Words inside
-/// attributes are left out (`all` in `#[cfg(all(..))]`): the model resolves no call or name there.
-/// Built once per file and asked once per round of the closure.
+/// is declared), whether one can name a method, whether one is a use at all; and each
+/// `Type::name` written (a method of that type). Words inside attributes are left out (`all` in
+/// `#[cfg(all(..))]`): the model resolves no call or name there. Built once per file and asked
+/// once per round of the closure.
 pub struct WordIndex {
-    /// Sorted, one entry per hash: the hash, with its [`FLAGS`] (of all its occurrences).
+    /// Sorted, one entry per hash: the hash, with its [`FLAGS`] (of all its occurrences); a
+    /// `Type::name` pair has none.
     words: Vec<u64>,
 }
 
-impl WordIndex {
-    pub fn of(text: &str) -> WordIndex {
-        let mut words = Vec::new();
-        super::words::for_each_placed_word(text, |_, word, place| {
-            words.push(WordIndex::entry(word, &place));
-        });
-        WordIndex::from_entries(words)
-    }
+/// The hash of `Type::name` written with its type ([`WordIndex`] keeps it beside the words):
+/// mixed so that it is no word's hash (a collision only pulls a file in).
+fn pair_hash(ty: u64, name: u64) -> u64 {
+    (ty.rotate_left(29) ^ name).wrapping_mul(0x9E37_79B9_7F4A_7C15) & !FLAGS
+}
 
-    /// A word's entry: its hash and where it stands.
-    fn entry(word: &str, place: &super::words::WordPlace<'_>) -> u64 {
+/// The entries of one file's words, as its tokens come ([`WordIndex::of`]).
+#[derive(Default)]
+struct IndexBuilder {
+    entries: Vec<u64>,
+    /// `Type::name` with a type's name (not `Self`) before it, by the hashes of both: a method
+    /// of that type only, unless the file renames a type to that name.
+    typed: Vec<(u64, u64)>,
+    /// The words after an `as` (renaming imports: `use a::Store as Db;`; casts' types too).
+    renames: FxHashSet<u64>,
+    after_as: bool,
+}
+
+impl IndexBuilder {
+    fn push(&mut self, word: &str, place: &super::words::WordPlace<'_>) {
+        let hash = word_hash(word);
+        if std::mem::replace(&mut self.after_as, word == "as") {
+            self.renames.insert(hash);
+        }
         let mut flags = 0;
         if place.plain() {
             flags |= PLAIN;
         }
         if !place.declared && !place.macro_name {
             flags |= USED;
-            if place.after_dot || place.qualified {
-                flags |= METHOD;
+            let typed = place
+                .parent
+                .filter(|p| *p != "Self" && p.starts_with(|c: char| c.is_ascii_uppercase()));
+            match typed {
+                // `Type::name` keys the method by that type (as the closure does).
+                Some(ty) if !place.after_dot => self.typed.push((word_hash(ty), hash)),
+                _ if place.after_dot || place.qualified => flags |= METHOD,
+                _ => {}
             }
         }
-        word_hash(word) | flags
+        self.entries.push(hash | flags);
     }
 
-    /// The index of the entries of every word of a file.
+    fn finish(mut self) -> WordIndex {
+        for (ty, name) in self.typed {
+            self.entries.push(pair_hash(ty, name));
+            // Through a renaming import the method is the renamed type's (`Db::get` is
+            // `Store::get`): its name counts after any type the file uses.
+            if self.renames.contains(&ty) {
+                self.entries.push(name | USED | METHOD);
+            }
+        }
+        WordIndex::from_entries(self.entries)
+    }
+}
+
+impl WordIndex {
+    pub fn of(text: &str) -> WordIndex {
+        let mut builder = IndexBuilder::default();
+        super::words::for_each_placed_word(text, |_, word, place| builder.push(word, &place));
+        builder.finish()
+    }
+
+    /// The index of the entries of every word of a file, and of every `Type::name` pair.
     fn from_entries(mut words: Vec<u64>) -> WordIndex {
         words.sort_unstable();
         // One entry per hash, with the flags of all of them.
@@ -793,6 +844,8 @@ pub struct NameSearch {
     plain: FxHashMap<u64, Vec<usize>>,
     /// Methods, by their own name: their type's name and their units.
     methods: FxHashMap<u64, Vec<(u64, Vec<usize>)>>,
+    /// Methods, by the hash of `Type::name` ([`pair_hash`]): their units.
+    typed: FxHashMap<u64, Vec<usize>>,
 }
 
 impl NameSearch {
@@ -822,6 +875,8 @@ impl NameSearch {
                     && self.methods.get(&hash).is_some_and(|types| {
                         types.iter().any(|(ty, d)| index.has(*ty, USED) && sees(d))
                     })
+                // A `Type::name` pair (no flags).
+                || flags == 0 && self.typed.get(&hash).is_some_and(|d| sees(d))
         })
     }
 }
@@ -1367,6 +1422,14 @@ mod tests {
         ));
         assert!(!named("struct Store;\nfn f(x: X) { x.open() }"));
         assert!(!named("use crate::Store;\nfn f() { open() }"));
+        // Written with another type before it, the name is that type's method, whichever types
+        // the file uses elsewhere; `Self::` and a renamed type can be the method's own.
+        assert!(!named(
+            "use crate::Store;\nfn f(s: &Store) { let f = File::open(p); }"
+        ));
+        assert!(named("use crate::Store;\nfn f() { store::Store::open(); }"));
+        assert!(named("impl Store {\n    fn f() { Self::open() }\n}"));
+        assert!(named("use crate::Store as Db;\nfn f() { Db::open(); }"));
         // A package that does not depend on package 0 cannot name its functions.
         assert!(!s.names_any("fn main() { load_config(); }", &scope, 1));
         assert!(!Names::default().search().names_any("anything", &scope, 0));
