@@ -292,19 +292,39 @@ fn in_drop_impl(f: &ast::Fn) -> bool {
     })
 }
 
+/// The paths an attribute applies: its own, or those a `cfg_attr` applies
+/// (`#[cfg_attr(feature = "rt", tokio::test)]`).
+fn attribute_paths(attr: &ast::Attr) -> Vec<ast::Path> {
+    match attr.path() {
+        Some(p) => vec![p],
+        None => attr
+            .meta()
+            .into_iter()
+            .flat_map(|m| m.skip_cfg_attrs())
+            .filter_map(|m| m.path())
+            .collect(),
+    }
+}
+
+/// The last segments of the attributes that make a function a test or a benchmark for a harness.
+const TEST_ATTRIBUTES: &[&str] = &["test", "bench", "rstest", "test_case", "wasm_bindgen_test"];
+
+/// Whether an attribute of `f` makes it a test or a benchmark (`#[test]`, `#[tokio::test]`,
+/// `#[rstest]`, `#[bench]`...): the harness calls it, code does not.
+pub fn is_test(f: &ast::Fn) -> bool {
+    f.attrs()
+        .flat_map(|attr| attribute_paths(&attr))
+        .any(|path| {
+            path.segment()
+                .and_then(|s| s.name_ref())
+                .is_some_and(|n| TEST_ATTRIBUTES.contains(&n.text()))
+        })
+}
+
 /// `#[tokio::main]`-like attributes, with the flavor they build.
 pub fn runtime_entry(f: &ast::Fn) -> Option<RuntimeEntry> {
     for attr in f.attrs() {
-        let paths: Vec<ast::Path> = match attr.path() {
-            Some(p) => vec![p],
-            None => attr
-                .meta()
-                .into_iter()
-                .flat_map(|m| m.skip_cfg_attrs())
-                .filter_map(|m| m.path())
-                .collect(),
-        };
-        for path in paths {
+        for path in attribute_paths(&attr) {
             // Every entry attribute ends in `main` or `test`: the others are not spelled out.
             let last = path.segment().and_then(|s| s.name_ref());
             if !last.is_some_and(|n| matches!(n.text(), "main" | "test")) {

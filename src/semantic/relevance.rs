@@ -774,10 +774,7 @@ impl IndexBuilder {
         }
         if !place.declared && !place.macro_name {
             flags |= USED;
-            let typed = place
-                .parent
-                .filter(|p| *p != "Self" && p.starts_with(|c: char| c.is_ascii_uppercase()));
-            match typed {
+            match place.type_parent().filter(|ty| *ty != "Self") {
                 // `Type::name` keys the method by that type (as the closure does).
                 Some(ty) if !place.after_dot => self.typed.push((word_hash(ty), hash)),
                 _ if place.after_dot || place.qualified => flags |= METHOD,
@@ -968,8 +965,7 @@ fn call_key(f: &FnSummary, target: &CallTarget, renames: &HashMap<&str, &str>) -
 
 /// What a tainted function taints in turn (nothing for `main` and tests).
 fn own_name(f: &FnSummary) -> Option<Named> {
-    let test = f.is_test || f.entry.as_ref().is_some_and(|e| e.is_test());
-    if test || (f.self_ty.is_none() && f.name == "main") {
+    if f.is_test || (f.self_ty.is_none() && f.name == "main") {
         return None;
     }
     Some(match &f.self_ty {

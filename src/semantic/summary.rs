@@ -647,25 +647,12 @@ fn fn_summary(
             .and_then(ast::Impl::cast)
             .is_some_and(|i| i.trait_().is_some()),
         entry: model.runtime_entry(f),
-        is_test: is_test(f),
+        is_test: context::is_test(f),
         route: model.route_attribute(f),
         calls: Vec::new(),
         untyped_method_calls: 0,
         facts: Vec::new(),
     }
-}
-
-/// The last segments of the attributes that make a function a test or a benchmark for a harness.
-const TEST_ATTRIBUTES: &[&str] = &["test", "bench", "rstest", "test_case", "wasm_bindgen_test"];
-
-/// Whether an attribute of `f` makes it a test or a benchmark (`#[test]`, `#[tokio::test]`,
-/// `#[rstest]`...).
-fn is_test(f: &ast::Fn) -> bool {
-    ast::HasAttrs::attrs(f).any(|attr| {
-        attr.path()
-            .and_then(|p| p.segment()?.name_ref())
-            .is_some_and(|n| TEST_ATTRIBUTES.contains(&n.text()))
-    })
 }
 
 /// Names of the inline modules around `node`, outermost first.
@@ -836,7 +823,10 @@ mod tests {
 
     #[test]
     fn tests_and_benchmarks_are_the_harness_s_not_helpers_of_test_code() {
-        let text = "#[test]\nfn plain() {}\n#[tokio::test]\nasync fn on_tokio() {}\n#[rstest]\nfn cases() {}\n#[bench]\nfn speed(b: &mut Bencher) {}\n#[cfg(test)]\nfn helper() {}\n#[tested]\nfn other() {}\nfn main() {}\n";
-        assert_eq!(tests_of(text), ["plain", "on_tokio", "cases", "speed"]);
+        let text = "#[test]\nfn plain() {}\n#[tokio::test]\nasync fn on_tokio() {}\n#[rstest]\nfn cases() {}\n#[bench]\nfn speed(b: &mut Bencher) {}\n#[cfg(test)]\nfn helper() {}\n#[tested]\nfn other() {}\nfn main() {}\n#[cfg_attr(feature = \"rt\", tokio::test)]\nasync fn gated() {}\n";
+        assert_eq!(
+            tests_of(text),
+            ["plain", "on_tokio", "cases", "speed", "gated"]
+        );
     }
 }

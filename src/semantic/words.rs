@@ -30,7 +30,7 @@ pub struct WordPlace<'t> {
     pub macro_name: bool,
 }
 
-impl WordPlace<'_> {
+impl<'t> WordPlace<'t> {
     /// Whether the word can name a free function, static or re-export: not after a `.`, not as
     /// `Type::name` (a capitalised parent, `Self` included), not as a module, not where it is
     /// declared.
@@ -38,10 +38,14 @@ impl WordPlace<'_> {
         !self.after_dot
             && !self.declared
             && !self.macro_name
-            && !self
-                .parent
-                .is_some_and(|p| p.starts_with(|c: char| c.is_ascii_uppercase()))
+            && self.type_parent().is_none()
             && !self.module
+    }
+
+    /// The type before it in `Type::name` (a capitalised segment, `Self` included).
+    pub fn type_parent(&self) -> Option<&'t str> {
+        self.parent
+            .filter(|p| p.starts_with(|c: char| c.is_ascii_uppercase()))
     }
 }
 
