@@ -314,7 +314,7 @@ pub struct FileFacts {
     /// with the tree; `None`: built again by the rules.
     pub macros: Option<MacroBodies>,
     /// The file's tree, kept for the rules when the checked files are small together.
-    pub tree: Option<ra_ap_syntax::Parse<ra_ap_syntax::SourceFile>>,
+    pub tree: Option<crate::tree::Tree>,
     /// Whether the rules walk the file, as far as its own code tells (checked files only).
     pub walk: Walk,
 }
@@ -582,7 +582,7 @@ fn model_with(
         } else {
             uses
         };
-        let tree = ra_ap_syntax::SourceFile::parse(&text, file.edition).tree();
+        let tree = crate::tree::Tree::parse(&text, file.edition).tree();
         let uses = crate::semantic::nodes_of_kind(tree.syntax(), SyntaxKind::USE);
         let imports = imports_of(i, &tree, uses);
         let seed = |w: &str| prefilter.is_seed_ident(w);
@@ -765,7 +765,7 @@ fn model_with(
 pub fn check_file(
     sources: &SourceSet,
     file: &SourceFile,
-    parse: &ra_ap_syntax::Parse<ra_ap_syntax::SourceFile>,
+    parse: &crate::tree::Tree,
     model: &FileModel<'_>,
     rules: &RuleSet,
 ) -> Vec<Diagnostic> {
@@ -807,8 +807,7 @@ pub fn check_file(
     let broken = if out.is_empty() {
         Vec::new()
     } else {
-        file.record_errors(parse);
-        file.broken_regions(tree)
+        file.broken_regions(parse)
     };
     for diag in &mut out {
         let Some(fix) = &diag.fix else { continue };

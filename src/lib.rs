@@ -1,7 +1,7 @@
 //! cargo-loopfix: finds and fixes async runtime-lifecycle bugs in Rust workspaces.
 //!
 //! The pipeline flows one way: [`workspace`] (cargo metadata) -> [`source`] (files found by
-//! following `mod`, read, parsed on demand) -> [`cache`] (an unchanged workspace's findings) ->
+//! following `mod`, read, parsed on demand, into [`tree`]s) -> [`cache`] (an unchanged workspace's findings) ->
 //! [`semantic`] (the prefilter picks the files that can matter; what paths mean, where code runs,
 //! the call graph) -> [`rules`] -> [`fix`] -> [`report`] / [`write`].
 
@@ -24,6 +24,7 @@ pub mod rules;
 pub mod semantic;
 pub mod source;
 pub mod suppress;
+pub mod tree;
 pub mod vcs;
 pub mod verify;
 pub mod workspace;

@@ -11,6 +11,7 @@ use ra_ap_syntax::{
 };
 use rayon::prelude::*;
 
+use crate::tree::Tree;
 use crate::workspace::{Kind, Workspace};
 
 /// Where a file sits in the crate graph. A file may be reached from several targets.
@@ -40,6 +41,9 @@ pub struct SourceFile {
     syntax: std::sync::OnceLock<SyntaxFacts>,
     /// Syntax errors (parser and validation), from the first parse that validated.
     errors: std::sync::OnceLock<Vec<SyntaxError>>,
+    /// Where something is reported: the errors of the parse the rules walked (where that tree
+    /// is a recovery guess), to warn about.
+    reported_errors: std::sync::OnceLock<Vec<SyntaxError>>,
 }
 
 #[derive(Clone, Debug)]
@@ -62,23 +66,32 @@ impl SourceFile {
             owners: Vec::new(),
             syntax: std::sync::OnceLock::new(),
             errors: std::sync::OnceLock::new(),
+            reported_errors: std::sync::OnceLock::new(),
         }
     }
 
     /// The file's syntax tree, parsed now (each call parses again: keep it while you need it).
     /// The first parse also records its syntax errors.
     pub fn parse(&self) -> Parse<AstSourceFile> {
-        self.parse_validating(true)
+        let empty = || AstSourceFile::parse("", self.edition);
+        let Some(text) = self.text_to_parse() else {
+            return empty();
+        };
+        let parse = AstSourceFile::parse(&text, self.edition);
+        if self.measure(&parse.syntax_node(), &[]).is_none() {
+            return empty();
+        }
+        if self.errors.get().is_none() {
+            let _ = self.errors.set(parse.errors());
+        }
+        parse
     }
 
-    /// [`SourceFile::parse`], without recording syntax errors (validation walks the whole tree):
-    /// for files that feed the call graph but that no rule walks and no fix edits.
-    pub fn parse_unvalidated(&self) -> Parse<AstSourceFile> {
-        self.parse_validating(false)
-    }
-
-    fn parse_validating(&self, validate: bool) -> Parse<AstSourceFile> {
-        self.parse_finding(validate, &[]).0
+    /// The file's syntax tree for reading only (a [`Tree`]: no syntax errors recorded, they
+    /// are found when something is reported): for the files that feed the call graph and the
+    /// ones the rules walk.
+    pub fn parse_unvalidated(&self) -> Tree {
+        self.parse_unvalidated_finding(&[]).0
     }
 
     /// [`SourceFile::parse_unvalidated`], and the ranges of the tree's nodes of each of `kinds`,
@@ -87,23 +100,22 @@ impl SourceFile {
     pub fn parse_unvalidated_finding(
         &self,
         kinds: &[ra_ap_syntax::SyntaxKind],
-    ) -> (Parse<AstSourceFile>, Vec<Vec<TextRange>>) {
-        self.parse_finding(false, kinds)
+    ) -> (Tree, Vec<Vec<TextRange>>) {
+        let empty = || (Tree::parse("", self.edition), vec![Vec::new(); kinds.len()]);
+        let Some(text) = self.text_to_parse() else {
+            return empty();
+        };
+        let tree = Tree::parse(&text, self.edition);
+        match self.measure(&tree.syntax_node(), kinds) {
+            Some(found) => (tree, found),
+            None => empty(),
+        }
     }
 
-    fn parse_finding(
-        &self,
-        validate: bool,
-        kinds: &[ra_ap_syntax::SyntaxKind],
-    ) -> (Parse<AstSourceFile>, Vec<Vec<TextRange>>) {
-        let empty = || {
-            (
-                AstSourceFile::parse("", self.edition),
-                vec![Vec::new(); kinds.len()],
-            )
-        };
+    /// The text to give the parser; `None` for a file too deep to parse.
+    fn text_to_parse(&self) -> Option<std::borrow::Cow<'_, str>> {
         if self.syntax.get().is_some_and(|s| s.too_deep.is_some()) {
-            return empty();
+            return None;
         }
         if self.syntax.get().is_none() {
             // The parser recurses per nesting level: a pathologically deep file gets an empty tree.
@@ -113,22 +125,30 @@ impl SourceFile {
                     too_deep: Some(depth),
                 });
                 let _ = self.errors.set(Vec::new());
-                return empty();
+                return None;
             }
         }
         // rust-analyzer's parser rejects a byte-order mark, rustc skips it: parse it as three
         // spaces (the same three bytes), so every offset still points into `text`.
-        let parsed: std::borrow::Cow<'_, str> = match self.text.strip_prefix('\u{feff}') {
+        Some(match self.text.strip_prefix('\u{feff}') {
             Some(rest) => format!("   {rest}").into(),
             None => self.text.as_str().into(),
-        };
-        let parse = AstSourceFile::parse(&parsed, self.edition);
+        })
+    }
+
+    /// After a parse whose root is `root`: on the file's first parse, whether its tree is too
+    /// deep to walk (`None`: then it is not); and the ranges of its nodes of each of `kinds`.
+    fn measure(
+        &self,
+        root: &ra_ap_syntax::SyntaxNode,
+        kinds: &[ra_ap_syntax::SyntaxKind],
+    ) -> Option<Vec<Vec<TextRange>>> {
         // Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the tree without brackets: every walk
         // up from a node would cost the whole chain. Measured on the first parse, in the walk
         // that finds `kinds` (when there are any).
         let first = self.syntax.get().is_none();
         let scan = if first || !kinds.is_empty() {
-            crate::nesting::scan_tree(&parse.syntax_node(), first, kinds)
+            crate::nesting::scan_tree(root, first, kinds)
         } else {
             crate::nesting::TreeScan::default()
         };
@@ -138,30 +158,14 @@ impl SourceFile {
             });
             if scan.too_deep.is_some() {
                 let _ = self.errors.set(Vec::new());
-                return empty();
+                return None;
             }
         }
-        if validate && self.errors.get().is_none() {
-            let _ = self.errors.set(parse.errors());
-        }
-        (parse, scan.ranges)
+        Some(scan.ranges)
     }
 
     pub fn tree(&self) -> AstSourceFile {
         self.parse().tree()
-    }
-
-    /// Records the syntax errors of `parse`, a parse of this file, unless they are known
-    /// (validation walks the whole tree: the rules ask for it only where they report something).
-    pub fn record_errors(&self, parse: &Parse<AstSourceFile>) {
-        if self.errors.get().is_none() {
-            let errors = if self.nesting_exceeded().is_some() {
-                Vec::new()
-            } else {
-                parse.errors()
-            };
-            let _ = self.errors.set(errors);
-        }
     }
 
     /// Whether the file has been parsed in this run.
@@ -190,15 +194,15 @@ impl SourceFile {
         self.syntax_facts().too_deep
     }
 
-    /// Warnings about the file that its parse found: syntax errors, code too deep to parse or
-    /// walk. Empty for a file not parsed in this run (it cannot matter to it); no syntax errors
-    /// for a file parsed without them.
+    /// Warnings about the file that its parse found: code too deep to parse or walk; syntax
+    /// errors where something is reported ([`SourceFile::broken_regions`]). Empty for a file not
+    /// parsed in this run (it cannot matter to it).
     pub fn parse_warning(&self) -> Option<String> {
         let facts = self.syntax.get()?;
         if let Some(depth) = facts.too_deep {
             return Some(nested_too_deep(&self.rel_path, depth));
         }
-        let err = self.errors.get()?.first()?;
+        let err = self.reported_errors.get()?.first()?;
         let (line, col) = self.line_col_chars(err.range().start());
         Some(format!(
             "{}:{line}:{col}: syntax error: {err}; findings there are reported, but no fix will edit the affected item",
@@ -207,12 +211,14 @@ impl SourceFile {
     }
 
     /// Ranges in which no fix may edit: the items (or, outside items, the whole file) that hold a
-    /// syntax error, since their tree is a recovery guess.
-    pub fn broken_regions(&self, root: &AstSourceFile) -> Vec<TextRange> {
-        let errors = self.errors();
+    /// syntax error, since their tree is a recovery guess. `tree` is this file's parse, in which
+    /// something is reported: its errors are warned about.
+    pub fn broken_regions(&self, tree: &Tree) -> Vec<TextRange> {
+        let errors = self.reported_errors.get_or_init(|| tree.errors().to_vec());
         if errors.is_empty() {
             return Vec::new();
         }
+        let root = tree.tree();
         let mut regions: Vec<TextRange> = errors
             .iter()
             .map(|err| {

@@ -9,8 +9,10 @@
 //! arms of `select!` are not expressions), the macro is still analysed but never rewritten.
 
 use ra_ap_syntax::{
-    AstNode, Edition, Parse, SourceFile, SyntaxKind, SyntaxNode, TextRange, TextSize, ast,
+    AstNode, Edition, SourceFile, SyntaxKind, SyntaxNode, TextRange, TextSize, ast,
 };
+
+use crate::tree::Tree;
 
 /// Macros whose arguments are expressions (or close enough to be analysed as such).
 const EXPRESSION_MACROS: &[&str] = &[
@@ -63,11 +65,11 @@ pub struct Region {
 
 #[derive(Clone)]
 pub struct Level {
-    pub parse: Parse<SourceFile>,
+    pub tree: Tree,
     /// Sorted by offset, not overlapping.
     pub regions: Vec<Region>,
     /// Per region: the synthetic parse has an error inside (analyse, never rewrite). Found
-    /// when first asked (validation walks the whole tree; only fixes ask).
+    /// when first asked (only fixes ask).
     broken: std::sync::OnceLock<Vec<bool>>,
 }
 
@@ -76,7 +78,7 @@ impl Level {
     fn broken(&self) -> &[bool] {
         self.broken.get_or_init(|| {
             let mut broken = vec![false; self.regions.len()];
-            for err in self.parse.errors() {
+            for err in self.tree.errors() {
                 if let Some(i) = self.regions.iter().position(|r| {
                     r.inner.contains_inclusive(err.range().start())
                         || TextRange::new(
@@ -128,7 +130,7 @@ impl MacroBodies {
             else {
                 break;
             };
-            base = level.parse.tree().syntax().clone();
+            base = level.tree.syntax_node();
             base_text = level_text;
             levels.push(level);
         }
@@ -232,9 +234,9 @@ fn build_level(
     }
     // Copied bytes are whole token trees of valid UTF-8 text; the rest is ASCII.
     let text = String::from_utf8(text).ok()?;
-    let parse = SourceFile::parse(&text, edition);
+    let code = regions.iter().map(|r| usize::from(r.inner.len())).sum();
     let level = Level {
-        parse,
+        tree: Tree::parse_sized(&text, edition, code),
         regions,
         broken: Default::default(),
     };
@@ -333,5 +335,11 @@ mod tests {
             .as_ref()
             .expect("kept with the tree of a small run");
         assert!(macros.in_broken_region(whole));
+        // Arms that parse are not broken.
+        let sources = text_source(text);
+        let facts = model_all(None, &sources).facts;
+        let whole = ra_ap_syntax::TextRange::up_to(ra_ap_syntax::TextSize::of(text));
+        let macros = facts[0].macros.as_ref().expect("kept");
+        assert!(!macros.in_broken_region(whole));
     }
 }

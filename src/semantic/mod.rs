@@ -122,11 +122,7 @@ impl<'a> FileModel<'a> {
         macros: &'a MacroBodies,
         file: usize,
     ) -> FileModel<'a> {
-        let level_roots = macros
-            .levels
-            .iter()
-            .map(|l| l.parse.tree().syntax().clone())
-            .collect();
+        let level_roots = macros.levels.iter().map(|l| l.tree.syntax_node()).collect();
         FileModel {
             root: tree.syntax().clone(),
             imports,
