@@ -576,14 +576,16 @@ fn model_with(
     let summarize_uses = |i: usize| -> (FileFacts, FileSummary) {
         let file = &files[i];
         let uses = crate::semantic::words::use_items_only(&file.text);
-        // The parser recurses per nesting level (`use a::{b::{..}}` too).
-        let text = if crate::nesting::depth(&uses) > crate::nesting::MAX_DEPTH {
-            String::new()
-        } else {
-            uses
-        };
-        let tree = crate::tree::Tree::parse(&text, file.edition).tree();
-        let uses = crate::semantic::nodes_of_kind(tree.syntax(), SyntaxKind::USE);
+        // The parser recurses per nesting level (`use a::{b::{..}}` too): too deep, no imports.
+        let kinds = [SyntaxKind::USE];
+        let (tree, mut found) = crate::tree::Tree::parse_checked(&uses, file.edition, &kinds)
+            .unwrap_or_else(|_| (crate::tree::Tree::parse("", file.edition), vec![Vec::new()]));
+        let tree = tree.tree();
+        let uses = crate::semantic::nodes_at(
+            tree.syntax(),
+            SyntaxKind::USE,
+            found.pop().unwrap_or_default(),
+        );
         let imports = imports_of(i, &tree, uses);
         let seed = |w: &str| prefilter.is_seed_ident(w);
         let summary = FileSummary::build_with(

@@ -19,8 +19,9 @@ pub struct TreeScan {
 }
 
 /// One walk of `root`'s green tree (no cursor is built per node): the ranges of its nodes of
-/// each of `kinds`, and, with `check_depth`, whether the tree is too deep ([`tree_too_deep`]). A file's first parse needs both: the depth before anything walks up the tree, the
-/// `use` items and macro calls for its imports and macro bodies; one walk serves all three.
+/// each of `kinds`, and, with `check_depth`, whether the tree is too deep ([`tree_too_deep`]).
+/// A file's first parse with `ra_ap_syntax` needs the depth before anything walks up the tree.
+/// (Our own tree builder finds both as it builds: [`crate::tree::Tree::parse_checked`].)
 pub fn scan_tree(
     root: &ra_ap_syntax::SyntaxNode,
     check_depth: bool,

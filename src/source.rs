@@ -87,28 +87,36 @@ impl SourceFile {
         parse
     }
 
-    /// The file's syntax tree for reading only (a [`Tree`]: no syntax errors recorded, they
-    /// are found when something is reported): for the files that feed the call graph and the
-    /// ones the rules walk.
+    /// The file's syntax tree for reading only (a [`Tree`], with the errors of its parse but not
+    /// validated): for the files that feed the call graph and the ones the rules walk.
     pub fn parse_unvalidated(&self) -> Tree {
         self.parse_unvalidated_finding(&[]).0
     }
 
     /// [`SourceFile::parse_unvalidated`], and the ranges of the tree's nodes of each of `kinds`,
-    /// found by the walk that measures the tree's depth on the file's first parse
-    /// ([`crate::nesting::scan_tree`]; none in a tree too deep).
+    /// found as the tree is built ([`Tree::parse_checked`]; none in a file too deep).
     pub fn parse_unvalidated_finding(
         &self,
         kinds: &[ra_ap_syntax::SyntaxKind],
     ) -> (Tree, Vec<Vec<TextRange>>) {
         let empty = || (Tree::parse("", self.edition), vec![Vec::new(); kinds.len()]);
-        let Some(text) = self.text_to_parse() else {
+        if self.syntax.get().is_some_and(|s| s.too_deep.is_some()) {
             return empty();
-        };
-        let tree = Tree::parse(&text, self.edition);
-        match self.measure(&tree.syntax_node(), kinds) {
-            Some(found) => (tree, found),
-            None => empty(),
+        }
+        // The tree builder measures the depth (brackets before parsing, the tree as it builds
+        // it) and finds `kinds` as it builds.
+        match Tree::parse_checked(&self.text_without_bom(), self.edition, kinds) {
+            Ok(parsed) => {
+                let _ = self.syntax.set(SyntaxFacts { too_deep: None });
+                parsed
+            }
+            Err(depth) => {
+                let _ = self.syntax.set(SyntaxFacts {
+                    too_deep: Some(depth),
+                });
+                let _ = self.errors.set(Vec::new());
+                empty()
+            }
         }
     }
 
@@ -128,12 +136,16 @@ impl SourceFile {
                 return None;
             }
         }
-        // rust-analyzer's parser rejects a byte-order mark, rustc skips it: parse it as three
-        // spaces (the same three bytes), so every offset still points into `text`.
-        Some(match self.text.strip_prefix('\u{feff}') {
+        Some(self.text_without_bom())
+    }
+
+    /// rust-analyzer's parser rejects a byte-order mark, rustc skips it: the text with it as
+    /// three spaces (the same three bytes), so every offset still points into `text`.
+    fn text_without_bom(&self) -> std::borrow::Cow<'_, str> {
+        match self.text.strip_prefix('\u{feff}') {
             Some(rest) => format!("   {rest}").into(),
             None => self.text.as_str().into(),
-        })
+        }
     }
 
     /// After a parse whose root is `root`: on the file's first parse, whether its tree is too

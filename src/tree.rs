@@ -14,7 +14,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use ra_ap_syntax::{AstNode, Edition, SyntaxError, SyntaxNode, TextRange, TextSize};
+use ra_ap_syntax::{AstNode, Edition, SyntaxError, SyntaxKind, SyntaxNode, TextRange, TextSize};
 use rowan::{GreenNode, GreenToken, NodeOrToken};
 
 /// A parsed file's tree: its green tree, which threads may share (a [`SyntaxNode`] may not),
@@ -34,14 +34,25 @@ impl Tree {
     /// [`Tree::parse`] of a text of which `code` bytes are code, the rest blank (the synthetic
     /// files of macro arguments): the interner's room is made for the code.
     pub fn parse_sized(text: &str, edition: Edition, code: usize) -> Tree {
-        // On real code (the benchmark corpus), one distinct token per 53 bytes and one interned
-        // node per 30: room for a little more, so that a table seldom grows.
-        let mut interner = Interner {
-            tokens: hashbrown::HashTable::with_capacity(code / 40),
-            nodes: hashbrown::HashTable::with_capacity(code / 24),
+        let built = build(text, edition, code, &[], None).expect("no depth limit");
+        built.tree
+    }
+
+    /// [`Tree::parse`] of a file of unknown origin: refused (with its depth) when its brackets
+    /// nest deeper than [`crate::nesting::MAX_DEPTH`] (the parser recurses per level: seen in the
+    /// lexer's tokens, before parsing) or its tree deeper than [`crate::nesting::MAX_TREE_DEPTH`]
+    /// (long chains: every walk up from a node would cost the whole chain). With the ranges of
+    /// the tree's non-empty nodes of each of `kinds`, in text order, found as it is built.
+    pub fn parse_checked(
+        text: &str,
+        edition: Edition,
+        kinds: &[SyntaxKind],
+    ) -> Result<(Tree, Vec<Vec<TextRange>>), usize> {
+        let limits = Limits {
+            brackets: crate::nesting::MAX_DEPTH,
+            tree: crate::nesting::MAX_TREE_DEPTH,
         };
-        let (green, errors) = build(&mut interner, text, edition);
-        Tree { green, errors }
+        build(text, edition, text.len(), kinds, Some(limits)).map(|b| (b.tree, b.found))
     }
 
     /// The tree's root, as a node to walk (a new cursor each call).
@@ -146,31 +157,95 @@ fn same_element(
     }
 }
 
-/// What `ra_ap_syntax` does to parse a source file (lex, parse, build), with `interner`: the
-/// tree, and the errors of the parser then of the lexer (as `ra_ap_syntax` lists them).
-fn build(interner: &mut Interner, text: &str, edition: Edition) -> (GreenNode, Vec<SyntaxError>) {
+/// How deep a text may nest: its brackets, its tree.
+#[derive(Clone, Copy)]
+struct Limits {
+    brackets: usize,
+    tree: usize,
+}
+
+/// A node being built.
+struct Open {
+    kind: rowan::SyntaxKind,
+    /// Its first child, in the children built so far.
+    first: usize,
+    /// Of one of the kinds asked for: that kind's index, and where its range is in those found.
+    wanted: Option<(usize, usize)>,
+}
+
+struct Built {
+    tree: Tree,
+    /// Per kind asked for, the ranges of the tree's non-empty nodes of that kind.
+    found: Vec<Vec<TextRange>>,
+}
+
+/// What `ra_ap_syntax` does to parse a source file (lex, parse, build), with an interner made
+/// for `code` bytes of code: the tree, with the errors of the parser then of the lexer (as
+/// `ra_ap_syntax` lists them), and the nodes of `kinds`. `Err(depth)` where `limits` refuse the
+/// text.
+fn build(
+    text: &str,
+    edition: Edition,
+    code: usize,
+    kinds: &[SyntaxKind],
+    limits: Option<Limits>,
+) -> Result<Built, usize> {
     let lexed = ra_ap_parser::LexedStr::new(edition, text);
+    if let Some(limits) = limits {
+        let depth = bracket_depth(&lexed);
+        if depth > limits.brackets {
+            return Err(depth);
+        }
+    }
     let input = lexed.to_input(edition);
     let output = ra_ap_parser::TopEntryPoint::SourceFile.parse(&input);
-    let mut parents: Vec<(rowan::SyntaxKind, usize)> = Vec::new();
+    // On real code (the benchmark corpus), one distinct token per 53 bytes and one interned
+    // node per 30: room for a little more, so that a table seldom grows.
+    let mut interner = Interner {
+        tokens: hashbrown::HashTable::with_capacity(code / 40),
+        nodes: hashbrown::HashTable::with_capacity(code / 24),
+    };
+    let mut parents: Vec<Open> = Vec::new();
     let mut children: Vec<(u64, Element)> = Vec::new();
     let mut errors = Vec::new();
-    let raw = |kind: ra_ap_syntax::SyntaxKind| rowan::SyntaxKind(kind.into());
+    let mut found: Vec<Vec<TextRange>> = vec![Vec::new(); kinds.len()];
+    let (mut at, mut deepest) = (0usize, 0usize);
     lexed.intersperse_trivia(&output, &mut |step| match step {
         ra_ap_parser::StrStep::Token { kind, text } => {
             let (hash, token) = interner.token(raw(kind), text);
             children.push((hash, NodeOrToken::Token(token)));
+            at += text.len();
         }
-        ra_ap_parser::StrStep::Enter { kind } => parents.push((raw(kind), children.len())),
+        ra_ap_parser::StrStep::Enter { kind } => {
+            // Recorded where they open (text order), their end where they close.
+            let wanted = kinds.iter().position(|&k| k == kind).map(|k| {
+                found[k].push(TextRange::empty(offset(at)));
+                (k, found[k].len() - 1)
+            });
+            parents.push(Open {
+                kind: raw(kind),
+                first: children.len(),
+                wanted,
+            });
+            deepest = deepest.max(parents.len());
+        }
         ra_ap_parser::StrStep::Exit => {
-            let (kind, first) = parents.pop().expect("the parser closes what it opens");
-            let (hash, node) = interner.node(kind, &mut children, first);
+            let open = parents.pop().expect("the parser closes what it opens");
+            if let Some((k, i)) = open.wanted {
+                found[k][i] = TextRange::new(found[k][i].start(), offset(at));
+            }
+            let (hash, node) = interner.node(open.kind, &mut children, open.first);
             children.push((hash, NodeOrToken::Node(node)));
         }
         ra_ap_parser::StrStep::Error { msg, pos } => {
             errors.push(SyntaxError::new_at_offset(msg, offset(pos)));
         }
     });
+    if let Some(limits) = limits
+        && deepest > limits.tree
+    {
+        return Err(deepest);
+    }
     for (token, msg) in lexed.errors() {
         let range = lexed.text_range(token);
         errors.push(SyntaxError::new(
@@ -178,10 +253,39 @@ fn build(interner: &mut Interner, text: &str, edition: Edition) -> (GreenNode, V
             TextRange::new(offset(range.start), offset(range.end)),
         ));
     }
+    for ranges in &mut found {
+        ranges.retain(|r| !r.is_empty());
+    }
     match children.pop() {
-        Some((_, NodeOrToken::Node(root))) if children.is_empty() => (root, errors),
+        Some((_, NodeOrToken::Node(green))) if children.is_empty() => Ok(Built {
+            tree: Tree { green, errors },
+            found,
+        }),
         _ => unreachable!("a parse has one root node"),
     }
+}
+
+fn raw(kind: SyntaxKind) -> rowan::SyntaxKind {
+    rowan::SyntaxKind(kind.into())
+}
+
+/// The deepest nesting of `(`, `[` and `{` among the lexer's tokens (what the parser recurses
+/// on; comments, strings and characters are tokens of their own).
+fn bracket_depth(lexed: &ra_ap_parser::LexedStr<'_>) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for i in 0..lexed.len() {
+        match lexed.kind(i) {
+            SyntaxKind::L_PAREN | SyntaxKind::L_BRACK | SyntaxKind::L_CURLY => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            SyntaxKind::R_PAREN | SyntaxKind::R_BRACK | SyntaxKind::R_CURLY => {
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    max
 }
 
 /// A text offset (files are far below 4 GiB: their tree's offsets are 32-bit too).
@@ -271,5 +375,49 @@ mod tests {
             .find(|n| n.kind() == ra_ap_syntax::SyntaxKind::PATH_EXPR)
             .expect("a path");
         assert!(!std::ptr::eq(path.green(), paths[0].green()));
+    }
+
+    #[test]
+    fn a_checked_parse_finds_what_a_walk_of_its_tree_finds() {
+        let kinds = [SyntaxKind::USE, SyntaxKind::MACRO_CALL, SyntaxKind::FN];
+        for text in [
+            "use a::b;\nmod m { use c::{d, e as f}; fn g() { use h::i; vec![j!(1)]; } }\nprintln!(\"{}\", o!());\n",
+            // Attached comments, recovery, an empty node where the parser expected one.
+            "/// doc\nfn a() {}\n// loose\nfn ( { use ;\nm!",
+            include_str!("analysis.rs"),
+        ] {
+            let (tree, found) =
+                Tree::parse_checked(text, Edition::Edition2021, &kinds).expect("not deep");
+            let walked = crate::nesting::scan_tree(&tree.syntax_node(), true, &kinds);
+            assert_eq!(walked.too_deep, None);
+            assert_eq!(found, walked.ranges, "{text}");
+            assert!(found.iter().all(|r| !r.is_empty()));
+        }
+    }
+
+    #[test]
+    fn a_checked_parse_refuses_text_nested_past_the_limits() {
+        use crate::nesting::{MAX_DEPTH, MAX_TREE_DEPTH, tree_depth};
+        let parse = |text: &str| Tree::parse_checked(text, Edition::Edition2021, &[]).map(|_| ());
+        // Brackets, counted before parsing: in code, not in literals or comments.
+        let nested = |n: usize| format!("fn f() {{ {}1{} }}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(parse(&nested(MAX_DEPTH - 2)), Ok(()));
+        assert_eq!(parse(&nested(MAX_DEPTH + 10)), Err(MAX_DEPTH + 11));
+        let quoted = format!(
+            "fn f() {{ g(\"{0}\", '(') }} // {0}\n/* {0} */",
+            "(".repeat(2 * MAX_DEPTH)
+        );
+        assert_eq!(parse(&quoted), Ok(()));
+        // The tree: a long chain nests it without brackets.
+        for n in [10, MAX_TREE_DEPTH - 10, MAX_TREE_DEPTH + 500] {
+            let text = format!("fn f() {{ x{} }}", ".a()".repeat(n));
+            let depth = tree_depth(&Tree::parse(&text, Edition::Edition2021).syntax_node());
+            let expected = if depth > MAX_TREE_DEPTH {
+                Err(depth)
+            } else {
+                Ok(())
+            };
+            assert_eq!(parse(&text), expected, "{n}");
+        }
     }
 }

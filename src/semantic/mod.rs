@@ -655,8 +655,8 @@ pub(crate) fn nodes_of_kind(root: &SyntaxNode, kind: SyntaxKind) -> Vec<SyntaxNo
     nodes_at(root, kind, scan.ranges.pop().unwrap_or_default())
 }
 
-/// The nodes of `kind` at `ranges` of `root`'s tree (where [`crate::nesting::scan_tree`] found
-/// them), in the order of `ranges`.
+/// The nodes of `kind` at `ranges` of `root`'s tree (where [`crate::nesting::scan_tree`] or the
+/// tree's builder found them), in the order of `ranges`.
 pub(crate) fn nodes_at(
     root: &SyntaxNode,
     kind: SyntaxKind,
