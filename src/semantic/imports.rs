@@ -390,15 +390,55 @@ fn flatten(tree: &ast::UseTree, prefix: &[String], scope: &mut Scope) {
 
 /// The segments of a path as written, without generic arguments: `tokio::runtime::Runtime`.
 pub fn segments_of(path: &ast::Path) -> Vec<String> {
-    path.segments()
-        .map(|seg| {
-            if let Some(name) = seg.name_ref() {
-                name.text().to_string()
-            } else {
-                seg.syntax().text().to_string()
-            }
+    written(path).segments
+}
+
+/// A path as written: what `ast::Path::segments` gives, read off its green tree (each step of
+/// the `ast` walk builds a cursor; paths are read at every call).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WrittenPath {
+    /// Each segment's name, or its whole text where it has none (`<T as Trait>`).
+    pub segments: Vec<String>,
+    /// The first segment starts with `::`.
+    pub absolute: bool,
+    /// A segment is a type anchor: `<T as Trait>::f`, `<Vec<u8>>::new`.
+    pub anchored: bool,
+}
+
+pub fn written(path: &ast::Path) -> WrittenPath {
+    use ra_ap_syntax::NodeOrToken;
+    fn child(node: &rowan::GreenNodeData, kind: SyntaxKind) -> Option<&rowan::GreenNodeData> {
+        node.children().find_map(|c| match c {
+            NodeOrToken::Node(n) if SyntaxKind::from(n.kind().0) == kind => Some(n),
+            _ => None,
         })
-        .collect()
+    }
+    let green = path.syntax().green();
+    // A path's qualifier is its first child path: the chain from the innermost out.
+    let mut chain = vec![&*green];
+    while let Some(qualifier) = chain.last().and_then(|p| child(p, SyntaxKind::PATH)) {
+        chain.push(qualifier);
+    }
+    let mut out = WrittenPath::default();
+    for (i, p) in chain.iter().rev().enumerate() {
+        // As `segments()`: it stops at a path without a segment (broken code).
+        let Some(segment) = child(p, SyntaxKind::PATH_SEGMENT) else {
+            break;
+        };
+        if i == 0 {
+            out.absolute = segment.children().any(|c| {
+                c.as_token()
+                    .is_some_and(|t| SyntaxKind::from(t.kind().0) == SyntaxKind::COLON2)
+            });
+        }
+        out.anchored |= child(segment, SyntaxKind::TYPE_ANCHOR).is_some();
+        let name = child(segment, SyntaxKind::NAME_REF)
+            .and_then(|n| n.children().next()?.into_token())
+            .map(|t| t.text().to_owned());
+        out.segments
+            .push(name.unwrap_or_else(|| segment.to_string()));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -526,5 +566,36 @@ mod tests {
         let imports = Imports::new(&file, externs);
         assert!(imports.trait_in_scope("pollster::FutureExt", TextSize::from(35)));
         assert!(!imports.trait_in_scope("other::FutureExt", TextSize::from(35)));
+    }
+
+    #[test]
+    fn a_path_read_off_its_green_tree_is_what_its_ast_says() {
+        let text = format!(
+            "{}\n{}\n{}",
+            include_str!("graph.rs"),
+            include_str!("imports.rs"),
+            "fn f() { ::std::mem::drop(1); <T as Trait>::f(); <Vec<u8>>::new(); a::<T>::b(); \
+             crate::x::y; self::z; super::w; a:: ; ::; Self::new(); r#type::r#fn(); }"
+        );
+        let file = SourceFile::parse(&text, Edition::Edition2021).tree();
+        let mut n = 0;
+        for path in file.syntax().descendants().filter_map(ast::Path::cast) {
+            let expected = WrittenPath {
+                segments: path
+                    .segments()
+                    .map(|seg| match seg.name_ref() {
+                        Some(name) => name.text().to_string(),
+                        None => seg.syntax().text().to_string(),
+                    })
+                    .collect(),
+                absolute: path
+                    .first_segment()
+                    .is_some_and(|s| s.coloncolon_token().is_some()),
+                anchored: path.segments().any(|s| s.type_anchor().is_some()),
+            };
+            assert_eq!(written(&path), expected, "{path}");
+            n += 1;
+        }
+        assert!(n > 1000, "{n}");
     }
 }

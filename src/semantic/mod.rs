@@ -310,15 +310,12 @@ impl<'a> FileModel<'a> {
         if let Some(hit) = self.resolved.borrow().get(&key) {
             return hit.clone();
         }
-        let resolved = if path.segments().any(|s| s.type_anchor().is_some()) {
+        let written = imports::written(path);
+        let resolved = if written.anchored {
             None // `<T as Trait>::f`
         } else {
-            let segments = imports::segments_of(path);
-            let absolute = path
-                .first_segment()
-                .is_some_and(|s| s.coloncolon_token().is_some());
             self.imports
-                .resolve(&segments, key.start(), absolute)
+                .resolve(&written.segments, key.start(), written.absolute)
                 .map(Rc::from)
         };
         self.resolved.borrow_mut().insert(key, resolved.clone());

@@ -713,8 +713,8 @@ fn call_site(
                 let ast::Expr::PathExpr(pe) = call.expr()? else { return None };
                 let path = pe.path()?;
                 let name = path.segment()?.name_ref()?;
-                let absolute = path.first_segment().is_some_and(|s| s.coloncolon_token().is_some());
-                (name.syntax().text_range(), CallTarget::Path { segments: imports::segments_of(&path), absolute })
+                let written = imports::written(&path);
+                (name.syntax().text_range(), CallTarget::Path { segments: written.segments, absolute: written.absolute })
             },
             ast::MethodCallExpr(mc) => {
                 let name = mc.name_ref()?;
