@@ -415,7 +415,7 @@ pub fn written(path: &ast::Path) -> WrittenPath {
     }
     let green = path.syntax().green();
     // A path's qualifier is its first child path: the chain from the innermost out.
-    let mut chain = vec![&*green];
+    let mut chain = vec![green];
     while let Some(qualifier) = chain.last().and_then(|p| child(p, SyntaxKind::PATH)) {
         chain.push(qualifier);
     }
