@@ -151,7 +151,8 @@ impl<'a> FileModel<'a> {
     /// [`WantedWalk`].
     pub fn wanted_nodes<'s>(&'s self, wanted: &'s KindSet) -> WantedWalk<'s> {
         WantedWalk {
-            preorder: Some(self.root.preorder()),
+            root: self.root.clone(),
+            at: Some(Step::Start),
             in_macros: Box::new(self.level_roots.iter().flat_map(macros::real_nodes)),
             wanted,
             depth: 0,
@@ -496,14 +497,17 @@ fn match_ast_attrs(node: &SyntaxNode) -> Vec<ast::Attr> {
 /// The nodes of a file as [`FileModel::all_nodes`] yields them, for a walk that looks at nodes
 /// of the `wanted` kinds only: what lies inside a path, a name, a type, an attribute or another
 /// [`OPAQUE`] node is left out, unless its green tree holds a node of a wanted kind (then it is
-/// walked as usual). About half the nodes of real code are inside paths, names and types, and
-/// each node walked costs a cursor. Every node of a wanted kind is yielded, in the same order as
-/// by `all_nodes`. For the nodes of the file itself (not of macro arguments), the walk knows the
+/// walked as usual); such a node that is not of a wanted kind itself is passed on the green tree,
+/// not yielded. About half the nodes of real code are inside paths, names and types, and each
+/// node walked costs a cursor. Every node of a wanted kind is yielded, in the same order as by
+/// `all_nodes`. For the nodes of the file itself (not of macro arguments), the walk knows the
 /// functions, closures, async blocks, consts and statics around the node: where it runs and in
 /// which function are answered without walking up the tree.
 pub struct WantedWalk<'s> {
-    /// The file's own nodes, until they are all walked.
-    preorder: Option<ra_ap_syntax::Preorder<ra_ap_syntax::RustLanguage>>,
+    /// The file's root.
+    root: SyntaxNode,
+    /// Where the walk of the file's own nodes is (`None` once they are all walked).
+    at: Option<Step>,
     in_macros: Box<dyn Iterator<Item = SyntaxNode> + 's>,
     wanted: &'s KindSet,
     /// How many nodes are open (the last node yielded is one of them).
@@ -512,34 +516,100 @@ pub struct WantedWalk<'s> {
     frames: Vec<(SyntaxNode, usize)>,
 }
 
+/// The last step of a [`WantedWalk`] over the file's own nodes.
+enum Step {
+    /// Nothing walked yet.
+    Start,
+    /// Entered a node, to walk into next.
+    Enter(SyntaxNode),
+    /// Entered a node whose subtree is not walked.
+    Skip(SyntaxNode),
+    /// Left a node (its subtree walked).
+    Leave(SyntaxNode),
+}
+
 impl WantedWalk<'_> {
     /// The next node, and whether it is code inside macro arguments.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<(SyntaxNode, bool)> {
-        while let Some(preorder) = &mut self.preorder {
-            match preorder.next() {
-                Some(ra_ap_syntax::WalkEvent::Enter(node)) => {
-                    self.depth += 1;
-                    let kind = node.kind();
+        while let Some(step) = self.at.take() {
+            let entered = match step {
+                Step::Start => Some(self.root.clone()),
+                Step::Enter(node) => match self.child_from(&node, 0, node.text_range().start()) {
+                    Some(child) => Some(child),
+                    None => {
+                        self.leave(node);
+                        None
+                    }
+                },
+                Step::Skip(node) => {
+                    self.leave(node);
+                    None
+                }
+                Step::Leave(node) if node == self.root => None,
+                Step::Leave(node) => {
+                    let parent = node.parent().expect("a node below the root has a parent");
+                    match self.child_from(&parent, node.index() + 1, node.text_range().end()) {
+                        Some(sibling) => Some(sibling),
+                        None => {
+                            self.leave(parent);
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some(node) = entered {
+                self.depth += 1;
+                let kind = node.kind();
+                self.at = Some(
                     if OPAQUE.contains(kind) && !green_holds(node.green(), self.wanted) {
-                        preorder.skip_subtree();
-                    } else if context::decides_context(&node) {
-                        self.frames.push((node.clone(), self.depth));
-                    }
-                    return Some((node, false));
-                }
-                Some(ra_ap_syntax::WalkEvent::Leave(node)) => {
-                    if self.frames.last().is_some_and(|(f, _)| *f == node) {
-                        self.frames.pop();
-                    }
-                    self.depth -= 1;
-                }
-                None => self.preorder = None,
+                        Step::Skip(node.clone())
+                    } else {
+                        if context::decides_context(&node) {
+                            self.frames.push((node.clone(), self.depth));
+                        }
+                        Step::Enter(node.clone())
+                    },
+                );
+                return Some((node, false));
             }
         }
         self.in_macros.next().map(|n| (n, true))
     }
 
+    fn leave(&mut self, node: SyntaxNode) {
+        if self.frames.last().is_some_and(|(f, _)| *f == node) {
+            self.frames.pop();
+        }
+        self.depth -= 1;
+        self.at = Some(Step::Leave(node));
+    }
+
+    /// The first child node of `parent`, from its `from`th child (node or token, starting at
+    /// `offset`) on, that the walk looks at: a node of a kind [`OPAQUE`] that holds nothing
+    /// wanted, and is not wanted itself, is passed on the green tree (no cursor is built).
+    fn child_from(&self, parent: &SyntaxNode, from: usize, offset: TextSize) -> Option<SyntaxNode> {
+        let green = parent.green();
+        let mut children = green.children();
+        if from > 0 {
+            children.nth(from - 1)?;
+        }
+        let (mut index, mut offset) = (from, offset);
+        for child in children {
+            if let rowan::NodeOrToken::Node(n) = child {
+                let kind = SyntaxKind::from(n.kind().0);
+                if !OPAQUE.contains(kind)
+                    || self.wanted.contains(kind)
+                    || green_holds(n, self.wanted)
+                {
+                    return Some(nth_child(parent, index, offset, n.text_len()));
+                }
+            }
+            index += 1;
+            offset += child.text_len();
+        }
+        None
+    }
     /// The ancestors of the last node yielded (of the file itself) that decide where it runs,
     /// innermost first, as far as `limit` levels up.
     pub fn context_frames(&self, limit: usize) -> impl Iterator<Item = SyntaxNode> + '_ {
@@ -642,6 +712,24 @@ fn green_holds(node: &rowan::GreenNodeData, wanted: &KindSet) -> bool {
         }
         rowan::NodeOrToken::Token(_) => false,
     })
+}
+
+/// `parent`'s child at `index` (among its nodes and tokens), a node at `start`, `len` long.
+fn nth_child(parent: &SyntaxNode, index: usize, start: TextSize, len: TextSize) -> SyntaxNode {
+    // One cursor, found by its range (children are in text order); an empty node shares its
+    // offset with its neighbours, so it is counted to instead.
+    if len > TextSize::from(0)
+        && let Some(rowan::NodeOrToken::Node(node)) =
+            parent.child_or_token_at_range(ra_ap_syntax::TextRange::at(start, len))
+        && node.index() == index
+    {
+        return node;
+    }
+    parent
+        .children_with_tokens()
+        .nth(index)
+        .and_then(|c| c.into_node())
+        .expect("the child at index is a node")
 }
 
 /// The nodes of `kind` in `root`'s tree (`root` included), in text order: what
