@@ -785,7 +785,10 @@ pub fn check_file(
     } else {
         left_out
     };
-    for (node, _) in model.all_nodes() {
+    // Every node of a kind some rule visits, in the order of the full walk.
+    let kinds = rules.kinds();
+    let mut walk = model.wanted_nodes(&kinds);
+    while let Some((node, _)) = walk.next() {
         for rule in rules.visiting(node.kind(), walk_with) {
             rule.check(&cx, &node, &mut out);
         }
