@@ -688,14 +688,18 @@ fn call_site(
     placed: bool,
     walk: Option<&WantedWalk<'_>>,
 ) -> Option<(TextSize, CallSite)> {
+    // The innermost function, and whether a closure lies between: one walk up (across macro
+    // levels, for code inside macro arguments, it is not a cheap one).
     let by_ancestors = || {
-        let owner = model.ancestors(node).skip(1).find_map(ast::Fn::cast)?;
-        let in_closure = model
-            .ancestors(node)
-            .skip(1)
-            .take_while(|a| a.kind() != SyntaxKind::FN)
-            .any(|a| a.kind() == SyntaxKind::CLOSURE_EXPR);
-        Some((owner, in_closure))
+        let mut in_closure = false;
+        for a in model.ancestors(node).skip(1) {
+            match a.kind() {
+                SyntaxKind::FN => return ast::Fn::cast(a).map(|f| (f, in_closure)),
+                SyntaxKind::CLOSURE_EXPR => in_closure = true,
+                _ => {}
+            }
+        }
+        None
     };
     // The walk knows the functions around a node of the file itself (not of macro arguments).
     let (owner, in_closure) = match walk {
