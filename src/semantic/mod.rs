@@ -58,18 +58,30 @@ pub struct FileModel<'a> {
 
 /// What one question answers about each call node of a file, by the node's range and kind
 /// (macro arguments share the file's offsets, but a range holds one node of a kind).
-struct Memo<T>(
-    std::cell::RefCell<rustc_hash::FxHashMap<(ra_ap_syntax::TextRange, SyntaxKind), Option<T>>>,
-);
+struct Memo<T> {
+    /// The last call asked about, and the answer: the summary and every rule's gate ask about
+    /// a call one after the other.
+    last: std::cell::RefCell<Option<(MemoKey, Option<T>)>>,
+    /// The calls that are what was asked (few are): asked again later, they are not worked out
+    /// again. The others are, when asked again out of turn: storing every call of a file costs
+    /// more than the few questions asked twice.
+    found: std::cell::RefCell<rustc_hash::FxHashMap<MemoKey, T>>,
+}
+
+type MemoKey = (ra_ap_syntax::TextRange, SyntaxKind);
 
 impl<T> Default for Memo<T> {
     fn default() -> Self {
-        Memo(Default::default())
+        Memo {
+            last: Default::default(),
+            found: Default::default(),
+        }
     }
 }
 
 impl<T: Clone> Memo<T> {
-    /// `compute`'s answer for `node`, worked out once; `None` for anything but a call.
+    /// `compute`'s answer for `node`, worked out once (see [`Memo::found`]); `None` for
+    /// anything but a call.
     fn call(&self, node: &SyntaxNode, compute: impl FnOnce() -> Option<T>) -> Option<T> {
         if !matches!(
             node.kind(),
@@ -78,11 +90,19 @@ impl<T: Clone> Memo<T> {
             return None;
         }
         let key = (node.text_range(), node.kind());
-        if let Some(hit) = self.0.borrow().get(&key) {
-            return hit.clone();
+        if let Some((last, value)) = &*self.last.borrow()
+            && *last == key
+        {
+            return value.clone();
+        }
+        if let Some(hit) = self.found.borrow().get(&key) {
+            return Some(hit.clone());
         }
         let value = compute();
-        self.0.borrow_mut().insert(key, value.clone());
+        if let Some(found) = &value {
+            self.found.borrow_mut().insert(key, found.clone());
+        }
+        *self.last.borrow_mut() = Some((key, value.clone()));
         value
     }
 }
