@@ -891,6 +891,48 @@ mod tests {
         assert!(calls > 1000, "the walk saw {calls} calls");
     }
 
+    /// The memos keep the last call asked about and the calls that are what was asked: a call
+    /// asked about again out of turn, either way, gets the answer it got first.
+    #[test]
+    fn a_call_asked_about_again_out_of_turn_gets_the_same_answer() {
+        use super::{FileModel, Imports, MacroBodies};
+        let text = "use tokio::runtime::Runtime;\nfn f() { let rt = Runtime::new().unwrap(); \
+                    rt.block_on(g()); h(); rt.block_on(async { i().await }); j(); }";
+        let tree = SourceFile::parse(text, Edition::Edition2021).tree();
+        let externs: std::collections::BTreeMap<String, String> =
+            [("tokio".to_owned(), "tokio".to_owned())]
+                .into_iter()
+                .collect();
+        let imports = Imports::new(&tree, externs);
+        let macros = MacroBodies::default();
+        let model = FileModel::local(&tree, &imports, &macros, 0);
+        let calls: Vec<_> = tree
+            .syntax()
+            .descendants()
+            .filter(|n| {
+                matches!(
+                    n.kind(),
+                    SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR
+                )
+            })
+            .collect();
+        let ask = |order: &mut dyn Iterator<Item = &ra_ap_syntax::SyntaxNode>| {
+            order
+                .map(|c| {
+                    let r = c.text_range();
+                    (
+                        (u32::from(r.start()), u32::from(r.end())),
+                        model.block_on(c).is_some(),
+                    )
+                })
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let first = ask(&mut calls.iter());
+        assert_eq!(first.values().filter(|b| **b).count(), 2, "{first:?}");
+        assert_eq!(ask(&mut calls.iter().rev()), first);
+        assert_eq!(ask(&mut calls.iter().step_by(2).chain(calls.iter())), first);
+    }
+
     fn ast_fn(node: ra_ap_syntax::SyntaxNode) -> Option<ra_ap_syntax::ast::Fn> {
         ra_ap_syntax::ast::Fn::cast(node)
     }
