@@ -78,7 +78,7 @@ impl SourceFile {
             return empty();
         };
         let parse = AstSourceFile::parse(&text, self.edition);
-        if self.measure(&parse.syntax_node(), &[]).is_none() {
+        if self.too_deep(&parse.syntax_node()) {
             return empty();
         }
         if self.errors.get().is_none() {
@@ -148,32 +148,19 @@ impl SourceFile {
         }
     }
 
-    /// After a parse whose root is `root`: on the file's first parse, whether its tree is too
-    /// deep to walk (`None`: then it is not); and the ranges of its nodes of each of `kinds`.
-    fn measure(
-        &self,
-        root: &ra_ap_syntax::SyntaxNode,
-        kinds: &[ra_ap_syntax::SyntaxKind],
-    ) -> Option<Vec<Vec<TextRange>>> {
-        // Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the tree without brackets: every walk
-        // up from a node would cost the whole chain. Measured on the first parse, in the walk
-        // that finds `kinds` (when there are any).
-        let first = self.syntax.get().is_none();
-        let scan = if first || !kinds.is_empty() {
-            crate::nesting::scan_tree(root, first, kinds)
-        } else {
-            crate::nesting::TreeScan::default()
-        };
-        if first {
-            let _ = self.syntax.set(SyntaxFacts {
-                too_deep: scan.too_deep,
-            });
-            if scan.too_deep.is_some() {
-                let _ = self.errors.set(Vec::new());
-                return None;
-            }
+    /// Whether the tree of a parse, `root`, is too deep to walk: measured on the file's first
+    /// parse (and recorded), known after. Long chains (`a.b().c()...`, `1 + 1 + ...`) nest the
+    /// tree without brackets: every walk up from a node would cost the whole chain.
+    fn too_deep(&self, root: &ra_ap_syntax::SyntaxNode) -> bool {
+        if let Some(facts) = self.syntax.get() {
+            return facts.too_deep.is_some();
         }
-        Some(scan.ranges)
+        let too_deep = crate::nesting::tree_too_deep(root);
+        let _ = self.syntax.set(SyntaxFacts { too_deep });
+        if too_deep.is_some() {
+            let _ = self.errors.set(Vec::new());
+        }
+        too_deep.is_some()
     }
 
     pub fn tree(&self) -> AstSourceFile {
