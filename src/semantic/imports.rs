@@ -403,23 +403,49 @@ pub struct WrittenPath {
     pub absolute: bool,
     /// A segment is a type anchor: `<T as Trait>::f`, `<Vec<u8>>::new`.
     pub anchored: bool,
+    /// Where the name of the path's own (last) segment is, as `path.segment()?.name_ref()?`
+    /// gives it.
+    pub name: Option<TextRange>,
+}
+
+/// The first child node of `kind` of `node`, and where it starts relative to `node`.
+fn green_child(
+    node: &rowan::GreenNodeData,
+    kind: SyntaxKind,
+) -> Option<(&rowan::GreenNodeData, TextSize)> {
+    let mut at = TextSize::from(0);
+    for c in node.children() {
+        if let ra_ap_syntax::NodeOrToken::Node(n) = c
+            && SyntaxKind::from(n.kind().0) == kind
+        {
+            return Some((n, at));
+        }
+        at += c.text_len();
+    }
+    None
+}
+
+/// The range of the name of `path`'s own segment, `path` starting at `start`.
+fn own_name(path: &rowan::GreenNodeData, start: TextSize) -> Option<TextRange> {
+    let (segment, at) = green_child(path, SyntaxKind::PATH_SEGMENT)?;
+    let (name, within) = green_child(segment, SyntaxKind::NAME_REF)?;
+    Some(TextRange::at(start + at + within, name.text_len()))
 }
 
 pub fn written(path: &ast::Path) -> WrittenPath {
-    use ra_ap_syntax::NodeOrToken;
     fn child(node: &rowan::GreenNodeData, kind: SyntaxKind) -> Option<&rowan::GreenNodeData> {
-        node.children().find_map(|c| match c {
-            NodeOrToken::Node(n) if SyntaxKind::from(n.kind().0) == kind => Some(n),
-            _ => None,
-        })
+        green_child(node, kind).map(|(n, _)| n)
     }
     let green = path.syntax().green();
+    let mut out = WrittenPath {
+        name: own_name(green, path.syntax().text_range().start()),
+        ..WrittenPath::default()
+    };
     // A path's qualifier is its first child path: the chain from the innermost out.
     let mut chain = vec![green];
     while let Some(qualifier) = chain.last().and_then(|p| child(p, SyntaxKind::PATH)) {
         chain.push(qualifier);
     }
-    let mut out = WrittenPath::default();
     for (i, p) in chain.iter().rev().enumerate() {
         // As `segments()`: it stops at a path without a segment (broken code).
         let Some(segment) = child(p, SyntaxKind::PATH_SEGMENT) else {
@@ -592,6 +618,10 @@ mod tests {
                     .first_segment()
                     .is_some_and(|s| s.coloncolon_token().is_some()),
                 anchored: path.segments().any(|s| s.type_anchor().is_some()),
+                name: path
+                    .segment()
+                    .and_then(|s| s.name_ref())
+                    .map(|n| n.syntax().text_range()),
             };
             assert_eq!(written(&path), expected, "{path}");
             n += 1;

@@ -715,10 +715,8 @@ fn call_site(
         match node {
             ast::CallExpr(call) => {
                 let ast::Expr::PathExpr(pe) = call.expr()? else { return None };
-                let path = pe.path()?;
-                let name = path.segment()?.name_ref()?;
-                let written = imports::written(&path);
-                (name.syntax().text_range(), CallTarget::Path { segments: written.segments, absolute: written.absolute })
+                let written = imports::written(&pe.path()?);
+                (written.name?, CallTarget::Path { segments: written.segments, absolute: written.absolute })
             },
             ast::MethodCallExpr(mc) => {
                 let name = mc.name_ref()?;
