@@ -447,7 +447,9 @@ impl SourceSet {
                 }
             }
         }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
+        // Paths compare component by component: 15k of them take a core 15-20 ms. (Unique: the
+        // order is the same as a stable sort's.)
+        files.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
         warnings.sort();
         warnings.dedup();
         SourceSet { files, warnings }
