@@ -762,16 +762,15 @@ fn model_with(
     }
 }
 
-/// One walk over `file` (of which `parse` is the parse), dispatching each node to the rules that
+/// One walk over `file` (of which `tree` is the parse), dispatching each node to the rules that
 /// asked for its kind.
 pub fn check_file(
     sources: &SourceSet,
     file: &SourceFile,
-    parse: &crate::tree::Tree,
+    tree: &crate::tree::Tree,
     model: &FileModel<'_>,
     rules: &RuleSet,
 ) -> Vec<Diagnostic> {
-    let tree = &parse.tree();
     let cx = RuleContext {
         sources,
         file,
@@ -812,7 +811,7 @@ pub fn check_file(
     let broken = if out.is_empty() {
         Vec::new()
     } else {
-        file.broken_regions(parse)
+        file.broken_regions(tree)
     };
     for diag in &mut out {
         let Some(fix) = &diag.fix else { continue };
@@ -835,14 +834,7 @@ pub fn check_file(
     let ran: Vec<&str> = rules.rules.iter().map(|r| r.meta().id).collect();
     let known: Vec<&str> = crate::rules::all().iter().map(|r| r.meta().id).collect();
     let report_unused = ran.contains(&crate::rules::unused_suppression::ID);
-    crate::suppress::apply(
-        file,
-        ra_ap_syntax::AstNode::syntax(tree),
-        out,
-        &ran,
-        &known,
-        report_unused,
-    )
+    crate::suppress::apply(file, &tree.syntax_node(), out, &ran, &known, report_unused)
 }
 
 /// One piece of code as the `lib.rs` of a crate outside any workspace.

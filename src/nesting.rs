@@ -81,177 +81,36 @@ pub fn tree_depth(root: &ra_ap_syntax::SyntaxNode) -> usize {
     max
 }
 
-/// The bytes [`depth`] dispatches on; any other byte is skipped.
-static SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let special = b"/r\"'([{)]}";
-    let mut k = 0;
-    while k < special.len() {
-        table[special[k] as usize] = true;
-        k += 1;
-    }
-    table
-};
-
-/// The deepest nesting of `(`, `[` and `{` in `text`, outside comments, strings and character
-/// literals.
-pub fn depth(text: &str) -> usize {
-    depth_scan::<true>(text)
+/// The deepest nesting of `(`, `[` and `{` in `text`'s code (comments, strings and character
+/// literals are tokens of their own to the lexer).
+pub fn depth(text: &str, edition: ra_ap_syntax::Edition) -> usize {
+    bracket_depth(&ra_ap_parser::LexedStr::new(edition, text))
 }
 
-/// [`depth`]; with `SKIP`, bytes no arm below looks at are passed in a tight loop (most of them:
-/// every file is measured as it is read), without it one at a time (the tests hold the two to
-/// the same answers).
-fn depth_scan<const SKIP: bool>(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let (mut i, mut depth, mut max) = (0, 0usize, 0usize);
-    while i < bytes.len() {
-        while SKIP && i < bytes.len() && !SPECIAL[usize::from(bytes[i])] {
-            i += 1;
-        }
-        let Some(&byte) = bytes.get(i) else {
-            break;
-        };
-        match byte {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let mut level = 0usize;
-                while i < bytes.len() {
-                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-                        level += 1;
-                        i += 2;
-                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                        level -= 1;
-                        i += 2;
-                        if level == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            b'r' if matches!(bytes.get(i + 1), Some(b'"' | b'#'))
-                && (i == 0 || !is_ident(bytes[i - 1])) =>
-            {
-                // A raw string: r"..", r#".."#, with as many `#` at the end as at the start.
-                let mut j = i + 1;
-                let mut hashes = 0;
-                while bytes.get(j) == Some(&b'#') {
-                    hashes += 1;
-                    j += 1;
-                }
-                if bytes.get(j) == Some(&b'"') {
-                    j += 1;
-                    loop {
-                        match bytes.get(j) {
-                            None => break,
-                            Some(b'"')
-                                if bytes[j + 1..]
-                                    .iter()
-                                    .take(hashes)
-                                    .filter(|b| **b == b'#')
-                                    .count()
-                                    == hashes =>
-                            {
-                                j += 1 + hashes;
-                                break;
-                            }
-                            _ => j += 1,
-                        }
-                    }
-                    i = j;
-                    continue;
-                }
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            // A character literal (`'('`, `'\''`), not a lifetime (`'a`).
-            b'\'' => {
-                if bytes.get(i + 1) == Some(&b'\\') {
-                    i += 2;
-                    while i < bytes.len() && bytes[i] != b'\'' {
-                        i += 1;
-                    }
-                } else if bytes.get(i + 2) == Some(&b'\'') {
-                    i += 2;
-                }
-            }
-            b'(' | b'[' | b'{' => {
+/// [`depth`] of a text already lexed: what the parser will recurse on.
+pub fn bracket_depth(lexed: &ra_ap_parser::LexedStr<'_>) -> usize {
+    use ra_ap_syntax::SyntaxKind;
+    let (mut depth, mut max) = (0usize, 0usize);
+    for i in 0..lexed.len() {
+        match lexed.kind(i) {
+            SyntaxKind::L_PAREN | SyntaxKind::L_BRACK | SyntaxKind::L_CURLY => {
                 depth += 1;
                 max = max.max(depth);
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            SyntaxKind::R_PAREN | SyntaxKind::R_BRACK | SyntaxKind::R_CURLY => {
+                depth = depth.saturating_sub(1);
+            }
             _ => {}
         }
-        i += 1;
     }
     max
 }
 
-fn is_ident(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
 #[cfg(test)]
 mod tests {
-    use super::depth;
-
-    /// The scan without its skipping loop.
-    fn depth_reference(text: &str) -> usize {
-        super::depth_scan::<false>(text)
-    }
-
-    #[test]
-    fn the_skipping_scan_measures_as_the_bytewise_one() {
-        let mut files = Vec::new();
-        for dir in ["src", "tests", "benches"] {
-            let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)];
-            while let Some(d) = stack.pop() {
-                for entry in std::fs::read_dir(&d).unwrap().flatten() {
-                    let path = entry.path();
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else if path.extension().is_some_and(|e| e == "rs") {
-                        files.push(std::fs::read_to_string(&path).unwrap());
-                    }
-                }
-            }
-        }
-        assert!(files.len() > 20);
-        for text in &files {
-            assert_eq!(depth(text), depth_reference(text));
-            // Cut anywhere: literals and comments left open.
-            for cut in (0..text.len())
-                .step_by(997)
-                .filter(|c| text.is_char_boundary(*c))
-            {
-                assert_eq!(depth(&text[cut..]), depth_reference(&text[cut..]));
-            }
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn generated_text_measures_as_the_bytewise_scan(pieces in proptest::collection::vec(
-            proptest::sample::select(vec![
-                "(", ")", "[", "]", "{", "}", "\"", "'", "r", "#", "/", "*", "\\", "\n", " ",
-                "a", "b'", "r#\"", "\"#", "//", "/*", "*/", "'a", "'(", "x",
-            ]),
-            0..60,
-        )) {
-            let text: String = pieces.concat();
-            proptest::prop_assert_eq!(depth(&text), depth_reference(&text));
-        }
+    /// [`super::depth`] of a 2021 text.
+    fn depth(text: &str) -> usize {
+        super::depth(text, ra_ap_syntax::Edition::Edition2021)
     }
 
     #[test]

@@ -127,7 +127,7 @@ impl SourceFile {
         }
         if self.syntax.get().is_none() {
             // The parser recurses per nesting level: a pathologically deep file gets an empty tree.
-            let depth = crate::nesting::depth(&self.text);
+            let depth = crate::nesting::depth(&self.text, self.edition);
             if depth > crate::nesting::MAX_DEPTH {
                 let _ = self.syntax.set(SyntaxFacts {
                     too_deep: Some(depth),

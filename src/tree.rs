@@ -192,7 +192,7 @@ fn build(
 ) -> Result<Built, usize> {
     let lexed = ra_ap_parser::LexedStr::new(edition, text);
     if let Some(limits) = limits {
-        let depth = bracket_depth(&lexed);
+        let depth = crate::nesting::bracket_depth(&lexed);
         if depth > limits.brackets {
             return Err(depth);
         }
@@ -267,25 +267,6 @@ fn build(
 
 fn raw(kind: SyntaxKind) -> rowan::SyntaxKind {
     rowan::SyntaxKind(kind.into())
-}
-
-/// The deepest nesting of `(`, `[` and `{` among the lexer's tokens (what the parser recurses
-/// on; comments, strings and characters are tokens of their own).
-fn bracket_depth(lexed: &ra_ap_parser::LexedStr<'_>) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    for i in 0..lexed.len() {
-        match lexed.kind(i) {
-            SyntaxKind::L_PAREN | SyntaxKind::L_BRACK | SyntaxKind::L_CURLY => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            SyntaxKind::R_PAREN | SyntaxKind::R_BRACK | SyntaxKind::R_CURLY => {
-                depth = depth.saturating_sub(1);
-            }
-            _ => {}
-        }
-    }
-    max
 }
 
 /// A text offset (files are far below 4 GiB: their tree's offsets are 32-bit too).

@@ -432,6 +432,7 @@ fn own_name(path: &rowan::GreenNodeData, start: TextSize) -> Option<TextRange> {
     Some(TextRange::at(start + at + within, name.text_len()))
 }
 
+/// `path` as written ([`WrittenPath`]).
 pub fn written(path: &ast::Path) -> WrittenPath {
     fn child(node: &rowan::GreenNodeData, kind: SyntaxKind) -> Option<&rowan::GreenNodeData> {
         green_child(node, kind).map(|(n, _)| n)

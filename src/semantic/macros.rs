@@ -68,30 +68,20 @@ pub struct Level {
     pub tree: Tree,
     /// Sorted by offset, not overlapping.
     pub regions: Vec<Region>,
-    /// Per region: the synthetic parse has an error inside (analyse, never rewrite). Found
-    /// when first asked (only fixes ask).
-    broken: std::sync::OnceLock<Vec<bool>>,
 }
 
 impl Level {
-    /// [`Level::broken`], worked out now if it is not yet.
-    fn broken(&self) -> &[bool] {
-        self.broken.get_or_init(|| {
-            let mut broken = vec![false; self.regions.len()];
-            for err in self.tree.errors() {
-                if let Some(i) = self.regions.iter().position(|r| {
-                    r.inner.contains_inclusive(err.range().start())
-                        || TextRange::new(
-                            r.inner.start() - TextSize::of(OPEN),
-                            r.inner.end() + TextSize::of(CLOSE),
-                        )
-                        .contains_inclusive(err.range().start())
-                }) {
-                    broken[i] = true;
-                }
-            }
-            broken
-        })
+    /// Whether the synthetic parse has an error inside `region`, its wrapper included (analyse
+    /// there, never rewrite).
+    fn is_broken(&self, region: &Region) -> bool {
+        let wrapped = TextRange::new(
+            region.inner.start() - TextSize::of(OPEN),
+            region.inner.end() + TextSize::of(CLOSE),
+        );
+        self.tree
+            .errors()
+            .iter()
+            .any(|err| wrapped.contains_inclusive(err.range().start()))
     }
 }
 
@@ -142,8 +132,7 @@ impl MacroBodies {
         self.levels.iter().any(|l| {
             l.regions
                 .iter()
-                .zip(l.broken())
-                .any(|(r, broken)| *broken && r.call.intersect(range).is_some())
+                .any(|r| r.call.intersect(range).is_some() && l.is_broken(r))
         })
     }
 }
@@ -238,7 +227,6 @@ fn build_level(
     let level = Level {
         tree: Tree::parse_sized(&text, edition, code),
         regions,
-        broken: Default::default(),
     };
     Some((level, text))
 }

@@ -630,6 +630,7 @@ impl WantedWalk<'_> {
         }
         None
     }
+
     /// The ancestors of the last node yielded (of the file itself) that decide where it runs,
     /// innermost first, as far as `limit` levels up.
     pub fn context_frames(&self, limit: usize) -> impl Iterator<Item = SyntaxNode> + '_ {
