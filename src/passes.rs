@@ -1,7 +1,7 @@
 //! Where a run's wall time goes, as rustc's `-Z time-passes`: with `LOOPFIX_TIME_PASSES=1`, each
 //! [`mark`] prints the time since the previous one to stderr, with the CPU time the process used
-//! meanwhile (how many cores the pass kept busy), the resident memory then and at its peak so far
-//! (Linux). For developers measuring the pipeline; nothing is printed otherwise.
+//! meanwhile (how many cores the pass kept busy), the resident memory then and at its peak so far,
+//! and the minor page faults taken meanwhile (Linux). For developers measuring the pipeline; nothing is printed otherwise.
 
 use std::sync::Mutex;
 use std::sync::OnceLock;
@@ -39,9 +39,21 @@ pub fn mark(label: &str) {
         }
         _ => String::new(),
     };
+    static LAST_FAULTS: Mutex<u64> = Mutex::new(0);
+    let faults = match minor_faults() {
+        Some(now) => {
+            let mut last = LAST_FAULTS.lock().unwrap_or_else(|e| e.into_inner());
+            let since = now.saturating_sub(*last);
+            *last = now;
+            format!("  faults: {since:>6}")
+        }
+        None => String::new(),
+    };
     match rss_mb() {
         Some((rss, peak)) => {
-            eprintln!("time: {since:>9.1?}{busy}  rss: {rss:>5} MB (peak {peak:>5} MB)  {label}")
+            eprintln!(
+                "time: {since:>9.1?}{busy}  rss: {rss:>5} MB (peak {peak:>5} MB){faults}  {label}"
+            )
         }
         None => eprintln!("time: {since:>9.1?}{busy}  {label}"),
     }
@@ -60,6 +72,16 @@ fn cpu_time() -> Option<Duration> {
             .unwrap_or(0);
     }
     Some(Duration::from_nanos(total))
+}
+
+/// Minor page faults of the process so far (Linux): each is a page the kernel zeroes (or maps)
+/// on first touch, a few microseconds apiece on a virtual machine.
+fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // After the command name (in parentheses, which may hold spaces): state, ppid, pgrp,
+    // session, tty_nr, tpgid, flags, minflt.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(7)?.parse().ok()
 }
 
 /// The process's resident memory and its peak so far, in MB (Linux only), as rustc's
