@@ -20,7 +20,7 @@
 use std::time::{Duration, Instant};
 
 use camino::Utf8PathBuf;
-use cargo_loopfix::analysis::{RuleSet, analyze_traced, analyze_with, model};
+use cargo_loopfix::analysis::{RuleSet, analyze_releasing, analyze_traced, analyze_with, model};
 use cargo_loopfix::cache::{Cache, Entry};
 use cargo_loopfix::rules;
 use cargo_loopfix::source::{SourceFile, SourceSet};
@@ -155,9 +155,11 @@ fn main() {
         drop(model(Some(&workspace), &sources));
         let t2 = Instant::now();
         drop(sources);
-        let fresh = SourceSet::load(&workspace);
+        let mut fresh = SourceSet::load(&workspace);
         let t3 = Instant::now();
-        let (diagnostics, stats) = analyze_with(Some(&workspace), &fresh, &rules, &|| {}, false);
+        // As the binary: the texts of the files left out are let go of once scanned.
+        let (diagnostics, stats, _) =
+            analyze_releasing(Some(&workspace), &mut fresh, &rules, &|| {});
         let t4 = Instant::now();
         load.push(t1 - t0);
         semantic.push(t2 - t1);
@@ -168,13 +170,13 @@ fn main() {
     let binary = binary_check(&manifest);
     let (sources, diagnostics, stats) = last.expect("at least one run");
     let files = sources.files.len();
-    let bytes: usize = sources.files.iter().map(|f| f.text.len()).sum();
-    let lines: usize = sources.files.iter().map(|f| f.text.lines().count()).sum();
+    let bytes: usize = sources.files.iter().map(|f| f.text_len()).sum();
+    let lines: usize = sources.files.iter().map(|f| f.text().lines().count()).sum();
     let parsed_bytes: usize = sources
         .files
         .iter()
         .filter(|f| f.is_parsed())
-        .map(|f| f.text.len())
+        .map(|f| f.text_len())
         .sum();
     let paths: Vec<String> = sources.files.iter().map(|f| f.path.to_string()).collect();
 
@@ -205,7 +207,7 @@ fn main() {
     let mut half = workspace.clone();
     half.packages = workspace.packages.iter().step_by(2).cloned().collect();
     let half_sources = SourceSet::load(&half);
-    let half_bytes: usize = half_sources.files.iter().map(|f| f.text.len()).sum();
+    let half_bytes: usize = half_sources.files.iter().map(|f| f.text_len()).sum();
     let time_model = |ws: &Workspace, s: &SourceSet| {
         median(
             (0..runs.min(3))
@@ -248,7 +250,7 @@ fn main() {
                         let mut edited = SourceFile::new(
                             file.path.clone(),
                             file.rel_path.clone(),
-                            format!("{}\n// an edit\n", file.text),
+                            format!("{}\n// an edit\n", file.text()),
                             file.edition,
                         );
                         edited.owners = file.owners.clone();

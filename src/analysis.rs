@@ -146,7 +146,7 @@ fn configured_findings(
     let config = &ws.packages[owner.package].config;
     found
         .into_iter()
-        .filter_map(|d| config.admit(d, &file.rel_path, &file.text, ws.rules_from_command_line))
+        .filter_map(|d| config.admit(d, &file.rel_path, file.text(), ws.rules_from_command_line))
         .collect()
 }
 
@@ -199,12 +199,43 @@ pub fn analyze_traced(
     on_file: &(dyn Fn() + Sync),
     parse_all: bool,
 ) -> (Vec<Diagnostic>, GraphStats, Option<Closure>) {
-    let found = analyze_once(workspace, sources, rules, on_file, parse_all);
+    let found = analyze_once(workspace, sources, rules, on_file, parse_all, None);
+    if !parse_all {
+        debug_check_prefilter(workspace, sources, rules, &found.0);
+    }
+    found
+}
+
+/// [`analyze_traced`] with the prefilter on, as a check runs: once the prefilter has seen every
+/// file, the texts of the files it leaves out are let go of (most of a workspace's bytes), and
+/// read again only for a file the closure then names.
+pub fn analyze_releasing(
+    workspace: Option<&Workspace>,
+    sources: &mut SourceSet,
+    rules: &RuleSet,
+    on_file: &(dyn Fn() + Sync),
+) -> (Vec<Diagnostic>, GraphStats, Option<Closure>) {
+    let prefiltered = Prefiltered::of(workspace, sources);
+    sources.release_texts(|i| prefiltered.needs_text(i));
+    crate::passes::mark("texts released");
+    let found = analyze_once(workspace, sources, rules, on_file, false, Some(prefiltered));
+    debug_check_prefilter(workspace, sources, rules, &found.0);
+    found
+}
+
+/// Debug builds (every test) hold the prefilter to its promise: the files it leaves out change
+/// no finding and no fix.
+fn debug_check_prefilter(
+    workspace: Option<&Workspace>,
+    sources: &SourceSet,
+    rules: &RuleSet,
+    found: &[Diagnostic],
+) {
     // Debug builds (every test) hold the prefilter to its promise: the files it leaves out change
     // no finding and no fix.
-    if cfg!(debug_assertions) && !parse_all {
+    if cfg!(debug_assertions) {
         // On a copy: parsing every file records facts (tree depths) that the run does not have.
-        let (all, _, _) = analyze_once(workspace, &sources.clone(), rules, &|| {}, true);
+        let (all, _, _) = analyze_once(workspace, &sources.clone(), rules, &|| {}, true, None);
         let key = |d: &Diagnostic| {
             (
                 d.path.clone(),
@@ -213,14 +244,13 @@ pub fn analyze_traced(
                 d.fix.as_ref().map(|f| f.edits.clone()),
             )
         };
-        let with: Vec<_> = found.0.iter().map(key).collect();
+        let with: Vec<_> = found.iter().map(key).collect();
         let without: Vec<_> = all.iter().map(key).collect();
         assert!(
             with == without,
             "the prefilter changed the findings:\nwith it: {with:#?}\nparsing every file: {without:#?}"
         );
     }
-    found
 }
 
 /// [`analyze_traced`], once.
@@ -230,8 +260,16 @@ fn analyze_once(
     rules: &RuleSet,
     on_file: &(dyn Fn() + Sync),
     parse_all: bool,
+    prefiltered: Option<Prefiltered>,
 ) -> (Vec<Diagnostic>, GraphStats, Option<Closure>) {
-    let model = model_with(workspace, sources, Some(rules), on_file, parse_all);
+    let model = model_with(
+        workspace,
+        sources,
+        Some(rules),
+        on_file,
+        parse_all,
+        prefiltered,
+    );
     crate::passes::mark("graph");
     let walked: Vec<bool> = (0..sources.files.len())
         .into_par_iter()
@@ -243,7 +281,7 @@ fn analyze_once(
         .filter(|&i| walked[i] || (cfg!(debug_assertions) && model.checked[i]))
         .collect();
     // Largest first, one file per task: the threads end together, not waiting on one big file.
-    order.sort_by_key(|&i| std::cmp::Reverse(sources.files[i].text.len()));
+    order.sort_by_key(|&i| std::cmp::Reverse(sources.files[i].text_len()));
     // Progress: the files not walked are done already.
     for _ in order.len()..sources.files.len() {
         on_file();
@@ -266,7 +304,7 @@ fn analyze_once(
             let macros = match &model.facts[i].macros {
                 Some(kept) => kept,
                 None => {
-                    rebuilt = MacroBodies::build(&tree, &file.text, file.edition);
+                    rebuilt = MacroBodies::build(&tree, file.text(), file.edition);
                     &rebuilt
                 }
             };
@@ -289,10 +327,11 @@ fn analyze_once(
             .iter()
             .zip(&sources.files)
             .filter(|(w, _)| **w)
-            .fold((0, 0), |(n, b), (_, f)| (n + 1, b + f.text.len()));
+            .fold((0, 0), |(n, b), (_, f)| (n + 1, b + f.text_len()));
         crate::passes::mark(&format!(
-            "rules: {count} files walked, {:.1} MB",
-            bytes as f64 / 1e6
+            "rules: {count} files walked, {:.1} MB ({} released texts read again in all)",
+            bytes as f64 / 1e6,
+            crate::source::READ_AGAIN.load(std::sync::atomic::Ordering::Relaxed)
         ));
     }
     let mut stats = model.graph.stats;
@@ -343,9 +382,9 @@ impl<'r> Gates<'r> {
     fn new(rules: &'r RuleSet, file: &SourceFile) -> Gates<'r> {
         Gates {
             rules,
-            left_out: rules.left_out(&file.text),
+            left_out: rules.left_out(file.text()),
             // Directives: `unused_suppression` reports them, and they name rules.
-            always: names_loopfix(&file.text),
+            always: names_loopfix(file.text()),
             later: Vec::new(),
         }
     }
@@ -440,15 +479,57 @@ pub fn prefilter_enabled() -> bool {
     std::env::var_os("LOOPFIX_PARSE_ALL").is_none_or(|v| v.is_empty() || v == "0")
 }
 
+/// What the prefilter makes of every file of a run, in one pass over all their texts: which are
+/// seeds (parsed, checked), and for the others the words of their code (for the closure's name
+/// search) and whether they re-export; with the crates each file can name ([`Scope`]). Made
+/// before a check lets go of the texts of the files that cannot matter
+/// ([`SourceSet::release_texts`]).
+pub struct Prefiltered {
+    prefilter: Prefilter,
+    /// Each file that is no seed has its words indexed in the same pass, for the closure.
+    scans: Vec<Option<Scan>>,
+    scope: Option<Scope>,
+}
+
+impl Prefiltered {
+    pub fn of(workspace: Option<&Workspace>, sources: &SourceSet) -> Prefiltered {
+        let prefilter = Prefilter::for_workspace(workspace);
+        let scans = sources
+            .files
+            .par_iter()
+            .map(|f| Some(prefilter.scan(f.text())))
+            .collect();
+        let scope = Some(Scope::of(workspace, sources));
+        crate::passes::mark("prefilter: seed files");
+        Prefiltered {
+            prefilter,
+            scans,
+            scope,
+        }
+    }
+
+    /// Whether the run reads file `i` beyond what this pass found: a seed, or a file read for
+    /// its `use` items. Any other file is read again only if the closure names it.
+    pub fn needs_text(&self, i: usize) -> bool {
+        !matches!(
+            self.scans.get(i),
+            Some(Some(Scan::Other {
+                reexports: false,
+                ..
+            }))
+        )
+    }
+}
+
 /// The semantic model of a run. Files are summarised in parallel, the files that can matter
 /// first and then whatever they pull in; the graph is then built once.
 pub fn model(workspace: Option<&Workspace>, sources: &SourceSet) -> Model {
-    model_with(workspace, sources, None, &|| {}, !prefilter_enabled())
+    model_with(workspace, sources, None, &|| {}, !prefilter_enabled(), None)
 }
 
 /// [`model`] of every file, the prefilter aside.
 pub fn model_all(workspace: Option<&Workspace>, sources: &SourceSet) -> Model {
-    model_with(workspace, sources, None, &|| {}, true)
+    model_with(workspace, sources, None, &|| {}, true, None)
 }
 
 /// [`model`], calling `on_file` as each file is summarised (or left out). With `rules` (and the
@@ -459,18 +540,21 @@ fn model_with(
     rules: Option<&RuleSet>,
     on_file: &(dyn Fn() + Sync),
     parse_all: bool,
+    prefiltered: Option<Prefiltered>,
 ) -> Model {
     let files = &sources.files;
-    let prefilter = Prefilter::for_workspace(workspace);
-    // Rules walk the seed files only: what they report is always at a seed word.
-    // Each file that is no seed has its words indexed in the same pass, for the closure.
-    let mut scans: Vec<Option<Scan>> = if parse_all {
-        Vec::new()
-    } else {
-        files
-            .par_iter()
-            .map(|f| Some(prefilter.scan(&f.text)))
-            .collect()
+    let Prefiltered {
+        prefilter,
+        mut scans,
+        scope,
+    } = match prefiltered {
+        Some(done) => done,
+        None if parse_all => Prefiltered {
+            prefilter: Prefilter::for_workspace(workspace),
+            scans: Vec::new(),
+            scope: None,
+        },
+        None => Prefiltered::of(workspace, sources),
     };
     // A file that is no seed may still hold a seed word as a name it declares (`fs: Fs`); one
     // that holds none has no function whose code names a seed.
@@ -499,11 +583,10 @@ fn model_with(
         .iter()
         .zip(&checked)
         .filter(|(_, c)| **c)
-        .map(|(f, _)| f.text.len())
+        .map(|(f, _)| f.text_len())
         .sum();
     let keep_trees = checked_bytes <= KEEP_TREES_BYTES;
     let externs = externs_per_file(workspace, sources);
-    crate::passes::mark("prefilter: seed files");
     // A file's imports, with what its packages configure.
     let imports_of = |i: usize, tree: &ra_ap_syntax::SourceFile, uses: Vec<SyntaxNode>| {
         let file = &files[i];
@@ -533,7 +616,7 @@ fn model_with(
         let uses =
             crate::semantic::nodes_at(root, SyntaxKind::USE, found.pop().unwrap_or_default());
         let imports = imports_of(i, &tree, uses);
-        let macros = MacroBodies::of_calls(&tree, macro_calls, &file.text, file.edition);
+        let macros = MacroBodies::of_calls(&tree, macro_calls, file.text(), file.edition);
         let local = FileModel::local(&tree, &imports, &macros, i);
         // The rules' gates see each node as the summary does, in the same walk.
         let cx = RuleContext {
@@ -575,7 +658,7 @@ fn model_with(
     // the closure finds it names something: then from the whole file.
     let summarize_uses = |i: usize| -> (FileFacts, FileSummary) {
         let file = &files[i];
-        let uses = crate::semantic::words::use_items_only(&file.text);
+        let uses = crate::semantic::words::use_items_only(file.text());
         // The parser recurses per nesting level (`use a::{b::{..}}` too): too deep, no imports.
         let kinds = [SyntaxKind::USE];
         let (tree, mut found) = crate::tree::Tree::parse_checked(&uses, file.edition, &kinds)
@@ -605,8 +688,7 @@ fn model_with(
     // Summarised from their `use` items only.
     let mut uses_only = vec![false; files.len()];
     let mut closure_names = None;
-    if !parse_all {
-        let scope = Scope::of(workspace, sources);
+    if let Some(scope) = scope.filter(|_| !parse_all) {
         // Files that re-export something (resolution goes through them) but are no seeds: read
         // for their `use` items first; then the seed files, whole.
         let reexporting: Vec<usize> = (0..files.len())
@@ -644,19 +726,20 @@ fn model_with(
             .collect();
         let mut tainted = Names::default();
         while !wave.is_empty() || !unseen.is_empty() {
-            let bytes: usize = wave.iter().map(|&i| files[i].text.len()).sum();
+            let bytes: usize = wave.iter().map(|&i| files[i].text_len()).sum();
             // Largest first: the threads end together, not waiting on one big file at the end.
             let mut order = wave.clone();
-            order.sort_by_key(|&i| std::cmp::Reverse(files[i].text.len()));
+            order.sort_by_key(|&i| std::cmp::Reverse(files[i].text_len()));
             let summarized: Vec<(usize, (FileFacts, FileSummary))> = order
                 .par_iter()
                 .with_max_len(1)
                 .map(|&i| (i, summarize(i)))
                 .collect();
             crate::passes::mark(&format!(
-                "summaries: {} files, {:.1} MB",
+                "summaries: {} files, {:.1} MB ({} released texts read again so far)",
                 summarized.len(),
-                bytes as f64 / 1e6
+                bytes as f64 / 1e6,
+                crate::source::READ_AGAIN.load(std::sync::atomic::Ordering::Relaxed)
             ));
             for (i, done_now) in summarized {
                 done[i] = Some(done_now);
@@ -668,7 +751,7 @@ fn model_with(
                 .drain(..)
                 .filter_map(|i| done[i].as_ref().map(|(_, s)| (i, s)))
                 .collect();
-            let fresh = taint.add(&prefilter, |i| files[i].text.as_str(), &new);
+            let fresh = taint.add(&prefilter, |i| files[i].text(), &new);
             if fresh.is_empty() {
                 break;
             }
@@ -679,7 +762,7 @@ fn model_with(
                     (done[i].is_none() || uses_only[i])
                         && search.may_name(&scope, i)
                         && search.names_any_in(
-                            words[i].get_or_init(|| WordIndex::of(&files[i].text)),
+                            words[i].get_or_init(|| WordIndex::of(files[i].text())),
                             &scope,
                             i,
                         )
@@ -736,7 +819,7 @@ fn model_with(
                 .map(|&i| {
                     let file = &files[i];
                     let parse = file.parse_unvalidated();
-                    let macros = MacroBodies::build(&parse.tree(), &file.text, file.edition);
+                    let macros = MacroBodies::build(&parse.tree(), file.text(), file.edition);
                     (i, parse, macros)
                 })
                 .collect::<Vec<_>>()
@@ -778,7 +861,7 @@ pub fn check_file(
     };
     let mut out = Vec::new();
     // Debug builds run the rules left out too, and hold them to reporting nothing here.
-    let left_out = rules.left_out(&file.text);
+    let left_out = rules.left_out(file.text());
     let walk_with = if cfg!(debug_assertions) {
         LeftOut::default()
     } else {
@@ -866,18 +949,90 @@ pub fn fix_text(text: &str, ids: &[&str], unsafe_fixes: bool) -> String {
     let sources = text_source(text);
     let rules = rule_set(ids);
     let outcome = crate::fix::fix_loop(sources, unsafe_fixes, |s| analyze(None, s, &rules));
-    outcome.sources.files[0].text.clone()
+    outcome.sources.files[0].text().to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A check lets go of the texts of the files the prefilter leaves out and reads again only
+    /// the ones its closure names: the same findings as with every text kept.
+    #[test]
+    fn a_check_reads_again_only_the_released_files_the_closure_names() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = camino::Utf8PathBuf::from_path_buf(tmp.path().to_owned()).unwrap();
+        let files = [
+            (
+                "Cargo.toml",
+                "[package]\nname = \"released\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            (
+                "src/lib.rs",
+                "pub mod caller;\npub mod other;\npub mod seed;\n",
+            ),
+            // A seed: it blocks.
+            (
+                "src/seed.rs",
+                "pub fn pause() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n",
+            ),
+            // Names `pause` from async code: pulled in by the closure, so read again.
+            (
+                "src/caller.rs",
+                "pub async fn tick() {\n    crate::seed::pause();\n}\n",
+            ),
+            // Names nothing the closure looks for: never read again.
+            (
+                "src/other.rs",
+                "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n",
+            ),
+        ];
+        std::fs::create_dir(root.join("src")).unwrap();
+        for (name, text) in files {
+            std::fs::write(root.join(name), text).unwrap();
+        }
+        let workspace = Workspace::load(&crate::workspace::Selection {
+            manifest_path: Some(root.join("Cargo.toml")),
+            ..Default::default()
+        })
+        .unwrap();
+        let ids: Vec<&str> = rules::all().iter().map(|r| r.meta().id).collect();
+        let rules = rule_set(&ids);
+        let kept = SourceSet::load(&workspace);
+        let (expected, _, _) = analyze_traced(Some(&workspace), &kept, &rules, &|| {}, false);
+        let mut released = SourceSet::load(&workspace);
+        let (found, _, _) = analyze_releasing(Some(&workspace), &mut released, &rules, &|| {});
+        assert_eq!(found, expected);
+        assert_eq!(
+            found
+                .iter()
+                .map(|d| (d.path.clone(), d.rule))
+                .collect::<Vec<_>>(),
+            [(root.join("src/seed.rs"), "blocking_call_in_async")]
+        );
+        let loaded: Vec<(&str, bool)> = released
+            .files
+            .iter()
+            .map(|f| (f.rel_path.as_str(), f.text_loaded().is_some()))
+            .collect();
+        assert_eq!(
+            loaded,
+            [
+                ("src/caller.rs", true),
+                // Its `mod` items were read as it was loaded.
+                ("src/lib.rs", false),
+                ("src/other.rs", false),
+                ("src/seed.rs", true),
+            ]
+        );
+        assert!(released.files.iter().all(|f| f.changed_warning().is_none()));
+    }
+
     /// What the rules' gates say of one file as a crate's `lib.rs`, and whether it is walked.
     fn walk_of(text: &str) -> (Walk, bool) {
         let sources = text_source(text);
         let ids: Vec<&str> = rules::all().iter().map(|r| r.meta().id).collect();
-        let model = model_with(None, &sources, Some(&rule_set(&ids)), &|| {}, false);
+        let model = model_with(None, &sources, Some(&rule_set(&ids)), &|| {}, false, None);
         assert!(model.checked[0], "a seed file");
         (model.facts[0].walk.clone(), model.must_walk(0))
     }

@@ -94,7 +94,7 @@ impl Cache {
         let files: Vec<u128> = sources
             .files
             .par_iter()
-            .map(|file| hash128(|h| file.text.hash(h)))
+            .map(|file| hash128(|h| file.text().hash(h)))
             .collect();
         let frame = hash128(|h| {
             FORMAT.hash(h);

@@ -56,7 +56,7 @@ impl FixOutcome {
             .map(|(old, new)| Change {
                 path: old.path.clone(),
                 rel_path: old.rel_path.clone(),
-                old: old.text.clone(),
+                old: old.text().to_string(),
                 new: new.to_owned(),
             });
         let manifests = self.manifests.iter().map(|(path, old, new)| Change {
@@ -75,7 +75,7 @@ impl FixOutcome {
             .iter()
             .filter_map(|old| {
                 let new = self.sources.get(&old.path)?;
-                (new.text != old.text).then_some((old, new.text.as_str()))
+                (new.text() != old.text()).then_some((old, new.text()))
             })
             .collect()
     }
@@ -109,7 +109,7 @@ pub fn apply_edits(text: &str, edits: &[&Edit]) -> String {
 /// The text of `file` with only `fix` applied (for showing a finding's own diff).
 pub fn apply_one(file: &SourceFile, fix: &Fix) -> String {
     let edits: Vec<&Edit> = fix.edits.iter().filter(|e| e.path == file.path).collect();
-    apply_edits(&file.text, &edits)
+    apply_edits(file.text(), &edits)
 }
 
 /// The rewritten file, parsed; or why it may not be written.
@@ -130,8 +130,8 @@ pub fn validate(old: &SourceFile, new_text: String) -> Result<SourceFile, String
         ));
     }
     // syn is stricter than the lossless parser: hold the rewrite to it when the original passed.
-    if let Err(err) = syn::parse_file(&new.text)
-        && syn::parse_file(&old.text).is_ok()
+    if let Err(err) = syn::parse_file(new.text())
+        && syn::parse_file(old.text()).is_ok()
     {
         return Err(format!("the fixed text does not parse: {err}"));
     }
@@ -180,7 +180,7 @@ pub fn fix_loop(
                     return true;
                 };
                 let old = file
-                    .text
+                    .text()
                     .get(std::ops::Range::<usize>::from(e.range))
                     .unwrap_or("");
                 poisoned.contains(&(e.path.clone(), old.to_owned(), e.content.clone()))
@@ -212,7 +212,7 @@ pub fn fix_loop(
                 broken_files.insert(path.clone());
                 continue;
             };
-            let text = apply_edits(&file.text, edits);
+            let text = apply_edits(file.text(), edits);
             match validate(file, text) {
                 Ok(fixed) => {
                     new_texts.insert(path.clone(), fixed);
@@ -231,7 +231,7 @@ pub fn fix_loop(
                         });
                         for e in &diag.fix.as_ref().expect("has fix").edits {
                             let old = file
-                                .text
+                                .text()
                                 .get(std::ops::Range::<usize>::from(e.range))
                                 .unwrap_or("");
                             poisoned.insert((e.path.clone(), old.to_owned(), e.content.clone()));
@@ -349,8 +349,8 @@ mod tests {
     fn replacing(sources: &SourceSet, from: &str, to: &str) -> Vec<Diagnostic> {
         let file = &sources.files[0];
         // Every occurrence, overlapping ones too.
-        (0..file.text.len())
-            .filter(|&at| file.text[at..].starts_with(from))
+        (0..file.text().len())
+            .filter(|&at| file.text()[at..].starts_with(from))
             .map(|at| {
                 let range = TextRange::at(TextSize::from(at as u32), TextSize::of(from));
                 Diagnostic {
@@ -377,7 +377,7 @@ mod tests {
     fn a_fix_that_breaks_the_syntax_is_rejected_and_the_text_kept() {
         let text = "fn f() { let x = 1; }\n";
         let outcome = fix_loop(one_file(text), false, |s| replacing(s, "= 1;", "= (1;"));
-        assert_eq!(outcome.sources.files[0].text, text);
+        assert_eq!(outcome.sources.files[0].text(), text);
         assert_eq!(outcome.rejected.len(), 1);
         assert!(
             outcome.rejected[0]
@@ -394,7 +394,7 @@ mod tests {
         let outcome = fix_loop(one_file("fn f() { aaa; }\n"), false, |s| {
             replacing(s, "aa", "a")
         });
-        assert_eq!(outcome.sources.files[0].text, "fn f() { a; }\n");
+        assert_eq!(outcome.sources.files[0].text(), "fn f() { a; }\n");
         assert!(outcome.converged);
         assert_eq!(outcome.passes, 2);
     }

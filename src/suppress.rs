@@ -79,7 +79,7 @@ fn line_at(text: &str, offset: TextSize) -> TextRange {
 
 /// What a comment directive covers.
 fn coverage(file: &SourceFile, root: &SyntaxNode, token: &SyntaxToken) -> TextRange {
-    let text = &file.text;
+    let text = &file.text();
     let range = token.text_range();
     if token.text().starts_with("//!") || token.text().starts_with("/*!") {
         return root.text_range();
@@ -183,7 +183,7 @@ pub fn apply(
     report_unused: bool,
 ) -> Vec<Diagnostic> {
     // Most files hold no directive: no second walk over their tokens.
-    if !file.text.contains("loopfix") {
+    if !file.text().contains("loopfix") {
         return diagnostics;
     }
     let suppressions = parse(file, root);
@@ -239,7 +239,7 @@ pub fn apply(
                 Applicability::Safe,
                 vec![Edit::replace(
                     file.path.clone(),
-                    deletion(&file.text, s.directive),
+                    deletion(file.text(), s.directive),
                     "",
                 )],
             )
@@ -290,7 +290,7 @@ pub fn directives_for(file: &SourceFile, diagnostics: &[&Diagnostic]) -> Vec<Edi
     let root = file.tree().syntax().clone();
     let mut by_line: std::collections::BTreeMap<TextSize, Vec<&str>> = Default::default();
     for d in diagnostics {
-        let line = line_at(&file.text, d.range.start());
+        let line = line_at(file.text(), d.range.start());
         // A line that starts inside a multi-line string cannot take a comment above it.
         let in_string = root
             .token_at_offset(line.start())
@@ -313,7 +313,7 @@ pub fn directives_for(file: &SourceFile, diagnostics: &[&Diagnostic]) -> Vec<Edi
     by_line
         .into_iter()
         .map(|(start, rules)| {
-            let line = &file.text[usize::from(start)..];
+            let line = &file.text()[usize::from(start)..];
             let indent: String = line
                 .chars()
                 .take_while(|c| *c == ' ' || *c == '\t')
@@ -347,7 +347,7 @@ mod tests {
             .map(|s| {
                 (
                     s.rules,
-                    f.text[std::ops::Range::<usize>::from(s.covers)].to_owned(),
+                    f.text()[std::ops::Range::<usize>::from(s.covers)].to_owned(),
                     s.expect,
                 )
             })

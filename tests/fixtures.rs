@@ -135,7 +135,7 @@ fn fixtures() {
             let fixed = &outcome.sources.files[0];
             snapshot(
                 &format!("{name}__diff"),
-                &diff::file_patch(&file.rel_path, &file.text, &fixed.text, &style),
+                &diff::file_patch(&file.rel_path, file.text(), fixed.text(), &style),
             );
             assert!(
                 fixed.errors().is_empty(),
@@ -143,7 +143,7 @@ fn fixtures() {
                 file.rel_path
             );
             assert!(
-                syn::parse_file(&fixed.text).is_ok(),
+                syn::parse_file(fixed.text()).is_ok(),
                 "{}: syn rejects the fixed text",
                 file.rel_path
             );
@@ -160,7 +160,8 @@ fn fixtures() {
                 analysis::analyze(None, s, &rules)
             });
             assert_eq!(
-                again.sources.files[0].text, fixed.text,
+                again.sources.files[0].text(),
+                fixed.text(),
                 "{}: apply is not idempotent",
                 file.rel_path
             );
@@ -175,9 +176,12 @@ fn fixtures() {
                 file.rel_path
             );
             if case.starts_with("negative") {
-                assert_eq!(all.sources.files[0].text, file.text);
+                assert_eq!(all.sources.files[0].text(), file.text());
             } else {
-                snapshot(&format!("{name}__fixed_unsafe"), &all.sources.files[0].text);
+                snapshot(
+                    &format!("{name}__fixed_unsafe"),
+                    all.sources.files[0].text(),
+                );
             }
         }
     }

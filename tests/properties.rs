@@ -147,11 +147,11 @@ proptest! {
         let fixed = &outcome.sources.files[0];
         prop_assert!(
             fixed.errors().len() <= file.errors().len(),
-            "new syntax errors:\n{}\n{:?}", fixed.text, fixed.errors()
+            "new syntax errors:\n{}\n{:?}", fixed.text(), fixed.errors()
         );
         // Again: nothing changes, and nothing is left to fix.
         let again = fix::fix_loop(outcome.sources.clone(), true, analyze);
-        prop_assert_eq!(&again.sources.files[0].text, &fixed.text, "not idempotent");
+        prop_assert_eq!(&again.sources.files[0].text(), &fixed.text(), "not idempotent");
         let left: Vec<_> = analyze(&outcome.sources)
             .into_iter()
             .filter(|d| d.fix.is_some())
@@ -160,7 +160,7 @@ proptest! {
         let rejected: Vec<_> = outcome.rejected.iter().map(|r| r.rule).collect();
         prop_assert!(
             left.iter().all(|r| rejected.contains(r)),
-            "fixes left after the fixpoint: {left:?}\n{}", fixed.text
+            "fixes left after the fixpoint: {left:?}\n{}", fixed.text()
         );
     }
 }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use camino::Utf8PathBuf;
 
-use super::{Output, Scan, Status};
+use super::{Output, Purpose, Scan, Status};
 use crate::cli::ApplyArgs;
 use crate::fix::{self, FixOutcome};
 use crate::report::human::Style;
@@ -12,7 +12,7 @@ use crate::report::{Summary, diff, plural, short};
 use crate::vcs::{self, Allow};
 
 pub fn run(args: &ApplyArgs, output: &Output) -> Result<Status> {
-    let scan = Scan::run(&args.scan, output, false)?;
+    let scan = Scan::run(&args.scan, output, Purpose::Apply)?;
     let outcome = if args.add_suppressions {
         suppressions(&scan)
     } else {
@@ -273,7 +273,7 @@ fn suppressions(scan: &Scan) -> FixOutcome {
             continue;
         }
         let edits = crate::suppress::directives_for(file, &here);
-        let new_text = fix::apply_edits(&file.text, &edits.iter().collect::<Vec<_>>());
+        let new_text = fix::apply_edits(file.text(), &edits.iter().collect::<Vec<_>>());
         match fix::validate(file, new_text) {
             Ok(new) => {
                 rewritten.push(new);

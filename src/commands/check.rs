@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 
-use super::{Output, Scan, Status};
+use super::{Output, Purpose, Scan, Status};
 use crate::cli::{CheckArgs, MessageFormat};
 use crate::report::{Summary, github, gitlab, human, json, junit, rdjson, sarif, short};
 use crate::{fix, write};
@@ -60,7 +60,13 @@ pub fn run(args: &CheckArgs, output: &Output) -> Result<Status> {
     if (args.message_format != MessageFormat::Human && args.output_file.is_none()) || args.diff {
         output.progress.set(false);
     }
-    let scan = Scan::run(&args.scan, output, !args.no_cache)?;
+    let scan = Scan::run(
+        &args.scan,
+        output,
+        Purpose::Check {
+            use_cache: !args.no_cache,
+        },
+    )?;
     let status = if scan.diagnostics.is_empty() {
         Status::Clean
     } else {

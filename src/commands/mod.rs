@@ -89,10 +89,21 @@ pub struct Scan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// What a [`Scan`] is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Findings to show. `use_cache`: read the results of an identical earlier run, and keep
+    /// these for the next. The texts of the files that cannot matter are let go of once read
+    /// ([`analysis::analyze_releasing`]).
+    Check { use_cache: bool },
+    /// Fixes to write: every text stays (the fixes are computed again on a copy).
+    Apply,
+}
+
 impl Scan {
-    /// Load, read and analyse; `use_cache`: read the results of an identical earlier run, and
-    /// keep these for the next (`check` does, `apply` never).
-    pub fn run(args: &ScanArgs, output: &Output, use_cache: bool) -> Result<Scan> {
+    /// Load, read and analyse, for `purpose`.
+    pub fn run(args: &ScanArgs, output: &Output, purpose: Purpose) -> Result<Scan> {
+        let use_cache = matches!(purpose, Purpose::Check { use_cache: true });
         let started = Instant::now();
         crate::passes::mark("start");
         let mut workspace = Workspace::load(&args.selection())?;
@@ -119,7 +130,7 @@ impl Scan {
         };
         let progress = crate::progress::Progress::new(output.progress.get());
         progress.phase("reading", 0);
-        let sources = SourceSet::load_observed(&workspace, &|| progress.step());
+        let mut sources = SourceSet::load_observed(&workspace, &|| progress.step());
         crate::passes::mark("discover + read");
         for warning in &sources.warnings {
             output.warn(&warning.message);
@@ -139,18 +150,30 @@ impl Scan {
             Some((entry, hit)) => (entry, Some(hit)),
             None => {
                 progress.phase("checking", 2 * sources.files.len());
-                let (diagnostics, stats, closure) = analysis::analyze_traced(
-                    Some(&workspace),
-                    &sources,
-                    &rules,
-                    &|| progress.step(),
-                    !analysis::prefilter_enabled(),
-                );
-                // Syntax errors of the files that were parsed (the others could not matter).
+                let release = matches!(purpose, Purpose::Check { .. });
+                let (diagnostics, stats, closure) = if release && analysis::prefilter_enabled() {
+                    analysis::analyze_releasing(Some(&workspace), &mut sources, &rules, &|| {
+                        progress.step()
+                    })
+                } else {
+                    analysis::analyze_traced(
+                        Some(&workspace),
+                        &sources,
+                        &rules,
+                        &|| progress.step(),
+                        !analysis::prefilter_enabled(),
+                    )
+                };
+                // Syntax errors of the files that were parsed (the others could not matter),
+                // and files that changed while the run read them.
                 let warnings = sources
                     .files
                     .iter()
-                    .filter_map(|f| f.parse_warning())
+                    .flat_map(|f| {
+                        f.parse_warning()
+                            .into_iter()
+                            .chain(f.changed_warning().map(str::to_string))
+                    })
                     .collect();
                 let entry = crate::cache::Entry {
                     diagnostics,
@@ -167,7 +190,12 @@ impl Scan {
         }
         // Stored for this input (after an edit that could not matter too: the next run is then
         // an exact hit).
-        if let Some(cache) = cache.as_ref().filter(|_| !matches!(hit, Some(Hit::Same))) {
+        // Not when a file changed while the run read it: its findings may be off.
+        let changed = sources.files.iter().any(|f| f.changed_warning().is_some());
+        if let Some(cache) = cache
+            .as_ref()
+            .filter(|_| !changed && !matches!(hit, Some(Hit::Same)))
+        {
             // A cache that cannot be written (a read-only target directory) costs the next run
             // its time, nothing else.
             if let Err(err) = cache.store(&entry)
@@ -183,7 +211,7 @@ impl Scan {
         } = entry;
         guard_fixes(&workspace, &mut diagnostics);
         if output.verbose > 0 {
-            let bytes: usize = sources.files.iter().map(|f| f.text.len()).sum();
+            let bytes: usize = sources.files.iter().map(|f| f.text_len()).sum();
             let peak = peak_memory()
                 .map(|b| format!(", peak memory {} MiB", b >> 20))
                 .unwrap_or_default();

@@ -65,7 +65,7 @@ pub fn render(diag: &Diagnostic, sources: &SourceSet, style: &Style) -> String {
     if let Some(label) = &diag.primary_label {
         primary = primary.label(label.as_str());
     }
-    let mut snippet = Snippet::source(file.text.as_str())
+    let mut snippet = Snippet::source(file.text())
         .path(file.rel_path.as_str())
         .annotation(primary);
     for label in &diag.labels {
@@ -126,7 +126,7 @@ pub fn render(diag: &Diagnostic, sources: &SourceSet, style: &Style) -> String {
             let new = fix::apply_one(edited, fix);
             out.push_str(&super::diff::fix_diff(
                 &edited.rel_path,
-                &edited.text,
+                edited.text(),
                 &new,
                 style,
                 &indent,

@@ -109,7 +109,7 @@ fn span(
     // The source lines the span covers, with 1-based character columns of the highlight.
     let text: Vec<Value> = (line_start..=line_end)
         .filter_map(|line| {
-            let content = file.text.lines().nth(line as usize - 1)?;
+            let content = file.text().lines().nth(line as usize - 1)?;
             let content = content.strip_suffix('\r').unwrap_or(content);
             let start = if line == line_start { column_start } else { 1 };
             let end = if line == line_end {

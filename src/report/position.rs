@@ -47,7 +47,7 @@ impl Region {
 /// line text it is among the findings before it. FNV-1a, 64 bits, in hex.
 pub fn fingerprint(diag: &Diagnostic, file: &SourceFile, occurrence: usize) -> String {
     let (line, _) = file.line_col_chars(diag.range.start());
-    let flagged = &file.text[std::ops::Range::<usize>::from(diag.range)];
+    let flagged = &file.text()[std::ops::Range::<usize>::from(diag.range)];
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for part in [
         diag.rule,

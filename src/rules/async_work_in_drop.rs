@@ -174,7 +174,7 @@ fn guarded_spawn(cx: &RuleContext<'_>, call: &ast::CallExpr) -> Option<Fix> {
         "if let Ok(handle) = tokio::runtime::Handle::try_current() {{\n{indent}    handle.spawn({});\n{indent}}}",
         // The future moves one level deeper: so do its continuation lines.
         future.syntax().text().to_string().replace('\n', "\n    "),
-        indent = common::indentation_at(&cx.file.text, stmt.syntax().text_range().start()),
+        indent = common::indentation_at(cx.file.text(), stmt.syntax().text_range().start()),
     );
     Some(Fix::new(
         "spawn only when a runtime is running (`Handle::try_current()`)",

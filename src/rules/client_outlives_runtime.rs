@@ -493,7 +493,7 @@ fn local_binding(
         .next()
         .map(|s| s.syntax().clone())
         .or_else(|| list.tail_expr().map(|t| t.syntax().clone()))?;
-    let text = &cx.file.text;
+    let text = &cx.file.text();
     let start = first.text_range().start();
     let indent = common::indentation_at(text, start);
     let own_line = text[..usize::from(start)]
@@ -539,7 +539,8 @@ fn constructor_function(cx: &RuleContext<'_>, node: &SyntaxNode, id: usize) -> O
         _ => return None,
     };
     let name = info.name.to_lowercase();
-    if cx.file.text.contains(&format!("fn {name}(")) || cx.model.items_by_name().contains_key(&name)
+    if cx.file.text().contains(&format!("fn {name}("))
+        || cx.model.items_by_name().contains_key(&name)
     {
         return None;
     }
@@ -553,7 +554,7 @@ fn constructor_function(cx: &RuleContext<'_>, node: &SyntaxNode, id: usize) -> O
     if st.visibility().is_some() {
         let unresolved =
             cx.sources.files.iter().enumerate().any(|(i, f)| {
-                i != file && !other_files.contains(&i) && mentions(&f.text, &info.name)
+                i != file && !other_files.contains(&i) && mentions(f.text(), &info.name)
             });
         if unresolved {
             return None;

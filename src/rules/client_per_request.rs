@@ -235,11 +235,11 @@ fn hoist(
     let loop_range = the_loop.text_range();
     // The loop must start a statement of its own line, so the `let` can go on the line above.
     let start = usize::from(loop_range.start());
-    let line_start = cx.file.text[..start].rfind('\n').map_or(0, |i| i + 1);
-    if !cx.file.text[line_start..start].trim().is_empty() {
+    let line_start = cx.file.text()[..start].rfind('\n').map_or(0, |i| i + 1);
+    if !cx.file.text()[line_start..start].trim().is_empty() {
         return None;
     }
-    let indent = &cx.file.text[line_start..start];
+    let indent = &cx.file.text()[line_start..start];
     let statement = stmt.syntax().text().to_string();
     if statement.contains('\n')
         || common::has_comment_outside(
@@ -250,7 +250,7 @@ fn hoist(
     {
         return None;
     }
-    let removal = common::statement_deletion(&cx.file.text, stmt.syntax().text_range());
+    let removal = common::statement_deletion(cx.file.text(), stmt.syntax().text_range());
     // A construction that connects (`.await`) or can fail (`?`) now runs even when the loop does
     // not: unsafe.
     let connects = init

@@ -141,7 +141,7 @@ fn check_lock(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     if versions.len() < 2 || !binary_root(cx) {
         return;
     }
-    let first_line = cx.file.text.lines().next().map_or(0, str::len);
+    let first_line = cx.file.text().lines().next().map_or(0, str::len);
     let range = TextRange::up_to(ra_ap_syntax::TextSize::from(first_line as u32));
     out.push(Diagnostic {
         severity: Severity::Warning,

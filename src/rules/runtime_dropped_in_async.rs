@@ -178,7 +178,7 @@ fn dropped_here(
             } else {
                 Some({
                     let range =
-                        common::statement_deletion(&cx.file.text, stmt.syntax().text_range());
+                        common::statement_deletion(cx.file.text(), stmt.syntax().text_range());
                     let commented = common::has_comment_outside(
                         stmt.syntax(),
                         range,
@@ -224,9 +224,9 @@ fn off_the_task(cx: &RuleContext<'_>, stmt: &ast::LetStmt) -> Option<Fix> {
     if !common::closure_can_own(cx, list.syntax(), region) {
         return None;
     }
-    let text = &cx.file.text[std::ops::Range::<usize>::from(region)];
+    let text = &cx.file.text()[std::ops::Range::<usize>::from(region)];
     let body = text.trim_end();
-    let indent = common::indentation_at(&cx.file.text, start);
+    let indent = common::indentation_at(cx.file.text(), start);
     let moved: String = body.replace('\n', "\n    ");
     let has_tail = list.tail_expr().is_some();
     let content = format!(

@@ -150,7 +150,7 @@ impl Rule for RuntimeMissingDrivers {
                     vec![Edit::replace(
                         cx.file.path.clone(),
                         TextRange::empty(at),
-                        insertion(&cx.file.text, at),
+                        insertion(cx.file.text(), at),
                     )],
                 )
             }),

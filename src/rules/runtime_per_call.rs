@@ -333,7 +333,7 @@ fn unify(
     if value.fallible {
         // Take the `?` that followed the construction along.
         let end = usize::from(range.end());
-        if cx.file.text[end..].starts_with('?') {
+        if cx.file.text()[end..].starts_with('?') {
             range = TextRange::new(range.start(), range.end() + TextSize::from(1));
         }
     }
@@ -357,9 +357,9 @@ fn static_position(cx: &RuleContext<'_>) -> TextSize {
         .last()
         .map_or(TextSize::from(0), |u| {
             let end = usize::from(u.text_range().end());
-            let line_end = cx.file.text[end..]
+            let line_end = cx.file.text()[end..]
                 .find('\n')
-                .map_or(cx.file.text.len(), |i| end + i + 1);
+                .map_or(cx.file.text().len(), |i| end + i + 1);
             TextSize::from(line_end as u32)
         })
 }

@@ -181,7 +181,7 @@ fn wrap_body(cx: &RuleContext<'_>, f: &ast::Fn) -> Option<Fix> {
     let list = f.body()?.stmt_list()?;
     let open = list.l_curly_token()?.text_range().end();
     let close = list.r_curly_token()?.text_range().start();
-    let inner = &cx.file.text[usize::from(open)..usize::from(close)];
+    let inner = &cx.file.text()[usize::from(open)..usize::from(close)];
     let indent = "    ";
     let body: String = inner
         .trim_matches('\n')

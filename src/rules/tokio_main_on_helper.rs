@@ -156,7 +156,7 @@ impl Rule for TokioMainOnHelper {
             ));
         }
         let fix = sync_calls.is_empty().then(|| {
-            let range = common::statement_deletion(&cx.file.text, entry.range);
+            let range = common::statement_deletion(cx.file.text(), entry.range);
             let mut edits = vec![Edit::replace(cx.file.path.clone(), range, "")];
             for e in &calls {
                 let path = graph.paths[graph.fns[e.caller].file].clone();

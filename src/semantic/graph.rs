@@ -401,7 +401,15 @@ impl WorkspaceModel {
             .enumerate()
             .map(|(fi, summary)| {
                 let file = &sources.files[fi];
-                let lines = lines_at(&file.text, summary.fns.iter().map(|f| f.name_range.start()));
+                // (A file with no function may be one whose text a check let go of.)
+                let lines = if summary.fns.is_empty() {
+                    Vec::new()
+                } else {
+                    lines_at(
+                        file.text(),
+                        summary.fns.iter().map(|f| f.name_range.start()),
+                    )
+                };
                 let fns = summary
                     .fns
                     .iter()

@@ -315,9 +315,8 @@ mod tests {
         let sources =
             text_source("async fn f() {\n    tokio::select! { biased; v = g() => {} }\n}\n");
         let facts = model_all(None, &sources).facts;
-        let whole = ra_ap_syntax::TextRange::up_to(ra_ap_syntax::TextSize::of(
-            sources.files[0].text.as_str(),
-        ));
+        let whole =
+            ra_ap_syntax::TextRange::up_to(ra_ap_syntax::TextSize::of(sources.files[0].text()));
         let macros = facts[0]
             .macros
             .as_ref()

@@ -508,7 +508,7 @@ impl Scope {
                 let roots = if libs.is_empty() {
                     Vec::new()
                 } else {
-                    reexport_roots(&file.text)
+                    reexport_roots(file.text())
                 };
                 libs.into_iter().map(move |u| (u, roots.clone()))
             })
@@ -583,10 +583,7 @@ impl Closure {
             return false;
         }
         let prefilter = Prefilter::for_workspace(workspace);
-        let texts: Vec<&str> = changed
-            .iter()
-            .map(|&i| sources.files[i].text.as_str())
-            .collect();
+        let texts: Vec<&str> = changed.iter().map(|&i| sources.files[i].text()).collect();
         let matters = |t: &str| !matches!(prefilter.scan_with(t, false), Some((_, false, _)));
         if texts.iter().any(|t| matters(t)) {
             return false;
