@@ -566,12 +566,25 @@ impl WorkspaceModel {
                     stats.call_sites += untyped;
                     stats.unknown += untyped;
                     stats.unknown_methods += untyped;
+                    // The function's module at each of the file's places, once for its calls.
+                    let modules: Vec<(CrateId, Vec<String>)> = if f.calls.is_empty() {
+                        Vec::new()
+                    } else {
+                        places[fi]
+                            .iter()
+                            .map(|place| {
+                                let mut module = place.module.clone();
+                                module.extend(f.inline_modules.iter().cloned());
+                                (place.krate, module)
+                            })
+                            .collect()
+                    };
                     for site in &f.calls {
                         stats.call_sites += 1;
-                        let mut callees: Vec<FnId> = places[fi]
+                        let mut callees: Vec<FnId> = modules
                             .iter()
-                            .filter_map(|place| {
-                                resolver.callee(fi, place, f, site.offset, &site.target)
+                            .filter_map(|(krate, module)| {
+                                resolver.callee(fi, *krate, module, f, site.offset, &site.target)
                             })
                             .collect();
                         callees.sort_unstable();
@@ -1152,29 +1165,29 @@ impl Resolver<'_> {
         })
     }
 
-    /// The workspace function a call site names, if any.
+    /// The workspace function a call site of `f` names, if any, where `f` is in `module` of
+    /// `krate` (one of its file's places, with its inline modules).
     fn callee(
         &self,
         file: usize,
-        place: &Place,
+        krate: CrateId,
+        module: &[String],
         f: &FnSummary,
         offset: TextSize,
         target: &CallTarget,
     ) -> Option<FnId> {
-        let mut module = place.module.clone();
-        module.extend(f.inline_modules.iter().cloned());
         let def = match target {
             CallTarget::SelfMethod(name) => {
-                let mut path = module;
+                let mut path = module.to_vec();
                 path.push(f.self_ty.clone()?);
                 path.push(name.clone());
-                self.lookup(place.krate, path, 0)?
+                self.lookup(krate, path, 0)?
             }
             CallTarget::Method => return None,
             CallTarget::TypedMethod { ty, method } => {
                 let written = self.imports[file].expand_local(ty, offset);
                 let (krate, mut path) =
-                    self.absolute(file, place.krate, &module, f.self_ty.as_deref(), &written)?;
+                    self.absolute(file, krate, module, f.self_ty.as_deref(), &written)?;
                 path.push(method.clone());
                 self.lookup(krate, path, 0)?
             }
@@ -1184,7 +1197,7 @@ impl Resolver<'_> {
                     absolute: *absolute,
                     offset,
                 };
-                self.resolve(file, place.krate, &module, f.self_ty.as_deref(), &written)?
+                self.resolve(file, krate, module, f.self_ty.as_deref(), &written)?
             }
         };
         match def {
