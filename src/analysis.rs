@@ -231,8 +231,6 @@ fn debug_check_prefilter(
     rules: &RuleSet,
     found: &[Diagnostic],
 ) {
-    // Debug builds (every test) hold the prefilter to its promise: the files it leaves out change
-    // no finding and no fix.
     if cfg!(debug_assertions) {
         // On a copy: parsing every file records facts (tree depths) that the run does not have.
         let (all, _, _) = analyze_once(workspace, &sources.clone(), rules, &|| {}, true, None);
@@ -534,6 +532,8 @@ pub fn model_all(workspace: Option<&Workspace>, sources: &SourceSet) -> Model {
 
 /// [`model`], calling `on_file` as each file is summarised (or left out). With `rules` (and the
 /// prefilter on), the checked files are also asked which of them the rules need to walk.
+/// `prefiltered`: the prefilter's pass over every file, when the caller made it already (to let
+/// go of texts before the model is built); made here otherwise.
 fn model_with(
     workspace: Option<&Workspace>,
     sources: &SourceSet,

@@ -109,6 +109,19 @@ impl SourceFile {
         })
     }
 
+    /// The text without keeping it: the one in memory, or a released one read from disk for this
+    /// call only (`None` if it cannot be read), for a search of every file that must not bring
+    /// every text back.
+    pub fn text_transient(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self.text.get() {
+            Some(text) => Some(text.as_str().into()),
+            None => {
+                let bytes = std::fs::read(&self.path).ok()?;
+                String::from_utf8(bytes).ok().map(Into::into)
+            }
+        }
+    }
+
     /// The length of the text in bytes (without reading a released text again).
     pub fn text_len(&self) -> usize {
         self.len
@@ -895,6 +908,13 @@ mod tests {
         std::fs::write(root.join("edited.rs"), "fn edited() { changed(); }\n").unwrap();
         std::fs::remove_file(root.join("gone.rs")).unwrap();
         std::fs::remove_file(root.join("kept.rs")).unwrap();
+        // Read for one look, not kept.
+        assert_eq!(
+            set.files[0].text_transient().as_deref(),
+            Some("fn same() {}\n")
+        );
+        assert_eq!(set.files[0].text_loaded(), None);
+        assert_eq!(set.files[2].text_transient(), None);
 
         assert_eq!(set.files[0].text(), "fn same() {}\n");
         assert_eq!(set.files[0].changed_warning(), None);

@@ -839,6 +839,53 @@ fn a_static_client_used_from_other_files_becomes_a_constructor_everywhere() {
 }
 
 #[test]
+fn a_public_static_client_named_in_a_file_the_check_let_go_of_gets_no_fix() {
+    // `docs.rs` names `CLIENT` only in a comment (a macro elsewhere may take it): no use the
+    // graph resolves, so turning the static into a function could break it. The check let go of
+    // that file's text (nothing in its code matters) and reads it again for this test.
+    let files = |docs: &str| {
+        tree(&[
+            (
+                "Cargo.toml",
+                &manifest("clients_released", "reqwest = \"0.12\"\n"),
+            ),
+            (
+                "src/lib.rs",
+                "pub mod docs;\npub mod shared;\n#[cfg(test)]\nmod api_tests;\n",
+            ),
+            (
+                "src/shared.rs",
+                "use std::sync::LazyLock;\n\npub static CLIENT: LazyLock<reqwest::Client> = LazyLock::new(reqwest::Client::new);\n",
+            ),
+            (
+                "src/api_tests.rs",
+                "use crate::shared::CLIENT;\n\n#[tokio::test]\nasync fn a() {\n    CLIENT.get(\"http://127.0.0.1:1\");\n}\n\n#[tokio::test]\nasync fn b() {\n    CLIENT.get(\"http://127.0.0.1:1\");\n}\n",
+            ),
+            ("src/docs.rs", docs),
+        ])
+    };
+    let add = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n";
+    let check = |ws: &tempfile::TempDir| {
+        let out = loopfix(ws.path(), &["check", "--no-cache", "--color", "never"]);
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        format!("{}{}", stdout(&out), stderr(&out))
+    };
+    let plain = check(&files(add));
+    assert!(
+        plain.contains("= fix: make `CLIENT` a constructor function `client()`"),
+        "{plain}"
+    );
+    let named = check(&files(&format!(
+        "//! Share `CLIENT` through `some_macro!(CLIENT)`.\n{add}"
+    )));
+    assert!(
+        named.contains("`CLIENT` holds a `reqwest::Client`"),
+        "{named}"
+    );
+    assert!(!named.contains("= fix:"), "{named}");
+}
+
+#[test]
 fn blocking_functions_are_configurable_in_cargo_metadata() {
     let source = "pub mod legacy {\n    pub fn query_sync() -> u32 {\n        7\n    }\n}\n\npub async fn handler() -> u32 {\n    legacy::query_sync()\n}\n";
     let plain = tree(&[

@@ -493,7 +493,7 @@ fn local_binding(
         .next()
         .map(|s| s.syntax().clone())
         .or_else(|| list.tail_expr().map(|t| t.syntax().clone()))?;
-    let text = &cx.file.text();
+    let text = cx.file.text();
     let start = first.text_range().start();
     let indent = common::indentation_at(text, start);
     let own_line = text[..usize::from(start)]
@@ -552,10 +552,14 @@ fn constructor_function(cx: &RuleContext<'_>, node: &SyntaxNode, id: usize) -> O
     // A public static may be named where no use was resolved (another crate, a macro): every
     // file that mentions it must be one whose uses are rewritten.
     if st.visibility().is_some() {
-        let unresolved =
-            cx.sources.files.iter().enumerate().any(|(i, f)| {
-                i != file && !other_files.contains(&i) && mentions(f.text(), &info.name)
-            });
+        let unresolved = cx.sources.files.iter().enumerate().any(|(i, f)| {
+            // (A text the check let go of is read for this test only; one that cannot be
+            // read counts as a mention.)
+            i != file
+                && !other_files.contains(&i)
+                && f.text_transient()
+                    .is_none_or(|text| mentions(&text, &info.name))
+        });
         if unresolved {
             return None;
         }
