@@ -112,7 +112,7 @@ impl SourceFile {
     /// The text without keeping it: the one in memory, or a released one read from disk for this
     /// call only (`None` if it cannot be read), for a search of every file that must not bring
     /// every text back.
-    pub fn text_transient(&self) -> Option<std::borrow::Cow<'_, str>> {
+    fn text_transient(&self) -> Option<std::borrow::Cow<'_, str>> {
         match self.text.get() {
             Some(text) => Some(text.as_str().into()),
             None => {
@@ -349,6 +349,14 @@ impl SourceFile {
     }
 }
 
+/// Whether `text` names `ident` as a whole word.
+fn mentions(text: &str, ident: &str) -> bool {
+    text.match_indices(ident).any(|(at, _)| {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        !text[..at].ends_with(word) && !text[at + ident.len()..].starts_with(word)
+    })
+}
+
 /// How many released texts were read again in this process (for [`crate::passes`]).
 pub static READ_AGAIN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -413,6 +421,17 @@ impl SourceSet {
                     .clone()
             })
             .collect()
+    }
+
+    /// The files whose text holds `ident` as a whole word anywhere, comments and strings
+    /// included (a conservative search: where a name may be used that no resolved use shows).
+    /// A released text is read for this search only; a file that cannot be read counts.
+    pub fn files_mentioning<'s>(&'s self, ident: &'s str) -> impl Iterator<Item = usize> + 's {
+        self.files.iter().enumerate().filter_map(move |(i, f)| {
+            f.text_transient()
+                .is_none_or(|text| mentions(&text, ident))
+                .then_some(i)
+        })
     }
 
     /// Lets go of the texts of the files `keep` says no to, to hold memory down: a check needs
@@ -908,13 +927,14 @@ mod tests {
         std::fs::write(root.join("edited.rs"), "fn edited() { changed(); }\n").unwrap();
         std::fs::remove_file(root.join("gone.rs")).unwrap();
         std::fs::remove_file(root.join("kept.rs")).unwrap();
-        // Read for one look, not kept.
-        assert_eq!(
-            set.files[0].text_transient().as_deref(),
-            Some("fn same() {}\n")
-        );
+        // A search of every file reads a released text for one look, without keeping it; a file
+        // gone counts as a mention.
+        let found = |word| set.files_mentioning(word).collect::<Vec<_>>();
+        assert_eq!(found("same"), [0, 2]);
+        assert_eq!(found("edited"), [1, 2]);
+        assert_eq!(found("kept"), [2, 3]);
+        assert_eq!(found("ke"), [2]);
         assert_eq!(set.files[0].text_loaded(), None);
-        assert_eq!(set.files[2].text_transient(), None);
 
         assert_eq!(set.files[0].text(), "fn same() {}\n");
         assert_eq!(set.files[0].changed_warning(), None);

@@ -429,14 +429,6 @@ fn use_range(root: &SyntaxNode, range: TextRange) -> (TextRange, String) {
     (whole, prefix.to_string())
 }
 
-/// Whether `text` names `ident` as a whole word.
-fn mentions(text: &str, ident: &str) -> bool {
-    text.match_indices(ident).any(|(at, _)| {
-        let word = |c: char| c.is_alphanumeric() || c == '_';
-        !text[..at].ends_with(word) && !text[at + ident.len()..].starts_with(word)
-    })
-}
-
 /// `use crate::CLIENT;` -> `use crate::client;` in the file at `path`; `None` for a renaming
 /// import (`use crate::CLIENT as C;`), whose uses go by another name.
 fn imports_renamed(
@@ -552,14 +544,10 @@ fn constructor_function(cx: &RuleContext<'_>, node: &SyntaxNode, id: usize) -> O
     // A public static may be named where no use was resolved (another crate, a macro): every
     // file that mentions it must be one whose uses are rewritten.
     if st.visibility().is_some() {
-        let unresolved = cx.sources.files.iter().enumerate().any(|(i, f)| {
-            // (A text the check let go of is read for this test only; one that cannot be
-            // read counts as a mention.)
-            i != file
-                && !other_files.contains(&i)
-                && f.text_transient()
-                    .is_none_or(|text| mentions(&text, &info.name))
-        });
+        let unresolved = cx
+            .sources
+            .files_mentioning(&info.name)
+            .any(|i| i != file && !other_files.contains(&i));
         if unresolved {
             return None;
         }
