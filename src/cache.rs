@@ -36,7 +36,7 @@ use crate::analysis::RuleSet;
 use crate::diagnostic::Diagnostic;
 use crate::semantic::graph::GraphStats;
 use crate::semantic::relevance::Closure;
-use crate::source::SourceSet;
+use crate::source::{SourceFile, SourceSet};
 use crate::workspace::Workspace;
 
 /// How many entries (one per distinct input) the cache keeps: a few selections of rules or
@@ -94,7 +94,7 @@ impl Cache {
         let files: Vec<u128> = sources
             .files
             .par_iter()
-            .map(|file| hash128(|h| file.text().hash(h)))
+            .map(SourceFile::content_hash)
             .collect();
         let frame = hash128(|h| {
             FORMAT.hash(h);

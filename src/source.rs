@@ -36,10 +36,11 @@ pub struct SourceFile {
     pub rel_path: String,
     /// The text as read; absent once released, until asked for again ([`SourceFile::text`]).
     text: std::sync::OnceLock<String>,
-    /// The text's length in bytes, and, once it is released, its hash: read again, it must be
-    /// the same text.
+    /// The text's length in bytes.
     len: usize,
-    released: Option<u128>,
+    /// The text's fingerprint ([`SourceFile::content_hash`]), made on first use: the cache's key
+    /// of the file, and what a released text read again must match.
+    hash: std::sync::OnceLock<u128>,
     /// Why a released text read again is not the one the run started with.
     changed: std::sync::OnceLock<String>,
     pub edition: Edition,
@@ -71,7 +72,7 @@ impl SourceFile {
             rel_path,
             len: text.len(),
             text: std::sync::OnceLock::from(text),
-            released: None,
+            hash: std::sync::OnceLock::new(),
             changed: std::sync::OnceLock::new(),
             edition,
             line_index: std::sync::OnceLock::new(),
@@ -89,13 +90,8 @@ impl SourceFile {
     pub fn text(&self) -> &str {
         self.text.get_or_init(|| {
             READ_AGAIN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let now = std::fs::read(&self.path)
-                .map_err(|e| format!("could not be read again: {e}"))
-                .and_then(|bytes| {
-                    String::from_utf8(bytes).map_err(|_| "is no longer valid UTF-8".to_string())
-                });
-            let (text, problem) = match now {
-                Ok(text) if Some(text_hash(&text)) == self.released => (text, None),
+            let (text, problem) = match self.read_again() {
+                Ok(text) if Some(&text_hash(&text)) == self.hash.get() => (text, None),
                 Ok(text) => (text, Some("changed".to_string())),
                 Err(problem) => (String::new(), Some(problem)),
             };
@@ -115,11 +111,15 @@ impl SourceFile {
     fn text_transient(&self) -> Option<std::borrow::Cow<'_, str>> {
         match self.text.get() {
             Some(text) => Some(text.as_str().into()),
-            None => {
-                let bytes = std::fs::read(&self.path).ok()?;
-                String::from_utf8(bytes).ok().map(Into::into)
-            }
+            None => self.read_again().ok().map(Into::into),
         }
+    }
+
+    /// The file as it is on disk now, or why it cannot be read.
+    fn read_again(&self) -> Result<String, String> {
+        let bytes =
+            std::fs::read(&self.path).map_err(|e| format!("could not be read again: {e}"))?;
+        String::from_utf8(bytes).map_err(|_| "is no longer valid UTF-8".to_string())
     }
 
     /// The length of the text in bytes (without reading a released text again).
@@ -132,11 +132,15 @@ impl SourceFile {
         self.text.get().map(String::as_str)
     }
 
+    /// The fingerprint of the text as first read (kept when the text is released).
+    pub fn content_hash(&self) -> u128 {
+        *self.hash.get_or_init(|| text_hash(self.text()))
+    }
+
     /// Lets go of the text (the file's path reads it again when it is asked for).
     fn release_text(&mut self) {
-        if let Some(text) = self.text.take() {
-            self.released = Some(text_hash(&text));
-        }
+        self.content_hash();
+        self.text.take();
     }
 
     /// A warning for a released text that was not the same when read again.
@@ -349,20 +353,12 @@ impl SourceFile {
     }
 }
 
-/// Whether `text` names `ident` as a whole word.
-fn mentions(text: &str, ident: &str) -> bool {
-    text.match_indices(ident).any(|(at, _)| {
-        let word = |c: char| c.is_alphanumeric() || c == '_';
-        !text[..at].ends_with(word) && !text[at + ident.len()..].starts_with(word)
-    })
-}
-
 /// How many released texts were read again in this process (for [`crate::passes`]).
 pub static READ_AGAIN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// The hash a released text is known by.
+/// A text's fingerprint, as the cache has always keyed files.
 fn text_hash(text: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+    crate::fingerprint::hash128(|h| std::hash::Hash::hash(text, h))
 }
 
 /// A problem found while loading files: shown as `warning:`, never fatal.
@@ -429,7 +425,7 @@ impl SourceSet {
     pub fn files_mentioning<'s>(&'s self, ident: &'s str) -> impl Iterator<Item = usize> + 's {
         self.files.iter().enumerate().filter_map(move |(i, f)| {
             f.text_transient()
-                .is_none_or(|text| mentions(&text, ident))
+                .is_none_or(|text| crate::semantic::relevance::holds_word(&text, ident))
                 .then_some(i)
         })
     }
