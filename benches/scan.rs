@@ -9,7 +9,8 @@
 //! Prints the median of several runs (`LOOPFIX_BENCH_RUNS`, default 15) for each phase, files/s
 //! and MB/s over the source bytes; next to it (a) the floor: reading and parsing every file with
 //! rust-analyzer's parser alone (all cores), and its peak memory (one run in a process of its
-//! own); the same check parsing every file (its findings must
+//! own); the floors of the check's own work (reading every file; parsing the files it parsed,
+//! with a tree and with the parser alone); the same check parsing every file (its findings must
 //! be the same); ast-grep with one pattern on the same files, when it is installed
 //! (`npm i -g @ast-grep/cli` or `cargo install ast-grep`; `LOOPFIX_BENCH_AST_GREP=path`); the
 //! model on every other package against all of them (linear growth); a second check of the
@@ -93,6 +94,28 @@ fn floor(paths: &[String]) {
         let text = std::fs::read_to_string(p).unwrap_or_default();
         let parse = ra_ap_syntax::SourceFile::parse(&text, ra_ap_syntax::Edition::Edition2024);
         std::hint::black_box(parse);
+    });
+}
+
+/// Read every file of `paths` into memory, nothing else, on all cores.
+fn read_only(paths: &[String]) {
+    use rayon::prelude::*;
+    paths.par_iter().for_each(|p| {
+        std::hint::black_box(std::fs::read(p).unwrap_or_default());
+    });
+}
+
+/// The parser alone on `texts`, on all cores: rust-analyzer's lexer and parser, and the walk over
+/// their output in text order that any tree is built from, without building one.
+fn parser_events(texts: &[String]) {
+    use rayon::prelude::*;
+    let edition = ra_ap_syntax::Edition::Edition2024;
+    texts.par_iter().for_each(|text| {
+        let lexed = ra_ap_parser::LexedStr::new(edition, text);
+        let output = ra_ap_parser::TopEntryPoint::SourceFile.parse(&lexed.to_input(edition));
+        let mut steps = 0usize;
+        lexed.intersperse_trivia(&output, &mut |_| steps += 1);
+        std::hint::black_box(steps);
     });
 }
 
@@ -188,6 +211,36 @@ fn main() {
         bare.push(t.elapsed());
     }
     let bare_peak = floor_peak(&paths);
+
+    // What any check that reads every file and parses what this one parsed must spend, whatever
+    // it does with the trees: reading every file, and parsing the files it parsed (with a tree,
+    // as the floor; and the parser alone, no tree).
+    let parsed_paths: Vec<String> = sources
+        .files
+        .iter()
+        .filter(|f| f.is_parsed())
+        .map(|f| f.path.to_string())
+        .collect();
+    let parsed_texts: Vec<String> = sources
+        .files
+        .iter()
+        .filter(|f| f.is_parsed())
+        .map(|f| f.text().to_owned())
+        .collect();
+    let timed = |run: &dyn Fn()| {
+        median(
+            (0..runs)
+                .map(|_| {
+                    let t = Instant::now();
+                    run();
+                    t.elapsed()
+                })
+                .collect(),
+        )
+    };
+    let read_all = timed(&|| read_only(&paths));
+    let parse_parsed = timed(&|| floor(&parsed_paths));
+    let events_parsed = timed(&|| parser_events(&parsed_texts));
 
     // The prefilter must not change what is found: the same check (reading included, as in (b)),
     // parsing every file.
@@ -318,6 +371,10 @@ fn main() {
         ))
     );
     println!(
+        "floors of this check's work: reading every file {read_all:.1?}; reading + parsing the {} files it parsed {parse_parsed:.1?}; the parser alone on them (lexer and parser, no tree) {events_parsed:.1?}",
+        parsed_paths.len()
+    );
+    println!(
         "check parsing every file:  {parse_all:>10.1?}  same findings as with the prefilter: {}",
         if same { "yes" } else { "NO" }
     );
@@ -333,8 +390,10 @@ fn main() {
     }
     match ast_grep {
         Some(t) => println!(
-            "ast-grep, one pattern:     {t:>10.1?}  ({:.1}x the check)",
-            t.as_secs_f64() / total.as_secs_f64()
+            "ast-grep, one pattern:     {t:>10.1?}  ({:.1}x the check; 5x would be a check in {:.1?}, of which reading every file and the parser alone on the parsed files take {:.0} %)",
+            t.as_secs_f64() / total.as_secs_f64(),
+            t / 5,
+            100.0 * (read_all + events_parsed).as_secs_f64() / (t / 5).as_secs_f64()
         ),
         None => println!(
             "ast-grep, one pattern:     not run (set LOOPFIX_BENCH_AST_GREP or put ast-grep on PATH)"
