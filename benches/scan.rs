@@ -35,6 +35,19 @@ fn median(mut xs: Vec<Duration>) -> Duration {
     xs[xs.len() / 2]
 }
 
+/// The median wall time of `n` calls of `run`.
+fn median_time(n: usize, mut run: impl FnMut()) -> Duration {
+    median(
+        (0..n)
+            .map(|_| {
+                let t = Instant::now();
+                run();
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
 /// The binary's `check` of the workspace, as users run it (no cache, short format, `-v` for its
 /// peak memory): its wall time and peak resident memory in bytes. (A child's `getrusage` peak
 /// would be the bench's own: the child shares the parent's memory until it runs the binary.)
@@ -195,52 +208,22 @@ fn main() {
     let files = sources.files.len();
     let bytes: usize = sources.files.iter().map(|f| f.text_len()).sum();
     let lines: usize = sources.files.iter().map(|f| f.text().lines().count()).sum();
-    let parsed_bytes: usize = sources
-        .files
-        .iter()
-        .filter(|f| f.is_parsed())
-        .map(|f| f.text_len())
-        .sum();
+    let parsed: Vec<&SourceFile> = sources.files.iter().filter(|f| f.is_parsed()).collect();
+    let parsed_bytes: usize = parsed.iter().map(|f| f.text_len()).sum();
     let paths: Vec<String> = sources.files.iter().map(|f| f.path.to_string()).collect();
 
     // (a) the floor: read and parse every file, nothing else, on all cores.
-    let mut bare = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        floor(&paths);
-        bare.push(t.elapsed());
-    }
+    let bare = median_time(runs, || floor(&paths));
     let bare_peak = floor_peak(&paths);
 
     // What any check that reads every file and parses what this one parsed must spend, whatever
     // it does with the trees: reading every file, and parsing the files it parsed (with a tree,
     // as the floor; and the parser alone, no tree).
-    let parsed_paths: Vec<String> = sources
-        .files
-        .iter()
-        .filter(|f| f.is_parsed())
-        .map(|f| f.path.to_string())
-        .collect();
-    let parsed_texts: Vec<String> = sources
-        .files
-        .iter()
-        .filter(|f| f.is_parsed())
-        .map(|f| f.text().to_owned())
-        .collect();
-    let timed = |run: &dyn Fn()| {
-        median(
-            (0..runs)
-                .map(|_| {
-                    let t = Instant::now();
-                    run();
-                    t.elapsed()
-                })
-                .collect(),
-        )
-    };
-    let read_all = timed(&|| read_only(&paths));
-    let parse_parsed = timed(&|| floor(&parsed_paths));
-    let events_parsed = timed(&|| parser_events(&parsed_texts));
+    let parsed_paths: Vec<String> = parsed.iter().map(|f| f.path.to_string()).collect();
+    let parsed_texts: Vec<String> = parsed.iter().map(|f| f.text().to_owned()).collect();
+    let read_all = median_time(runs, || read_only(&paths));
+    let parse_parsed = median_time(runs, || floor(&parsed_paths));
+    let events_parsed = median_time(runs, || parser_events(&parsed_texts));
 
     // The prefilter must not change what is found: the same check (reading included, as in (b)),
     // parsing every file.
@@ -261,17 +244,8 @@ fn main() {
     half.packages = workspace.packages.iter().step_by(2).cloned().collect();
     let half_sources = SourceSet::load(&half);
     let half_bytes: usize = half_sources.files.iter().map(|f| f.text_len()).sum();
-    let time_model = |ws: &Workspace, s: &SourceSet| {
-        median(
-            (0..runs.min(3))
-                .map(|_| {
-                    let t = Instant::now();
-                    drop(model(Some(ws), s));
-                    t.elapsed()
-                })
-                .collect(),
-        )
-    };
+    let time_model =
+        |ws: &Workspace, s: &SourceSet| median_time(runs.min(3), || drop(model(Some(ws), s)));
     let half_model = time_model(&half, &half_sources);
     let full_model = time_model(&workspace, &everything);
 
@@ -293,40 +267,33 @@ fn main() {
     // cannot change the findings.
     let left_out = sources.files.iter().position(|f| !f.is_parsed());
     let again = |edit: bool| {
-        median(
-            (0..runs)
-                .map(|_| {
-                    let t = Instant::now();
-                    let mut again = SourceSet::load(&workspace);
-                    if let (true, Some(i)) = (edit, left_out) {
-                        let file = &again.files[i];
-                        let mut edited = SourceFile::new(
-                            file.path.clone(),
-                            file.rel_path.clone(),
-                            format!("{}\n// an edit\n", file.text()),
-                            file.edition,
-                        );
-                        edited.owners = file.owners.clone();
-                        again.files[i] = edited;
-                    }
-                    let (entry, _) = Cache::new(&workspace, &rules, &again)
-                        .and_then(|c| {
-                            c.load(|closure, changed| {
-                                closure.unaffected_by(Some(&workspace), &again, changed)
-                            })
-                        })
-                        .expect("a cache hit");
-                    assert_eq!(entry.diagnostics.len(), diagnostics.len());
-                    t.elapsed()
+        median_time(runs, || {
+            let mut again = SourceSet::load(&workspace);
+            if let (true, Some(i)) = (edit, left_out) {
+                let file = &again.files[i];
+                let mut edited = SourceFile::new(
+                    file.path.clone(),
+                    file.rel_path.clone(),
+                    format!("{}\n// an edit\n", file.text()),
+                    file.edition,
+                );
+                edited.owners = file.owners.clone();
+                again.files[i] = edited;
+            }
+            let (entry, _) = Cache::new(&workspace, &rules, &again)
+                .and_then(|c| {
+                    c.load(|closure, changed| {
+                        closure.unaffected_by(Some(&workspace), &again, changed)
+                    })
                 })
-                .collect(),
-        )
+                .expect("a cache hit");
+            assert_eq!(entry.diagnostics.len(), diagnostics.len());
+        })
     };
     let cached = again(false);
     let cached_edit = left_out.map(|_| again(true));
 
-    let (load, semantic, check, bare) =
-        (median(load), median(semantic), median(check), median(bare));
+    let (load, semantic, check) = (median(load), median(semantic), median(check));
     let total = load + check;
     let mb = bytes as f64 / 1e6;
     println!("workspace: {manifest} (one workspace: `cargo loopfix check --workspace`)");

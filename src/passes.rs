@@ -1,7 +1,8 @@
 //! Where a run's wall time goes, as rustc's `-Z time-passes`: with `LOOPFIX_TIME_PASSES=1`, each
 //! [`mark`] prints the time since the previous one to stderr, with the CPU time the process used
 //! meanwhile (how many cores the pass kept busy), the resident memory then and at its peak so far,
-//! and the minor page faults taken meanwhile (Linux). For developers measuring the pipeline; nothing is printed otherwise.
+//! and the minor page faults taken meanwhile (Linux). For developers measuring the pipeline;
+//! nothing is printed otherwise.
 
 use std::sync::Mutex;
 use std::sync::OnceLock;
@@ -20,15 +21,21 @@ pub fn mark(label: &str) {
     if !enabled() {
         return;
     }
-    static LAST: Mutex<Option<(Instant, Option<Duration>)>> = Mutex::new(None);
+    /// The previous mark's wall time, CPU time and minor page faults.
+    type Mark = (Instant, Option<Duration>, Option<u64>);
+    static LAST: Mutex<Option<Mark>> = Mutex::new(None);
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
     let now = Instant::now();
-    let cpu = cpu_time();
-    let (since, cpu_since) = match *last {
-        Some((l, l_cpu)) => (now - l, cpu.zip(l_cpu).map(|(c, l)| c.saturating_sub(l))),
-        None => (Duration::ZERO, None),
+    let (cpu, faults) = (cpu_time(), minor_faults());
+    let (since, cpu_since, faults_since) = match *last {
+        Some((l, l_cpu, l_faults)) => (
+            now - l,
+            cpu.zip(l_cpu).map(|(c, l)| c.saturating_sub(l)),
+            faults.zip(l_faults).map(|(f, l)| f.saturating_sub(l)),
+        ),
+        None => (Duration::ZERO, None, faults),
     };
-    *last = Some((now, cpu));
+    *last = Some((now, cpu, faults));
     // Cores kept busy: CPU time over wall time (this process's threads; not a child's).
     let busy = match cpu_since {
         Some(c) if !since.is_zero() => {
@@ -39,16 +46,7 @@ pub fn mark(label: &str) {
         }
         _ => String::new(),
     };
-    static LAST_FAULTS: Mutex<u64> = Mutex::new(0);
-    let faults = match minor_faults() {
-        Some(now) => {
-            let mut last = LAST_FAULTS.lock().unwrap_or_else(|e| e.into_inner());
-            let since = now.saturating_sub(*last);
-            *last = now;
-            format!("  faults: {since:>6}")
-        }
-        None => String::new(),
-    };
+    let faults = faults_since.map_or(String::new(), |f| format!("  faults: {f:>6}"));
     match rss_mb() {
         Some((rss, peak)) => {
             eprintln!(

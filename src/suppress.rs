@@ -79,7 +79,7 @@ fn line_at(text: &str, offset: TextSize) -> TextRange {
 
 /// What a comment directive covers.
 fn coverage(file: &SourceFile, root: &SyntaxNode, token: &SyntaxToken) -> TextRange {
-    let text = &file.text();
+    let text = file.text();
     let range = token.text_range();
     if token.text().starts_with("//!") || token.text().starts_with("/*!") {
         return root.text_range();

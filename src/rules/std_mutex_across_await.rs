@@ -234,7 +234,7 @@ fn drop_before(
         return None;
     }
     // The statement must start its own line, to put the `drop` on the line above.
-    let text = &cx.file.text();
+    let text = cx.file.text();
     let line_start = text[..usize::from(start)].rfind('\n').map_or(0, |i| i + 1);
     if !text[line_start..usize::from(start)].trim().is_empty() {
         return None;

@@ -295,7 +295,7 @@ fn fresh_name(scope: &SyntaxNode, base: &str) -> String {
 /// Where a statement goes at the end of `list` (after its last statement, before a tail
 /// expression), and the indentation.
 fn end_of(cx: &RuleContext<'_>, list: &ast::StmtList) -> Option<(TextSize, String, bool)> {
-    let text = &cx.file.text();
+    let text = cx.file.text();
     if let Some(tail) = list.tail_expr() {
         let range = tail.syntax().text_range();
         let indent = common::indentation_at(text, range.start()).to_owned();
@@ -345,7 +345,7 @@ fn keep_and_await(
     list: &ast::StmtList,
 ) -> Option<Fix> {
     let path = cx.file.path.clone();
-    let text = &cx.file.text();
+    let text = cx.file.text();
     // The statement must start its own line.
     let start = statement.text_range().start();
     let line_start = text[..usize::from(start)].rfind('\n').map_or(0, |i| i + 1);
